@@ -1,0 +1,1 @@
+"""Stage 2: load client exports, map their columns, parse values and clean them with a complete ledger."""

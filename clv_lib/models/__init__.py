@@ -1,0 +1,1 @@
+"""Stage 4: probabilistic customer-base models, written from the papers and tested against their tables."""

@@ -1,0 +1,1 @@
+"""Stage 1: the client's parameters file (schema, validation, reporting period)."""

@@ -1,0 +1,1 @@
+"""Stage 5: customer lifetime value, unit economics and their uncertainty."""
