@@ -1,0 +1,156 @@
+"""The schema of a client's parameters file (`params/<client>.yaml`), as pydantic models.
+
+Unknown keys, wrong types and missing required keys are rejected; `clv_lib.params.load` turns pydantic's
+errors into one line that names the file and the key. Field names carry their units.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CANONICAL_ORDER_COLUMNS = (
+    "customer_id", "order_id", "order_date", "amount", "quantity", "unit_price", "currency", "status", "email",
+    "channel",
+)
+CANONICAL_SUBSCRIPTION_COLUMNS = (
+    "customer_id", "subscription_id", "start_date", "end_date", "mrr", "amount", "billing_interval", "plan",
+    "currency", "status", "email", "channel",
+)
+PERIOD_PATTERN = re.compile(r"^(\d{4})(?:(?:-?Q([1-4]))|(?:-(0[1-9]|1[0-2])))?$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataSpec(_Strict):
+    """Where the client's data is and how to read it (the `data:` block)."""
+
+    path: Optional[str] = Field(None, description="File path, relative to the project root or absolute.")
+    format: Optional[Literal["csv", "tsv", "xlsx", "parquet"]] = Field(
+        None, description="File format; inferred from the extension when absent.")
+    sheet: Optional[Union[str, int]] = Field(None, description="Excel sheet name or 0-based index.")
+    delimiter: Optional[str] = Field(None, description="CSV field separator; sniffed when absent.")
+    encoding: Optional[str] = Field(None, description="Text encoding; UTF-8 (with or without BOM) or cp1252 tried.")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="Canonical column name -> the client's header. Empty: detect headers.")
+    decimal: Optional[Literal[",", "."]] = Field(None, description="Decimal mark; inferred per column when absent.")
+    dayfirst: Optional[bool] = Field(None, description="Read ambiguous dates as day first (default true).")
+    start_date: Optional[str] = Field(None, description="Exclude orders before this date (YYYY-MM-DD).")
+    email_fallback: bool = Field(False, description="Use the normalised e-mail when the customer id is missing.")
+    exclude_statuses: Optional[list[str]] = Field(
+        None, description="Order statuses to exclude (default: cancelled, failed, test and their Italian names).")
+    refund_statuses: Optional[list[str]] = Field(
+        None, description="Statuses that mark a row as a refund or return (default: refunded, returned, reso...).")
+    fx_rates: dict[str, float] = Field(
+        default_factory=dict, description="Rate to convert 1 unit of a currency into the report currency.")
+    billing_interval_months: dict[str, float] = Field(
+        default_factory=dict, description="Subscriptions: months per billing interval label, e.g. {annual: 12}.")
+    min_customers: int = Field(30, ge=1, description="Fewer valid customers than this is an error.")
+    # Database or warehouse sources (engine other than local files).
+    engine: Literal["duckdb", "postgres", "spark"] = Field("duckdb", description="Engine that reads the data.")
+    connection_env: Optional[str] = Field(None, description="Environment variable holding the connection URL.")
+    table: Optional[str] = Field(None, description="Table (schema.table) in the engine.")
+    sql: Optional[str] = Field(None, description="SQL query returning the orders, instead of a table.")
+
+    @field_validator("fx_rates")
+    @classmethod
+    def _positive_rates(cls, rates: dict[str, float]) -> dict[str, float]:
+        bad = [code for code, rate in rates.items() if not rate > 0]
+        if bad:
+            raise ValueError(f"exchange rates must be positive (got {', '.join(bad)})")
+        return {code.upper(): rate for code, rate in rates.items()}
+
+    @field_validator("start_date")
+    @classmethod
+    def _iso_date(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+            raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _source(self) -> "DataSpec":
+        if self.engine == "duckdb" and not self.path and not (self.table or self.sql):
+            raise ValueError("give `path` (a file) or, for a database, `engine`, `connection_env` and `table`/`sql`")
+        if self.engine != "duckdb":
+            if not self.connection_env:
+                raise ValueError(f"engine {self.engine!r} needs `connection_env` (the variable holding the URL)")
+            if bool(self.table) == bool(self.sql):
+                raise ValueError(f"engine {self.engine!r} needs exactly one of `table` or `sql`")
+        return self
+
+
+class ClientParams(_Strict):
+    """One client's report settings (the whole `params/<client>.yaml`)."""
+
+    client_name: str = Field(..., min_length=1, description="Client name as printed on the report.")
+    business_model: Literal["transactional", "subscription"]
+    currency: str = Field(..., description="ISO 4217 code of the report currency, e.g. EUR.")
+    language: Literal["it", "en"] = "en"
+    gross_margin: float = Field(..., gt=0, le=1, description="Gross margin as a share of revenue (0.35 = 35 %).")
+    annual_discount_rate: float = Field(0.10, ge=0, lt=1, description="Yearly discount rate for CLV (0.10 = 10 %).")
+    horizon_months: list[int] = Field(default_factory=lambda: [12, 24], min_length=1)
+    cac: Optional[Union[float, dict[str, float]]] = Field(
+        None, description="Customer acquisition cost: one number, or per acquisition channel.")
+    target_ltv_cac: float = Field(3.0, gt=0, description="Target LTV:CAC ratio for the maximum affordable CAC.")
+    periods: Optional[list[str]] = Field(None, description="Periods `make reports` builds (YYYY, YYYYQn, YYYY-MM).")
+    timezone: str = Field("Europe/Rome", description="Client's time zone; timestamps are converted to it.")
+    inactivity_days: Optional[int] = Field(
+        None, gt=0, description="Days without purchases after which a customer counts as lapsed (default: from data).")
+    holdout_months: Optional[int] = Field(
+        None, gt=0, description="Months held out to validate the models (default: about a third of the history).")
+    pseudonymize_ids: bool = Field(False, description="Write salted hashes instead of customer ids in every output.")
+    data: DataSpec
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError(f"expected a 3-letter ISO 4217 code such as EUR or USD, got {value!r}")
+        from babel.numbers import get_currency_name  # local import: params must stay cheap to import
+
+        if get_currency_name(code, locale="en") == code:
+            raise ValueError(f"unknown currency code {code!r}")
+        return code
+
+    @field_validator("horizon_months")
+    @classmethod
+    def _horizons(cls, months: list[int]) -> list[int]:
+        if any(m <= 0 or m > 120 for m in months):
+            raise ValueError("horizons must be between 1 and 120 months")
+        return sorted(set(months))
+
+    @field_validator("cac")
+    @classmethod
+    def _cac(cls, value):
+        if isinstance(value, dict):
+            if not value:
+                raise ValueError("per-channel CAC must list at least one channel")
+            if any(not v >= 0 for v in value.values()):
+                raise ValueError("CAC must be zero or positive")
+        elif value is not None and not value >= 0:
+            raise ValueError("CAC must be zero or positive")
+        return value
+
+    @field_validator("periods")
+    @classmethod
+    def _periods(cls, periods: Optional[list[str]]) -> Optional[list[str]]:
+        for p in periods or []:
+            if not PERIOD_PATTERN.fullmatch(str(p)):
+                raise ValueError(f"period {p!r} is not YYYY, YYYYQn or YYYY-MM")
+        return periods
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Rome)") from None
+        return value
