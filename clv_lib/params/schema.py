@@ -136,6 +136,12 @@ class ClientParams(_Strict):
             raise ValueError("CAC must be zero or positive")
         return value
 
+    @field_validator("periods", mode="before")
+    @classmethod
+    def _periods_as_text(cls, periods):
+        """`periods: [2025]` is a YAML integer; a period is text."""
+        return [str(p) if isinstance(p, int) else p for p in periods] if isinstance(periods, list) else periods
+
     @field_validator("periods")
     @classmethod
     def _periods(cls, periods: Optional[list[str]]) -> Optional[list[str]]:

@@ -1,0 +1,87 @@
+"""`make reports`: every client in params/ (and each period its file lists), continuing past failures.
+
+Each report runs in its own process (`python -m clv_lib.runner report ...`), so one client's crash cannot affect
+another and independent clients can run in parallel (`JOBS=2`). Prints a status table with output paths and
+returns non-zero when any report failed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from clv_lib.exceptions import ClvError
+from clv_lib.params import load_params, project_root
+from clv_lib.params.clients import available_clients
+
+
+@dataclass
+class Outcome:
+    client: str
+    period: str
+    ok: bool
+    seconds: float
+    detail: str
+
+
+def planned_runs(root: Path) -> list[tuple[str, str]]:
+    """(client, period) pairs: each listed period of each client, or its default period ("")."""
+    runs = []
+    for client in available_clients(root):
+        try:
+            periods = load_params(root / "params" / f"{client}.yaml").periods or [""]
+        except ClvError:
+            periods = [""]  # the run itself reports the params error
+        runs += [(client, p) for p in periods]
+    return runs
+
+
+def _run_one(client: str, period: str, pdf_engine: str, root: Path) -> Outcome:
+    start = time.perf_counter()
+    command = [sys.executable, "-m", "clv_lib.runner", "report", "--client", client, "--period", period,
+               "--pdf-engine", pdf_engine, "--quiet"]
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=root)
+    lines = [line for line in (proc.stdout + proc.stderr).strip().splitlines() if line.strip()]
+    if proc.returncode == 0:
+        folder = next((line.split("->", 1)[1].strip() for line in lines if "->" in line), "")
+        return Outcome(client, period or "(default)", True, time.perf_counter() - start, folder)
+    error = next((line for line in lines if line.startswith("error:")), lines[-1] if lines else "failed")
+    return Outcome(client, period or "(default)", False, time.perf_counter() - start, error.removeprefix("error: "))
+
+
+def run_all(jobs: int = 1, pdf_engine: str = "auto", root: Path | None = None) -> int:
+    """Build all planned reports with `jobs` parallel processes; print the status table; return the exit code."""
+    root = root or project_root()
+    runs = planned_runs(root)
+    if not runs:
+        print("error: no client parameter files in params/", file=sys.stderr)
+        return 2
+    outcomes: list[Outcome] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
+            tqdm(total=len(runs), desc="reports", unit="report", file=sys.stderr) as bar:
+        futures = {pool.submit(_run_one, c, p, pdf_engine, root): (c, p) for c, p in runs}
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            bar.set_postfix_str(f"{outcome.client} {'ok' if outcome.ok else 'FAILED'}")
+            bar.update()
+    outcomes.sort(key=lambda o: (o.client, o.period))
+    print(format_table(outcomes))
+    failed = sum(not o.ok for o in outcomes)
+    print(f"\n{len(outcomes) - failed} of {len(outcomes)} reports built" + (f", {failed} failed" if failed else ""))
+    return 1 if failed else 0
+
+
+def format_table(outcomes: list[Outcome]) -> str:
+    header = ("client", "period", "status", "seconds", "output / error")
+    rows = [(o.client, o.period, "ok" if o.ok else "FAILED", f"{o.seconds:.0f}", o.detail) for o in outcomes]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header[:-1])]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header[:-1], widths)) + "  " + header[-1]]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r[:-1], widths)) + "  " + r[-1] for r in rows]
+    return "\n".join(lines)

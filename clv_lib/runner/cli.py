@@ -1,0 +1,83 @@
+"""Command line of the runner (what the Makefile calls).
+
+    python -m clv_lib.runner report --client demo [--period 2025Q4] [--language it] [--pdf-engine auto]
+    python -m clv_lib.runner reports [--jobs 2] [--pdf-engine auto]
+    python -m clv_lib.runner kernel
+
+A user mistake prints `error: <one line>` and exits 2; a failing notebook prints the failing cell and error and
+exits 1, keeping the executed notebook as the log. No traceback is printed for either.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from clv_lib.exceptions import ClvError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clv_lib.runner", description="Build CLV reports.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    one = sub.add_parser("report", help="build one client's report")
+    one.add_argument("--client", required=True)
+    one.add_argument("--period", default="")
+    one.add_argument("--language", default="")
+    one.add_argument("--pdf-engine", default="auto")
+    one.add_argument("--quiet", action="store_true", help="no progress bar")
+    many = sub.add_parser("reports", help="build every client's reports")
+    many.add_argument("--jobs", type=int, default=1)
+    many.add_argument("--pdf-engine", default="auto")
+    sub.add_parser("kernel", help="install the project's Jupyter kernel (clv-report) into this environment")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "kernel":
+            from clv_lib.runner.kernel import ensure_kernel
+
+            print(f"kernel '{ensure_kernel()}' ready ({sys.executable})")
+            return 0
+        if args.command == "reports":
+            from clv_lib.runner.batch import run_all
+
+            return run_all(jobs=args.jobs, pdf_engine=args.pdf_engine)
+        return _report(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except ClvError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _report(args) -> int:
+    from clv_lib.runner.execute import NotebookFailed
+    from clv_lib.runner.job import PdfMissing, build_report
+
+    try:
+        result = build_report(args.client.strip(), args.period.strip() or None, args.language.strip() or None,
+                              args.pdf_engine, progress=not args.quiet)
+    except NotebookFailed as exc:
+        where = f"\n  executed notebook kept as the log: {_rel(exc.log_path)}" if exc.log_path else ""
+        print(f"error: {exc}{where}", file=sys.stderr)
+        return 2 if exc.user_error else 1
+    except PdfMissing as exc:
+        print(f"{args.client} {exc.result.period} -> {_rel(exc.result.folder)} (HTML only)")
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{result.client} {result.period} -> {_rel(result.folder)}  "
+          f"[{', '.join(result.files)}; PDF by {result.pdf_engine or 'none'}; {result.seconds:.0f} s]")
+    return 0
+
+
+def _rel(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

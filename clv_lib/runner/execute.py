@@ -1,0 +1,70 @@
+"""Run the report notebook with papermill in the project's kernel; turn a failing cell into ExecutionError."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from clv_lib.exceptions import ExecutionError
+from clv_lib.runner.kernel import ensure_kernel
+
+# Exceptions raised inside the notebook that are user mistakes (bad data, bad params): shown as one line.
+USER_ERRORS = {"ClvError", "ParamsError", "DataError", "EngineError", "CurrencyError", "ModelInputError"}
+
+
+class NotebookFailed(ExecutionError):
+    """Raised when a cell of the report notebook raises; carries the cell, the error and the kept log."""
+
+    def __init__(self, message: str, *, ename: str, evalue: str, cell_index: int, source: str, user_error: bool):
+        super().__init__(message)
+        self.ename, self.evalue, self.cell_index, self.source = ename, evalue, cell_index, source
+        self.user_error = user_error
+        self.log_path: Path | None = None
+
+
+def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path, progress: bool = True) -> None:
+    """Execute `notebook` into `output` (always written, also on failure) with `parameters` injected."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    kernel = ensure_kernel()
+    extra = {"kernel_manager_class": _quiet_kernel_manager()}
+    os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"
+    os.environ.pop("MPLBACKEND", None)  # a headless MPLBACKEND=Agg would make inline figures vanish silently
+    try:
+        pm.execute_notebook(
+            str(notebook), str(output), parameters=parameters, kernel_name=kernel, cwd=str(cwd),
+            progress_bar=progress, start_timeout=180, request_save_on_cell_execute=True, **extra,
+        )
+    except PapermillExecutionError as exc:
+        source = (exc.source or "").strip()
+        user_error = exc.ename in USER_ERRORS
+        if user_error:
+            message = exc.evalue
+        else:
+            message = (f"the report notebook failed in cell {exc.exec_count} ({exc.ename}: {exc.evalue})\n"
+                       f"  cell source:\n" + "\n".join(f"    {line}" for line in source.splitlines()[:12]))
+        raise NotebookFailed(message, ename=exc.ename, evalue=exc.evalue, cell_index=exc.cell_index,
+                             source=source, user_error=user_error) from None
+    except Exception as exc:  # kernel died, could not start, ...: not a user mistake, but keep it one line
+        raise ExecutionError(f"the notebook could not be executed: {type(exc).__name__}: {exc}") from exc
+
+
+def _quiet_kernel_manager():
+    """A kernel manager with CurveZMQ transport encryption when available.
+
+    ipykernel >= 7.4 warns on every start that it runs over TCP without encryption; asking the kernel manager to
+    provision keys (`transport_encryption = "auto"`) is the documented fix and removes the noise.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    if "transport_encryption" not in AsyncKernelManager.class_trait_names():
+        return AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        @default("transport_encryption")
+        def _default_transport_encryption(self):
+            return "auto"
+
+    return QuietKernelManager

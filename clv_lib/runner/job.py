@@ -1,0 +1,129 @@
+"""One report: validate, execute the notebook, render HTML and PDF, publish the folder atomically.
+
+Layout: `reports/<client>/<period>/` holds `clv_report.html`, `clv_report.pdf`, `clv_report.ipynb` (the executed
+notebook, the run's log) and the data outputs the notebook writes (`customers.csv`, `segments.csv`,
+`data_quality.csv`, `kpis.json`). A failed run publishes nothing: its executed notebook is kept under
+`reports/<client>/failed/` and the error is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+
+from clv_lib.exceptions import DataError, ExecutionError, RenderError
+from clv_lib.params import check_client_name, load_params, params_path, parse_period, project_root, resolve_data_path
+from clv_lib.runner.execute import NotebookFailed, execute_notebook
+from clv_lib.runner.publish import publish_dir, staging_dir, write_atomic
+from clv_lib.runner.render_html import notebook_to_html
+from clv_lib.runner.render_pdf import INSTALL_HINT, choose_engine, html_to_pdf
+
+NOTEBOOK = Path("notebooks") / "clv_report.ipynb"
+META_FILE = "report_meta.json"
+
+
+@dataclass
+class ReportResult:
+    client: str
+    period: str
+    folder: Path
+    files: list[str] = field(default_factory=list)
+    pdf_engine: str | None = None
+    seconds: float = 0.0
+    warning: str | None = None
+
+
+def validate(client: str, period: str | None, root: Path):
+    """Everything that can be checked before a kernel starts: client name, params, period, data file."""
+    check_client_name(client)
+    path = params_path(client, root)
+    params = load_params(path)
+    if period:
+        parse_period(period)
+    spec = params.data
+    if spec.path:
+        data_path = resolve_data_path(spec.path, root)
+        if not data_path.is_file():
+            raise DataError(f"{path.relative_to(root)}: data.path {spec.path}: file not found ({data_path})")
+    return path, params
+
+
+def build_report(client: str, period: str | None = None, language: str | None = None, pdf_engine: str = "auto",
+                 progress: bool = True, root: Path | None = None) -> ReportResult:
+    """Build one client's report for one period and publish it; raise a ClvError on failure."""
+    started = time.perf_counter()
+    root = root or project_root()
+    path, _ = validate(client, period, root)
+    engine = choose_engine(pdf_engine)
+    if language and language not in ("it", "en"):
+        raise RenderError(f"LANGUAGE {language!r} is not one of it, en")
+
+    client_dir = root / "reports" / client
+    staging = staging_dir(client_dir)
+    executed = staging / "clv_report.ipynb"
+    parameters = {"client": client, "period": period or "",
+                  "language": language or "", "output_dir": str(staging)}
+    try:
+        execute_notebook(root / NOTEBOOK, executed, parameters, cwd=root, progress=progress)
+    except ExecutionError as exc:
+        log = _keep_failed_log(executed, client_dir)
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, NotebookFailed):
+            exc.log_path = log
+        raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+    try:
+        meta = json.loads((staging / META_FILE).read_text(encoding="utf-8"))
+        nb = nbformat.read(executed, as_version=4)
+        nb.metadata["title"] = meta.get("title", f"Customer Lifetime Value - {client}")
+        nb.metadata["clv_report"] = meta
+        html_path = write_atomic(staging / "clv_report.html", notebook_to_html(nb))
+        warning = None
+        used = None
+        if engine != "none":
+            try:
+                used = html_to_pdf(html_path, staging / "clv_report.pdf", engine)
+            except RenderError as exc:
+                warning = f"PDF not written: {exc}"
+        label = meta["period"]
+        final = publish_dir(staging, client_dir / label)
+    except FileNotFoundError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RenderError(f"the notebook did not write {Path(exc.filename).name}; is notebooks/clv_report.ipynb "
+                          "calling report.save_outputs()?") from None
+    except BaseException:
+        log = _keep_failed_log(executed, client_dir)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    files = sorted(p.name for p in final.iterdir() if p.is_file() and not p.name.startswith("."))
+    result = ReportResult(client, label, final, files, used, time.perf_counter() - started, warning)
+    if warning:
+        raise PdfMissing(warning, result)
+    return result
+
+
+class PdfMissing(RenderError):
+    """Raised when the report was published without its PDF because no PDF engine could run."""
+
+    def __init__(self, message: str, result: ReportResult):
+        super().__init__(message if "install" in message else f"{message}; {INSTALL_HINT}")
+        self.result = result
+
+
+def _keep_failed_log(executed: Path, client_dir: Path) -> Path | None:
+    if not executed.exists():
+        return None
+    failed = client_dir / "failed"
+    failed.mkdir(parents=True, exist_ok=True)
+    target = failed / f"clv_report-{datetime.now():%Y%m%d-%H%M%S}.ipynb"
+    shutil.move(str(executed), target)
+    return target

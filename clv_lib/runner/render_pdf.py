@@ -1,0 +1,106 @@
+"""HTML -> PDF with the same HTML the client receives.
+
+Engines, chosen by `PDF_ENGINE` (`auto` by default):
+- `chromium`: a Chromium-family browser (Chromium, Google Chrome, Microsoft Edge) printing headless; found on
+  PATH, at the usual macOS/Windows locations, or at `$CLV_CHROMIUM`.
+- `weasyprint`: installed with the project by pip (needs the Pango system library, present on Debian/Ubuntu
+  desktops and most servers; `brew install pango` on macOS).
+- `auto`: a Chromium-family browser when one is found, else WeasyPrint.
+- `none`: no PDF.
+When no engine can run, RenderError says exactly what to install; the HTML is delivered anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from clv_lib.exceptions import RenderError
+
+ENGINES = ("auto", "chromium", "weasyprint", "none")
+_BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "msedge",
+                  "microsoft-edge")
+_BROWSER_PATHS = (
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+)
+INSTALL_HINT = ("install a PDF engine: `pip install weasyprint` with the Pango library (Debian/Ubuntu: "
+                "`apt-get install libpango-1.0-0 libpangoft2-1.0-0`; macOS: `brew install pango`), or a Chromium-family "
+                "browser (Debian/Ubuntu: `apt-get install chromium`; or Google Chrome / Microsoft Edge), then re-run")
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium-family browser, or None."""
+    explicit = os.environ.get("CLV_CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).exists() or shutil.which(explicit) else None
+    for name in _BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return next((p for p in _BROWSER_PATHS if Path(p).exists()), None)
+
+
+def choose_engine(requested: str) -> str:
+    """Resolve `auto` to a concrete engine; validate the name."""
+    requested = (requested or "auto").strip().lower()
+    if requested not in ENGINES:
+        raise RenderError(f"PDF_ENGINE {requested!r} is not one of {', '.join(ENGINES)}")
+    if requested == "auto":
+        return "chromium" if find_chromium() else "weasyprint"
+    return requested
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path, engine: str) -> str:
+    """Print `html_path` to `pdf_path` with `engine` (already resolved); return the engine used."""
+    if engine == "chromium":
+        _chromium(Path(html_path), Path(pdf_path))
+    elif engine == "weasyprint":
+        _weasyprint(Path(html_path), Path(pdf_path))
+    else:
+        raise RenderError(f"unknown PDF engine {engine!r}")
+    if not Path(pdf_path).exists() or Path(pdf_path).stat().st_size < 1000:
+        raise RenderError(f"the {engine} PDF engine wrote no usable PDF; {INSTALL_HINT}")
+    return engine
+
+
+def _chromium(html_path: Path, pdf_path: Path) -> None:
+    browser = find_chromium()
+    if not browser:
+        raise RenderError(f"PDF_ENGINE=chromium but no Chromium, Chrome or Edge was found (set CLV_CHROMIUM to its "
+                          f"path, or use PDF_ENGINE=weasyprint); {INSTALL_HINT}")
+    with tempfile.TemporaryDirectory(prefix="clv-chromium-") as profile:
+        command = [
+            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--no-pdf-header-footer", "--print-to-pdf-no-header", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-extensions", "--disable-quic",
+            f"--user-data-dir={profile}", f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri(),
+        ]
+        env = {**os.environ, "HOME": profile, "XDG_CONFIG_HOME": profile, "XDG_CACHE_HOME": profile}
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise RenderError(f"Chromium could not print the PDF ({exc}); try PDF_ENGINE=weasyprint") from None
+    if proc.returncode != 0:
+        last = (proc.stderr or "").strip().splitlines()[-1:] or ["no message"]
+        raise RenderError(f"Chromium exited with code {proc.returncode} ({last[0]}); try PDF_ENGINE=weasyprint")
+
+
+def _weasyprint(html_path: Path, pdf_path: Path) -> None:
+    try:
+        import weasyprint  # noqa: PLC0415 - optional at import time: it needs system libraries
+    except (ImportError, OSError) as exc:
+        raise RenderError(f"WeasyPrint cannot start ({str(exc).splitlines()[0]}); {INSTALL_HINT}") from None
+    for name in ("weasyprint", "fontTools", "fontTools.subset"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        weasyprint.HTML(filename=str(html_path), base_url=str(html_path.parent)).write_pdf(str(pdf_path))
+    except Exception as exc:  # WeasyPrint raises many low-level types; translate at the boundary
+        raise RenderError(f"WeasyPrint failed on {html_path.name}: {type(exc).__name__}: {exc}") from exc
