@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 from clv_lib.exceptions import RenderError
@@ -95,7 +96,9 @@ def _chromium(html_path: Path, pdf_path: Path) -> None:
 
 def _weasyprint(html_path: Path, pdf_path: Path) -> None:
     try:
-        import weasyprint  # noqa: PLC0415 - optional at import time: it needs system libraries
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # "HarfBuzz-Subset will be required" notice
+            import weasyprint  # noqa: PLC0415 - optional at import time: it needs system libraries
     except (ImportError, OSError) as exc:
         raise RenderError(f"WeasyPrint cannot start ({str(exc).splitlines()[0]}); {INSTALL_HINT}") from None
     for name in ("weasyprint", "fontTools", "fontTools.subset"):
