@@ -41,8 +41,8 @@ def test_orders_shape(generated):
     assert len(rows) - 1 == counts["rows"]
     assert 15_000 <= counts["rows"] <= 20_000
     assert len({r[0] for r in rows[1:] if r[0]}) >= 3_900
-    years = {r[2][6:10] for r in rows[1:] if len(r[2]) >= 10}
-    assert years <= {"2023", "2024", "2025"} | {"0000"}  # 00/00/0000 is one of the unparsable dates
+    years = {r[2][6:10] for r in rows[1:] if len(r[2]) >= 10 and r[2][2] == "/"}
+    assert years <= {"2023", "2024", "2025", "0000"}  # 00/00/0000 is one of the unparsable dates
     assert {r[7] for r in rows[1:]} == {"search", "social", "email", "marketplace"}
     assert any(r[3].startswith("€ ") for r in rows) and any("." in r[3] and "," in r[3] for r in rows)
 
