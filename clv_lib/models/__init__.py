@@ -1,1 +1,12 @@
-"""Stage 4: probabilistic customer-base models, written from the papers and tested against their tables."""
+"""Stage 4: probabilistic customer-base models, written from the papers and tested against their tables.
+
+Transaction models (non-contractual, continuous time) share one interface over an RFM summary
+(`frequency`, `recency`, `T` in the summary's time unit): `BetaGeoModel` (BG/NBD), `ParetoNBDModel`
+(Pareto/NBD), `ModifiedBetaGeoModel` (MBG/NBD). `GammaGammaModel` models spend per transaction;
+`BetaGeoBetaBinomModel` (BG/BB) is the discrete-opportunity model and `ShiftedBetaGeoModel` (sBG) the
+contractual retention model. Import from here; the submodules are one model each.
+"""
+
+from clv_lib.models.bgnbd import BetaGeoModel
+
+__all__ = ["BetaGeoModel"]

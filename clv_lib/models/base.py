@@ -1,0 +1,392 @@
+"""The shared machinery of the probabilistic models: fitted-state checks, input checks, weights and the MLE.
+
+Every model maximises its log-likelihood over the logarithms of its (positive) parameters with L-BFGS-B, on
+the distinct rows of its input only (identical customers are collapsed into one row with a weight), and
+computes standard errors from a numerical Hessian on the log scale, mapped back with the delta method.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from clv_lib.exceptions import ConvergenceError, ModelInputError, NotFittedError
+
+# Objective over log-parameters: returns (negative log-likelihood, gradient) or just the value.
+Objective = Callable[[np.ndarray], "float | tuple[float, np.ndarray]"]
+
+
+class BaseModel:
+    """Base of every model: scikit-learn conventions (no work in ``__init__``, ``fit`` returns ``self``,
+    fitted state ends with ``_``) and a clear `NotFittedError` when fitted state is read before ``fit``."""
+
+    #: The paper's parameter names, in the order used by the optimiser.
+    param_names: tuple[str, ...] = ()
+
+    def __getattr__(self, name: str):
+        # Only reached when normal lookup fails: fitted attributes (trailing underscore) before fit.
+        if name.endswith("_") and not name.startswith("__"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted: call fit() before using {name!r}")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        state = self.__dict__.get("params_")
+        if state is None:
+            return f"{type(self).__name__}()"
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in state.items())
+        return f"{type(self).__name__}({shown})"
+
+    def _check_fitted(self) -> None:
+        if "params_" not in self.__dict__:
+            raise NotFittedError(f"{type(self).__name__} is not fitted: call fit() before predicting")
+
+    def _param_array(self) -> np.ndarray:
+        self._check_fitted()
+        return np.array([self.params_[n] for n in self.param_names], dtype=float)
+
+    def _store_fit(self, result: "MleResult", n_customers: float) -> None:
+        self.params_ = dict(zip(self.param_names, (float(v) for v in result.params)))
+        self.log_likelihood_ = float(result.log_likelihood)
+        self.standard_errors_ = dict(zip(self.param_names, (float(v) for v in result.standard_errors)))
+        self.log_param_covariance_ = result.log_covariance
+        self.n_customers_ = float(n_customers)
+        self.n_iterations_ = int(result.n_iterations)
+        self.fit_warnings_ = list(result.warnings)
+
+    def with_params(self, **params: float):
+        """Return a copy of this model set to the given parameters (no fit): for tests and simulation studies."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update({k: v for k, v in self.__dict__.items() if not k.endswith("_")})
+        missing = set(self.param_names) - set(params)
+        if missing:
+            raise ValueError(f"{type(self).__name__}.with_params needs {sorted(missing)}")
+        values = np.array([float(params[n]) for n in self.param_names])
+        if not np.all(np.isfinite(values)) or np.any(values <= 0):
+            raise ValueError(f"{type(self).__name__} parameters must be finite and > 0, got {params}")
+        clone.params_ = {n: float(params[n]) for n in self.param_names}
+        clone.log_likelihood_ = math.nan
+        clone.standard_errors_ = {n: math.inf for n in self.param_names}
+        clone.log_param_covariance_ = None
+        clone.n_customers_ = 0.0
+        clone.n_iterations_ = 0
+        clone.fit_warnings_ = ["parameters set by hand, not estimated"]
+        return clone
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Inputs
+
+
+def summary_columns(summary: pd.DataFrame, required: Sequence[str], model: str) -> dict[str, np.ndarray]:
+    """Return the required columns of `summary` as float arrays; raise ModelInputError naming what is wrong."""
+    if not isinstance(summary, pd.DataFrame):
+        raise ModelInputError(f"{model}: expected a summary DataFrame, got {type(summary).__name__}")
+    missing = [c for c in required if c not in summary.columns]
+    if missing:
+        raise ModelInputError(f"{model}: summary is missing column(s) {missing}; it has {list(summary.columns)}")
+    if len(summary) == 0:
+        raise ModelInputError(f"{model}: the summary has no customers")
+    out = {}
+    for col in required:
+        try:
+            values = pd.to_numeric(summary[col], errors="raise").to_numpy(dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ModelInputError(f"{model}: column {col!r} is not numeric ({exc})") from None
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise ModelInputError(f"{model}: column {col!r} has {int(bad.sum())} missing or infinite value(s)")
+        if (values < 0).any():
+            raise ModelInputError(f"{model}: column {col!r} has {int((values < 0).sum())} negative value(s)")
+        out[col] = values
+    return out
+
+
+def check_rfm(cols: dict[str, np.ndarray], model: str) -> None:
+    """Check the Fader-Hardie summary conventions: integer frequency, recency <= T, recency 0 when frequency 0."""
+    x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
+    if np.any(np.abs(x - np.round(x)) > 1e-9):
+        raise ModelInputError(f"{model}: column 'frequency' must hold whole numbers of repeat purchases")
+    if np.any(T <= 0):
+        raise ModelInputError(f"{model}: column 'T' must be > 0 for every customer ({int((T <= 0).sum())} are not)")
+    over = t_x > T * (1 + 1e-9) + 1e-9
+    if over.any():
+        raise ModelInputError(f"{model}: {int(over.sum())} customer(s) have recency > T")
+    odd = (x == 0) & (t_x > 0)
+    if odd.any():
+        raise ModelInputError(f"{model}: {int(odd.sum())} customer(s) have frequency 0 but recency > 0")
+    zero_gap = (x > 0) & (t_x <= 0)
+    if zero_gap.any():
+        raise ModelInputError(f"{model}: {int(zero_gap.sum())} customer(s) have repeat purchases but recency 0")
+
+
+def weights_of(summary: pd.DataFrame, weights, model: str) -> np.ndarray:
+    """Return per-row weights: the `weights` argument, else a `weights` column, else ones."""
+    if weights is None and "weights" in summary.columns:
+        weights = summary["weights"]
+    if weights is None:
+        return np.ones(len(summary))
+    w = np.asarray(weights, dtype=float).reshape(-1)
+    if w.shape[0] != len(summary):
+        raise ModelInputError(f"{model}: {w.shape[0]} weights for {len(summary)} summary rows")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ModelInputError(f"{model}: weights must be finite and >= 0")
+    if w.sum() <= 0:
+        raise ModelInputError(f"{model}: the weights add up to 0")
+    return w
+
+
+def collapse(columns: dict[str, np.ndarray], weights: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Merge identical rows (all columns equal) into one row whose weight is the sum of theirs."""
+    frame = pd.DataFrame(columns)
+    frame["__w"] = weights
+    grouped = frame.groupby(list(columns), sort=False, observed=True)["__w"].sum()
+    grouped = grouped[grouped > 0]
+    keys = grouped.index.to_frame(index=False)
+    return {c: keys[c].to_numpy(dtype=float) for c in columns}, grouped.to_numpy(dtype=float)
+
+
+def unique_rows(*arrays: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Return the distinct combinations of the given equal-length arrays and the index mapping rows to them."""
+    frame = pd.DataFrame({f"c{i}": a for i, a in enumerate(arrays)})
+    codes, uniques = pd.MultiIndex.from_frame(frame).factorize()
+    if len(arrays) == 1:
+        return [np.asarray(uniques.get_level_values(0), dtype=float)], codes
+    return [np.asarray(uniques.get_level_values(i), dtype=float) for i in range(len(arrays))], codes
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Maximum likelihood
+
+
+@dataclass(frozen=True)
+class MleResult:
+    """The outcome of one maximum-likelihood fit, on the natural parameter scale."""
+
+    params: np.ndarray
+    log_likelihood: float
+    standard_errors: np.ndarray
+    log_covariance: np.ndarray | None
+    n_iterations: int
+    warnings: tuple[str, ...]
+
+
+def fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *, jac: bool,
+            log_bounds: tuple[float, float] = (-12.0, 12.0), gtol: float = 1e-7) -> MleResult:
+    """Minimise `neg_ll` over log-parameters from each start; return the best optimum with Hessian SEs.
+
+    `neg_ll(log_params)` returns the negative log-likelihood (and its gradient when `jac` is true). Raises
+    `ConvergenceError` when no start reaches a finite optimum or the best one sits on the search boundary
+    (a parameter running off to 0 or infinity, i.e. the data cannot identify the model).
+    """
+    best = None
+    messages = []
+    for start in starts:
+        x0 = np.log(np.asarray(start, dtype=float))
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                res = optimize.minimize(_finite(neg_ll, jac), x0, jac=jac, method="L-BFGS-B",
+                                        bounds=[log_bounds] * len(x0),
+                                        options={"maxiter": 2000, "gtol": gtol, "ftol": 1e-13, "maxls": 50})
+            except (ValueError, FloatingPointError, ArithmeticError) as exc:
+                messages.append(str(exc))
+                continue
+        if not np.isfinite(res.fun):
+            messages.append(res.message if isinstance(res.message, str) else str(res.message))
+            continue
+        if best is None or res.fun < best.fun:
+            best = res
+    if best is None:
+        raise ConvergenceError(f"{model}: the likelihood maximisation found no finite optimum ({'; '.join(messages)})")
+    at_bound = np.isclose(best.x, log_bounds[0], atol=1e-3) | np.isclose(best.x, log_bounds[1], atol=1e-3)
+    if at_bound.any():
+        raise ConvergenceError(f"{model}: a parameter ran to the edge of the search space (log value "
+                               f"{best.x[at_bound][0]:.1f}): the data cannot identify the model")
+    notes = []
+    if not best.success:
+        notes.append(f"optimizer stopped early: {best.message}")
+    cov, ses, note = _standard_errors(neg_ll, best.x, jac)
+    if note:
+        notes.append(note)
+    return MleResult(params=np.exp(best.x), log_likelihood=-float(best.fun), standard_errors=ses,
+                     log_covariance=cov, n_iterations=int(best.nit), warnings=tuple(notes))
+
+
+def _finite(neg_ll: Objective, jac: bool) -> Objective:
+    """Wrap the objective so that a non-finite value reads as a very bad point, which L-BFGS-B backs off from."""
+    def wrapped(theta):
+        out = neg_ll(theta)
+        if jac:
+            value, grad = out
+            if not np.isfinite(value) or not np.all(np.isfinite(grad)):
+                return 1e300, np.zeros_like(theta)
+            return value, grad
+        return out if np.isfinite(out) else 1e300
+    return wrapped
+
+
+def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray, step: float = 1e-4) -> np.ndarray:
+    """Central-difference Hessian of a scalar function `f` at `x`."""
+    n = len(x)
+    hess = np.empty((n, n))
+    f0 = f(x)
+    for i in range(n):
+        ei = np.zeros(n)
+        ei[i] = step
+        hess[i, i] = (f(x + ei) - 2 * f0 + f(x - ei)) / step**2
+        for j in range(i + 1, n):
+            ej = np.zeros(n)
+            ej[j] = step
+            val = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * step**2)
+            hess[i, j] = hess[j, i] = val
+    return hess
+
+
+def gradient_hessian(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray, step: float = 1e-5) -> np.ndarray:
+    """Hessian from central differences of an analytic gradient, symmetrised."""
+    n = len(x)
+    hess = np.empty((n, n))
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = step
+        hess[:, i] = (grad(x + e) - grad(x - e)) / (2 * step)
+    return (hess + hess.T) / 2
+
+
+def _standard_errors(neg_ll: Objective, x: np.ndarray, jac: bool):
+    """Covariance of the log-parameters (inverse Hessian) and natural-scale SEs by the delta method."""
+    with np.errstate(all="ignore"):
+        if jac:
+            hess = gradient_hessian(lambda t: neg_ll(t)[1], x)
+        else:
+            hess = numerical_hessian(neg_ll, x)
+    if not np.all(np.isfinite(hess)):
+        return None, np.full(len(x), math.inf), "standard errors unavailable: the Hessian is not finite"
+    try:
+        np.linalg.cholesky(hess)
+    except np.linalg.LinAlgError:
+        return None, np.full(len(x), math.inf), "standard errors unavailable: the Hessian is not positive definite"
+    cov = np.linalg.inv(hess)
+    ses = np.exp(x) * np.sqrt(np.clip(np.diag(cov), 0, None))
+    return cov, ses, None
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Transaction models (BG/NBD, MBG/NBD, Pareto/NBD): one interface over frequency, recency and T
+
+
+class TransactionModel(BaseModel):
+    """Shared interface of the "buy till you die" models of repeat purchases over an RFM summary.
+
+    Subclasses provide the log-likelihood on collapsed rows and three closed forms: P(alive), the expected
+    purchases of a customer known to be alive, and the population quantities for a new customer. All times
+    (`t`, `recency`, `T`) are in the summary's time unit.
+    """
+
+    name = "transaction model"
+
+    def __init__(self, *, min_customers: int = 10, min_repeat_buyers: int = 5):
+        self.min_customers = min_customers
+        self.min_repeat_buyers = min_repeat_buyers
+
+    # -- fitting ------------------------------------------------------------------------------------------
+    def fit(self, summary: pd.DataFrame, weights=None):
+        """Fit by maximum likelihood to `summary` (frequency, recency, T; optional weights); return self."""
+        cols = self._read(summary)
+        w = weights_of(summary, weights, self.name)
+        self._check_enough(cols, w)
+        rows, row_weights = collapse(cols, w)
+        objective = self._objective(rows["frequency"], rows["recency"], rows["T"], row_weights)
+        result = fit_mle(objective, self._starts(rows, row_weights), self.name, jac=self._has_gradient)
+        self._store_fit(result, w.sum())
+        return self
+
+    _has_gradient = True
+
+    def _read(self, summary: pd.DataFrame) -> dict[str, np.ndarray]:
+        cols = summary_columns(summary, ("frequency", "recency", "T"), self.name)
+        check_rfm(cols, self.name)
+        return cols
+
+    def _check_enough(self, cols: dict[str, np.ndarray], w: np.ndarray) -> None:
+        n = float(w.sum())
+        repeat = float(w[cols["frequency"] > 0].sum())
+        if n < self.min_customers:
+            raise ModelInputError(f"{self.name}: {n:g} customer(s) in the summary; at least {self.min_customers} "
+                                  "are needed to fit the model")
+        if repeat < self.min_repeat_buyers:
+            what = "all customers are one-time buyers" if repeat == 0 else f"only {repeat:g} made a repeat purchase"
+            raise ModelInputError(f"{self.name}: {what} (of {n:g}); at least {self.min_repeat_buyers} repeat "
+                                  "buyers are needed to estimate purchase and drop-out rates")
+
+    def _starts(self, rows: dict[str, np.ndarray], w: np.ndarray) -> list[tuple[float, ...]]:
+        mean_x = float(np.average(rows["frequency"], weights=w))
+        mean_T = float(np.average(rows["T"], weights=w))
+        scale = mean_T / max(mean_x, 0.05)
+        return [(1.0, scale, 1.0, 1.0), (0.3, scale * 0.3, 0.7, 2.5), (3.0, scale * 3.0, 3.0, 8.0)]
+
+    # -- per-customer predictions -------------------------------------------------------------------------
+    def probability_alive(self, summary: pd.DataFrame) -> pd.Series:
+        """P(alive at the end of observation | frequency, recency, T) per customer, in [0, 1]."""
+        cols = self._read(summary)
+        p = self._p_alive(cols["frequency"], cols["recency"], cols["T"])
+        return pd.Series(np.clip(p, 0.0, 1.0), index=summary.index, name="p_alive")
+
+    def expected_purchases(self, summary: pd.DataFrame, t: float) -> pd.Series:
+        """Expected repeat purchases of each customer in the next `t` periods after T (summary time unit)."""
+        path = self.expected_purchases_path(summary, [float(t)])
+        return pd.Series(path[:, 0], index=summary.index, name="expected_purchases")
+
+    def expected_purchases_path(self, summary: pd.DataFrame, times) -> np.ndarray:
+        """Cumulative expected purchases of each customer at each future time in `times` (summary unit).
+
+        Returns an array of shape (customers, len(times)). The alive-conditional part depends on frequency
+        and T only, so it is computed once per distinct (frequency, T) pair.
+        """
+        self._check_fitted()
+        times = np.asarray(times, dtype=float).reshape(-1)
+        if np.any(~np.isfinite(times)) or np.any(times < 0):
+            raise ValueError(f"{self.name}: prediction times must be finite and >= 0, got {times}")
+        cols = self._read(summary)
+        x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
+        (ux, uT), codes = unique_rows(x, T)
+        alive_path = self._expected_if_alive(times[None, :], ux[:, None], uT[:, None])
+        alive_path = np.nan_to_num(alive_path, nan=0.0, posinf=0.0, neginf=0.0).clip(min=0.0)
+        p = np.clip(self._p_alive(x, t_x, T), 0.0, 1.0)
+        return p[:, None] * alive_path[codes]
+
+    # -- population (a new customer) ------------------------------------------------------------------------
+    def expected_purchases_new(self, t) -> np.ndarray:
+        """Expected repeat purchases in (0, t] of a newly acquired customer (array over `t`)."""
+        self._check_fitted()
+        return self._expected_new(np.asarray(t, dtype=float))
+
+    def probability_purchases(self, n, t) -> np.ndarray:
+        """P(exactly `n` repeat purchases in (0, t]) for a newly acquired customer (broadcast over n, t)."""
+        self._check_fitted()
+        n = np.asarray(n, dtype=float)
+        if np.any(n < 0) or np.any(np.round(n) != n):
+            raise ValueError(f"{self.name}: n must be whole numbers >= 0")
+        return np.clip(self._pmf(n, np.asarray(t, dtype=float)), 0.0, 1.0)
+
+    # -- to implement ---------------------------------------------------------------------------------------
+    def _objective(self, x, t_x, T, w):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _p_alive(self, x, t_x, T):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _expected_if_alive(self, t, x, T):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _expected_new(self, t):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _pmf(self, n, t):  # pragma: no cover - abstract
+        raise NotImplementedError
