@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(args) -> int:
-    from clv_lib.runner.execute import NotebookFailed
+    from clv_lib.runner.execute import NotebookFailed  # light: papermill is imported when it runs
     from clv_lib.runner.job import PdfMissing, build_report
 
     try:

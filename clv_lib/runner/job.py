@@ -15,13 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import nbformat
-
 from clv_lib.exceptions import DataError, ExecutionError, RenderError
 from clv_lib.params import check_client_name, load_params, params_path, parse_period, project_root, resolve_data_path
-from clv_lib.runner.execute import NotebookFailed, execute_notebook
 from clv_lib.runner.publish import publish_dir, staging_dir, write_atomic
-from clv_lib.runner.render_html import notebook_to_html
 from clv_lib.runner.render_pdf import INSTALL_HINT, choose_engine, html_to_pdf
 
 NOTEBOOK = Path("notebooks") / "clv_report.ipynb"
@@ -63,6 +59,11 @@ def build_report(client: str, period: str | None = None, language: str | None = 
     engine = choose_engine(pdf_engine)
     if language and language not in ("it", "en"):
         raise RenderError(f"LANGUAGE {language!r} is not one of it, en")
+
+    import nbformat  # heavy imports only once the inputs are known to be valid
+
+    from clv_lib.runner.execute import NotebookFailed, execute_notebook
+    from clv_lib.runner.render_html import notebook_to_html
 
     client_dir = root / "reports" / client
     staging = staging_dir(client_dir)

@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import nbformat
-
 from clv_lib.exceptions import RenderError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _EXTERNAL_SCRIPT = re.compile(r"<script[^>]+src=[\"']?https?:", re.IGNORECASE)
 
 
-def notebook_to_html(nb: nbformat.NotebookNode) -> str:
+def notebook_to_html(nb) -> str:
     """Render an executed report notebook to HTML; RenderError if the result would not be self-contained."""
     from nbconvert import HTMLExporter
 

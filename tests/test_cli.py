@@ -1,0 +1,62 @@
+"""User mistakes on the command line are one-line errors, never tracebacks, and write nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "clv_lib.runner", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("client, message", [
+    ("nope", "no params file for client 'nope'"),
+    ("../x", "not a valid client name"),
+    ("a b", "not a valid client name"),
+    ("", "not a valid client name"),
+])
+def test_bad_client(client, message):
+    proc = run("report", "--client", client)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert not (ROOT / "reports" / "x").exists() and not (ROOT.parent / "x").exists()
+
+
+def test_bad_period_and_engine():
+    proc = run("report", "--client", "demo", "--period", "2025Q5")
+    assert proc.returncode == 2 and "PERIOD '2025Q5' is not one of YYYY, YYYYQn or YYYY-MM" in proc.stderr
+    proc = run("report", "--client", "demo", "--period", "2025Q4", "--pdf-engine", "latex")
+    assert proc.returncode == 2 and "PDF_ENGINE 'latex'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_params_file_and_missing_data(tmp_path):
+    (tmp_path / "params").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "params" / "acme.yaml").write_text("client_name: Acme\nbusiness_model: retail\n")
+    proc = run("report", "--client", "acme", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and "acme.yaml" in proc.stderr and "business_model" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    (tmp_path / "params" / "acme.yaml").write_text(
+        "client_name: Acme\nbusiness_model: transactional\ncurrency: EUR\ngross_margin: 0.3\n"
+        "data: {path: data/missing.csv}\n")
+    proc = run("report", "--client", "acme", cwd=tmp_path)
+    assert proc.returncode == 2 and "data/missing.csv: file not found" in proc.stderr
+    assert not (tmp_path / "reports").exists()
+
+
+def test_make_help_is_the_default_goal():
+    proc = subprocess.run(["make", "--no-print-directory"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0
+    for target in ("report", "reports", "test", "setup", "lab", "bench", "clean", "help"):
+        assert f"  {target}" in proc.stdout.replace("\x1b[1m", "  ")
