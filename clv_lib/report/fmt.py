@@ -49,7 +49,9 @@ class Formatter:
             return MISSING
         if abs(float(value)) < 10_000:
             return self.money(value, 0)
-        return format_compact_currency(float(value), self.currency, locale=self.locale, fraction_digits=1)
+        compact = format_compact_currency(float(value), self.currency, locale=self.locale, fraction_digits=1)
+        # Italian CLDR data has no short form for thousands ("40000 €"): use the grouped full amount instead.
+        return compact if any(ch.isalpha() for ch in compact.replace(self.currency, "")) else self.money(value, 0)
 
     def number(self, value, decimals: int = 0) -> str:
         if not _finite(value):
