@@ -8,5 +8,6 @@ contractual retention model. Import from here; the submodules are one model each
 """
 
 from clv_lib.models.bgnbd import BetaGeoModel
+from clv_lib.models.mbgnbd import ModifiedBetaGeoModel
 
-__all__ = ["BetaGeoModel"]
+__all__ = ["BetaGeoModel", "ModifiedBetaGeoModel"]
