@@ -9,5 +9,6 @@ contractual retention model. Import from here; the submodules are one model each
 
 from clv_lib.models.bgnbd import BetaGeoModel
 from clv_lib.models.mbgnbd import ModifiedBetaGeoModel
+from clv_lib.models.pareto_nbd import ParetoNBDModel
 
-__all__ = ["BetaGeoModel", "ModifiedBetaGeoModel"]
+__all__ = ["BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel"]
