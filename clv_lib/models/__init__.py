@@ -10,5 +10,6 @@ contractual retention model. Import from here; the submodules are one model each
 from clv_lib.models.bgnbd import BetaGeoModel
 from clv_lib.models.mbgnbd import ModifiedBetaGeoModel
 from clv_lib.models.pareto_nbd import ParetoNBDModel
+from clv_lib.models.gamma_gamma import GammaGammaModel
 
-__all__ = ["BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel"]
+__all__ = ["BetaGeoModel", "GammaGammaModel", "ModifiedBetaGeoModel", "ParetoNBDModel"]
