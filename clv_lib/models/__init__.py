@@ -11,6 +11,7 @@ from clv_lib.models.bgbb import BetaGeoBetaBinomModel
 from clv_lib.models.bgnbd import BetaGeoModel
 from clv_lib.models.mbgnbd import ModifiedBetaGeoModel
 from clv_lib.models.pareto_nbd import ParetoNBDModel
+from clv_lib.models.sbg import ShiftedBetaGeoModel, summary_from_survivors
 from clv_lib.models.gamma_gamma import GammaGammaModel
 
-__all__ = ["BetaGeoBetaBinomModel", "BetaGeoModel", "GammaGammaModel", "ModifiedBetaGeoModel", "ParetoNBDModel"]
+__all__ = ["BetaGeoBetaBinomModel", "BetaGeoModel", "GammaGammaModel", "ModifiedBetaGeoModel", "ParetoNBDModel", "ShiftedBetaGeoModel", "summary_from_survivors"]
