@@ -28,8 +28,11 @@ def _spend(x: np.ndarray, spend: tuple[float, float, float] | None, rng) -> np.n
     return np.where(x > 0, z, 0.0)
 
 
-def _frame(x, t_x, T, held, holdout, monetary) -> pd.DataFrame:
-    recency = np.where(x > 0, np.minimum(np.maximum(np.ceil(t_x), 1.0), T), 0.0)
+def _frame(x, t_x, T, held, holdout, monetary, whole_periods) -> pd.DataFrame:
+    if whole_periods:
+        recency = np.where(x > 0, np.minimum(np.maximum(np.ceil(t_x), 1.0), T), 0.0)
+    else:
+        recency = np.where(x > 0, t_x, 0.0)
     if holdout:
         out = pd.DataFrame({"frequency_cal": x, "recency_cal": recency, "T_cal": T,
                             "frequency_holdout": held, "duration_holdout": float(holdout)})
@@ -44,12 +47,14 @@ def _frame(x, t_x, T, held, holdout, monetary) -> pd.DataFrame:
 
 
 def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T=(30, 730), *, holdout: float = 0.0,
-                   spend: tuple[float, float, float] | None = None, seed: int = 0) -> pd.DataFrame:
+                   spend: tuple[float, float, float] | None = None, seed: int = 0,
+                   whole_periods: bool = True) -> pd.DataFrame:
     """Simulate `n` BG/NBD customers observed for `T` periods (scalar, array or (low, high) whole-period range).
 
     With `holdout` > 0 returns a calibration/holdout frame (frequency_cal, recency_cal, T_cal,
     frequency_holdout, duration_holdout); otherwise a summary (frequency, recency, T). `spend` = (p, q, v) adds
-    Gamma-Gamma mean repeat spend (monetary_value or monetary_value_cal).
+    Gamma-Gamma mean repeat spend (monetary_value or monetary_value_cal). `whole_periods=False` keeps the
+    exact (continuous) recency instead of the whole period of the last purchase.
     """
     rng = np.random.default_rng(seed)
     T = _ages(n, T, rng)
@@ -64,12 +69,12 @@ def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T=(30, 73
     if holdout:
         alive = count < allowed
         held = np.where(alive, np.minimum(rng.poisson(lam * holdout), allowed - count), 0).astype(float)
-    return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng))
+    return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)
 
 
 def simulate_pareto_nbd(n: int, r: float, alpha: float, s: float, beta: float, T=(30, 730), *,
                         holdout: float = 0.0, spend: tuple[float, float, float] | None = None,
-                        seed: int = 0) -> pd.DataFrame:
+                        seed: int = 0, whole_periods: bool = True) -> pd.DataFrame:
     """Simulate `n` Pareto/NBD customers; arguments and output as `simulate_bgnbd`."""
     rng = np.random.default_rng(seed)
     T = _ages(n, T, rng)
@@ -82,4 +87,4 @@ def simulate_pareto_nbd(n: int, r: float, alpha: float, s: float, beta: float, T
     held = None
     if holdout:
         held = rng.poisson(lam * np.clip(np.minimum(lifetime, T + holdout) - T, 0, None)).astype(float)
-    return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng))
+    return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)
