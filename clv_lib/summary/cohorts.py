@@ -20,12 +20,9 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.exceptions import DataError, ParamsError
-from clv_lib.summary.encoding import OrderArrays, encode_orders
+from clv_lib.summary.encoding import OrderArrays, distinct_keys, encode_orders
 from clv_lib.summary.months import periods
 from clv_lib.summary.mrr import CHURN, NEW, REACTIVATION, MrrEvents, mrr_events
-
-#: Largest customers x months grid (cells) deduplicated with a dense bitmap; larger inputs use hashing.
-_DENSE_LIMIT = 150_000_000
 
 DEFINITIONS: dict[str, str] = {
     "Cohort": "Customers grouped by the calendar month of their first purchase (subscriptions: first month-end "
@@ -125,7 +122,7 @@ def order_cohort_cells(orders: pd.DataFrame | OrderArrays, observation_end, *, b
     n_cells = n_rows * width
     orders_n = np.bincount(cell, minlength=n_cells)
     revenue = np.bincount(cell, weights=a.amount[seen], minlength=n_cells)
-    pairs = _distinct(customer * width + (month - m0), a.n_customers * width)
+    pairs = distinct_keys(customer * width + (month - m0), a.n_customers * width)
     pc, pm = pairs // width, pairs % width + m0
     active = np.bincount(row[pc] * width + (pm - a.first_month[pc]), minlength=n_cells)
 
@@ -166,15 +163,6 @@ def subscription_cohort_cells(subscriptions: pd.DataFrame | MrrEvents, observati
     out = _tidy(size, width, ev.first_month, ev.last_month,
                 {"active_customers": np.rint(active).astype(np.int64), "mrr": mrr})
     return out.drop(columns="_group").reset_index(drop=True)
-
-
-def _distinct(keys: np.ndarray, span: int) -> np.ndarray:
-    """Sorted distinct values of non-negative int keys below `span` (dense bitmap when small, hashing otherwise)."""
-    if span <= _DENSE_LIMIT:
-        seen = np.zeros(span, dtype=bool)
-        seen[keys] = True
-        return np.flatnonzero(seen)
-    return np.sort(pd.unique(keys))
 
 
 def _tidy(size: np.ndarray, width: int, m0: int, last: int, columns: dict[str, np.ndarray]) -> pd.DataFrame:

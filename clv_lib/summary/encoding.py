@@ -26,6 +26,9 @@ from clv_lib.summary.months import (
 ORDER_COLUMNS = ("customer_id", "order_date", "amount")
 SUBSCRIPTION_COLUMNS = ("customer_id", "start_date", "end_date", "mrr")
 
+#: Largest key span deduplicated with a dense bitmap (bytes of memory); larger spans use hashing.
+_DENSE_LIMIT = 150_000_000
+
 
 @dataclass(frozen=True, eq=False)
 class OrderArrays:
@@ -119,12 +122,12 @@ def encode_orders(orders: pd.DataFrame, observation_end, *, group: str | None = 
     group_codes = group_labels = None
     if group:
         values = orders[group]
-        first_rows = np.flatnonzero(day == first_day[codes])
-        first_rows = first_rows[np.unique(codes[first_rows], return_index=True)[1]]
+        candidates = np.flatnonzero(day == first_day[codes])
+        first_rows = np.full(n, len(day), dtype=np.int64)
+        np.minimum.at(first_rows, codes[candidates], candidates)  # earliest row among the first-day orders
         labels = values.to_numpy()[first_rows]
-        group_codes_per_first, group_labels = pd.factorize(pd.Series(labels).fillna("(none)").astype(str), sort=True)
-        group_codes = np.empty(n, dtype=np.int64)
-        group_codes[codes[first_rows]] = group_codes_per_first
+        group_codes, group_labels = pd.factorize(pd.Series(labels).fillna("(none)").astype(str), sort=True)
+        group_codes = group_codes.astype(np.int64)
         group_labels = pd.Index(group_labels, name=group)
     return OrderArrays(
         customer_ids=pd.Index(uniques, name="customer_id"),
@@ -186,3 +189,16 @@ def encode_subscriptions(subscriptions: pd.DataFrame, observation_end) -> Subscr
         observation_end=end,
         last_month=last_complete_month(end),
     )
+
+
+def distinct_keys(keys: np.ndarray, span: int) -> np.ndarray:
+    """Sorted distinct values of non-negative integer `keys` below `span`, e.g. customer x month pairs.
+
+    A dense bitmap when `span` is small enough (one byte per possible key), hashing otherwise; both avoid a full
+    sort of millions of keys.
+    """
+    if span <= _DENSE_LIMIT:
+        seen = np.zeros(span, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen)
+    return np.sort(pd.unique(keys))

@@ -64,9 +64,12 @@ def kaplan_meier(durations, events, *, groups=None, conf_level: float = 0.95) ->
 
 
 def _curve(t: np.ndarray, e: np.ndarray, z: float) -> pd.DataFrame:
-    times, inverse = np.unique(t, return_inverse=True)
-    events = np.bincount(inverse, weights=e, minlength=len(times)).astype(np.int64)
-    total = np.bincount(inverse, minlength=len(times))
+    order = np.argsort(t, kind="stable")  # sort-based grouping (np.unique is slow on millions of values)
+    t_sorted = t[order]
+    starts = np.flatnonzero(np.r_[True, t_sorted[1:] != t_sorted[:-1]])
+    times = t_sorted[starts]
+    events = np.add.reduceat(e[order].astype(np.int64), starts)
+    total = np.diff(np.r_[starts, len(t)])
     at_risk = len(t) - np.r_[0, np.cumsum(total)[:-1]]
     censored = total - events
     step = 1.0 - events / at_risk
