@@ -106,12 +106,13 @@ def encode_orders(orders: pd.DataFrame, observation_end, *, group: str | None = 
     keep = day <= day_numbers(np.array([end.to_datetime64()]))[0]
     if not keep.any():
         raise DataError(f"{what}: no order on or before the observation end {end.date()} ({len(orders):,} rows)")
-    if not keep.all():
-        orders = orders.loc[keep]
-        day = day[keep]
-    ids = orders["customer_id"]
+    ids, amount = orders["customer_id"], orders["amount"]
+    group_values = orders[group] if group else None
+    if not keep.all():  # filter only the columns used: copying a wide frame of strings costs seconds
+        ids, amount, day = ids[keep], amount[keep], day[keep]
+        group_values = group_values[keep] if group else None
     _no_missing(ids, "customer_id", what)
-    amount = orders["amount"].to_numpy(dtype=np.float64, na_value=np.nan)
+    amount = amount.to_numpy(dtype=np.float64, na_value=np.nan)
     if np.isnan(amount).any():
         raise DataError(f"{what}: column amount has {int(np.isnan(amount).sum()):,} missing value(s)")
     codes, uniques = pd.factorize(ids, sort=False)
@@ -121,11 +122,10 @@ def encode_orders(orders: pd.DataFrame, observation_end, *, group: str | None = 
     np.minimum.at(first_day, codes, day)
     group_codes = group_labels = None
     if group:
-        values = orders[group]
         candidates = np.flatnonzero(day == first_day[codes])
         first_rows = np.full(n, len(day), dtype=np.int64)
         np.minimum.at(first_rows, codes[candidates], candidates)  # earliest row among the first-day orders
-        labels = values.to_numpy()[first_rows]
+        labels = group_values.to_numpy()[first_rows]
         group_codes, group_labels = pd.factorize(pd.Series(labels).fillna("(none)").astype(str), sort=True)
         group_codes = group_codes.astype(np.int64)
         group_labels = pd.Index(group_labels, name=group)

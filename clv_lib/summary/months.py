@@ -60,14 +60,19 @@ def month_numbers_from_days(days: np.ndarray) -> np.ndarray:
     millions of rows.
     """
     days = np.asarray(days, dtype=np.int64)
-    out = np.full(days.shape, MISSING, dtype=np.int64)
     present = days != MISSING
-    if not present.any():
-        return out
-    lo, hi = int(days[present].min()), int(days[present].max())
-    table = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
-    out[present] = table[days[present] - lo]
+    if present.all() and len(days):
+        lo, hi = int(days.min()), int(days.max())
+        return _month_table(lo, hi)[days - lo]
+    out = np.full(days.shape, MISSING, dtype=np.int64)
+    if present.any():
+        lo, hi = int(days[present].min()), int(days[present].max())
+        out[present] = _month_table(lo, hi)[days[present] - lo]
     return out
+
+
+def _month_table(lo: int, hi: int) -> np.ndarray:
+    return np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
 
 
 def month_numbers(dates) -> np.ndarray:
