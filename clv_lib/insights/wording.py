@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 from clv_lib.exceptions import ParamsError
 
 LANGUAGES = ("en", "it")
+CUSTOMER_NOUNS = {"en": ("customer", "customers"), "it": ("cliente", "clienti")}
 
 
 def check_language(language: str) -> str:
@@ -38,9 +39,10 @@ def _number(value: Any) -> str:
 class Finding:
     """One data-derived sentence: templates per language, the raw values and how each value is formatted.
 
-    `kinds` maps each placeholder to one of ``count`` (a number of customers), ``share`` (a fraction in
-    [0, 1]), ``money`` (report currency), ``number`` (any other quantity) or ``name`` (a segment key,
-    rendered through the `names` mapping given to `render`).
+    `kinds` maps each placeholder to one of ``count`` (a bare count), ``customers`` (a count followed by
+    "customer(s)" / "cliente/i" in the right number), ``share`` (a fraction in [0, 1]), ``money`` (report
+    currency), ``number`` (any other quantity) or ``name`` (a segment key, rendered through the `names`
+    mapping given to `render`).
     """
 
     key: str
@@ -59,10 +61,17 @@ class Finding:
         number: Callable[[Any], str] = _number,
     ) -> str:
         """Fill the template of `language` with the values, formatted by the given callables."""
+        check_language(language)
         formatters = {"count": count, "share": share, "money": money, "number": number}
         names = names or {}
         filled: dict[str, str] = {}
         for key, value in self.values.items():
             kind = self.kinds.get(key, "number")
-            filled[key] = names.get(value, str(value)) if kind == "name" else formatters[kind](value)
-        return self.templates[check_language(language)].format(**filled)
+            if kind == "name":
+                filled[key] = names.get(value, str(value))
+            elif kind == "customers":
+                one, many = CUSTOMER_NOUNS[language]
+                filled[key] = f"{count(value)} {one if value == 1 else many}"
+            else:
+                filled[key] = formatters[kind](value)
+        return self.templates[language].format(**filled)
