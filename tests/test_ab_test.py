@@ -19,7 +19,7 @@ def test_r_power_prop_test_worked_examples():
     power.prop.test(n = 50, p1 = .5, power = .90)     -> p2 = 0.8026 (uniroot tolerance 1e-4)"""
     n_control, n_treatment = ab.sample_size(0.50, 0.25, power=0.90)
     assert n_control == pytest.approx(76.7, abs=0.05) and n_treatment == n_control
-    assert ab.power(0.50, 0.75, 50, 50) == pytest.approx(0.7401659, abs=1e-6)
+    assert ab.achieved_power(0.50, 0.75, 50, 50) == pytest.approx(0.7401659, abs=1e-6)
     assert 0.5 + ab.minimum_detectable_effect(0.5, 50, 50, power=0.90) == pytest.approx(0.8026, abs=1e-3)
 
 
@@ -34,7 +34,7 @@ def test_kohavi_rule_of_thumb_for_small_effects():
 def test_sample_size_and_mde_are_inverse_and_unequal_groups_cost_more():
     for ratio in (1.0, 4.0, 9.0):
         n_control, n_treatment = ab.sample_size(0.2, 0.03, ratio=ratio)
-        assert ab.power(0.2, 0.23, n_control, n_treatment) == pytest.approx(0.8, abs=1e-9)
+        assert ab.achieved_power(0.2, 0.23, n_control, n_treatment) == pytest.approx(0.8, abs=1e-9)
         assert ab.minimum_detectable_effect(0.2, n_control, n_treatment) == pytest.approx(0.03, abs=1e-7)
     balanced = sum(ab.sample_size(0.2, 0.03))
     assert sum(ab.sample_size(0.2, 0.03, ratio=9.0)) > 2.5 * balanced  # a 10 % holdout needs far more customers
@@ -43,7 +43,7 @@ def test_sample_size_and_mde_are_inverse_and_unequal_groups_cost_more():
 def test_simulated_power_of_an_unequal_design():
     """Monte Carlo check of the power formula for a 15 % holdout: 20,000 simulated z-tests."""
     n_control, n_treatment, p_c, p_t = 900, 5100, 0.20, 0.245
-    expected = ab.power(p_c, p_t, n_control, n_treatment)
+    expected = ab.achieved_power(p_c, p_t, n_control, n_treatment)
     rng = np.random.default_rng(11)
     x_c = rng.binomial(n_control, p_c, size=20_000)
     x_t = rng.binomial(n_treatment, p_t, size=20_000)
@@ -61,7 +61,7 @@ def test_design_picks_the_smallest_sufficient_holdout():
     assert design.power >= 0.8
     smaller = design.holdout_share - 0.01
     control = math.ceil(smaller * 10_000)
-    assert ab.power(0.2, 0.24, control, 10_000 - control) < 0.8
+    assert ab.achieved_power(0.2, 0.24, control, 10_000 - control) < 0.8
     assert design.mde_at_reference == pytest.approx(ab.minimum_detectable_effect(0.2, 1000, 9000))
 
 
@@ -86,8 +86,8 @@ def test_rare_baselines_need_enough_expected_events_in_the_holdout():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: ab.power(1.2, 0.5, 10, 10), "control rate"),
-    (lambda: ab.power(0.2, 0.3, 0, 10), "at least one customer"),
+    (lambda: ab.achieved_power(1.2, 0.5, 10, 10), "control rate"),
+    (lambda: ab.achieved_power(0.2, 0.3, 0, 10), "at least one customer"),
     (lambda: ab.sample_size(0.9, 0.2), "effect"),
     (lambda: ab.sample_size(0.2, 0.1, power=1.0), "power"),
     (lambda: ab.design_test(100.5, 0.2, 0.1), "whole number"),

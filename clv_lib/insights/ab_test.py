@@ -49,8 +49,8 @@ def _check_levels(alpha: float, power: float) -> None:
         raise ModelInputError(f"A/B test: power must be between 0 and 1, got {power!r}")
 
 
-def power(p_control: float, p_treatment: float, n_control: float, n_treatment: float, *,
-          alpha: float = ALPHA) -> float:
+def achieved_power(p_control: float, p_treatment: float, n_control: float, n_treatment: float, *,
+                   alpha: float = ALPHA) -> float:
     """Return the power of the two-sided two-proportion z-test for groups of the given sizes (see module)."""
     p_c, p_t = _check_rate("control rate", p_control), _check_rate("treatment rate", p_treatment)
     _check_levels(alpha, 0.5)
@@ -93,14 +93,12 @@ def minimum_detectable_effect(p_control: float, n_control: float, n_treatment: f
     """
     p_c = _check_rate("control rate", p_control)
     _check_levels(alpha, power)
-    target = power
     ceiling = 1.0 - p_c
     if ceiling <= 0:
         return 0.0
-    achieved = globals()["power"]
-    if achieved(p_c, 1.0, n_control, n_treatment, alpha=alpha) < target:
+    if achieved_power(p_c, 1.0, n_control, n_treatment, alpha=alpha) < power:
         return ceiling
-    return float(brentq(lambda d: achieved(p_c, p_c + d, n_control, n_treatment, alpha=alpha) - target,
+    return float(brentq(lambda d: achieved_power(p_c, p_c + d, n_control, n_treatment, alpha=alpha) - power,
                         1e-12, ceiling, xtol=1e-10))
 
 
@@ -152,7 +150,6 @@ def design_test(
     if not 0 < reference_holdout < 1:
         raise ModelInputError(f"A/B test: reference holdout {reference_holdout!r} is not in (0, 1)")
     effect = float(min(max(effect, 0.0), 1.0 - p_c))
-    achieved = globals()["power"]
 
     def split(share: float) -> tuple[int, int]:
         control = min(customers - 1, math.ceil(share * customers - 1e-9))
@@ -162,7 +159,7 @@ def design_test(
         control, treatment = split(share)
         if control < 1 or treatment < 1 or effect <= 0:
             return 0.0
-        return achieved(p_c, p_c + effect, control, treatment, alpha=alpha)
+        return achieved_power(p_c, p_c + effect, control, treatment, alpha=alpha)
 
     ref_control, ref_treatment = split(reference_holdout)
     if ref_control >= 1 and ref_treatment >= 1:
