@@ -39,11 +39,11 @@ def test_every_combination_gets_exactly_one_segment_by_the_documented_order():
         elif tenure < 3:
             expected.append("onboarding")
         elif p < 0.5:
-            expected.append("at_risk_key_accounts" if mrr == 500 else "at_risk")
+            expected.append("key_accounts_at_risk" if mrr == 500 else "subscribers_at_risk")
         elif mrr == 500:
             expected.append("key_accounts")
         elif tenure >= 12:
-            expected.append("loyal")
+            expected.append("loyal_subscribers")
         else:
             expected.append("developing")
     assert result["segment"].astype(str).tolist() == expected
@@ -93,3 +93,11 @@ def test_texts_exist_in_both_languages():
     for texts in (subs.SUBSCRIPTION_SEGMENT_NAMES, subs.SUBSCRIPTION_SEGMENT_DESCRIPTIONS):
         assert set(texts["en"]) == set(texts["it"]) == set(subs.SUBSCRIPTION_SEGMENTS)
         assert all(text.strip() for lang in texts.values() for text in lang.values())
+
+
+def test_keys_are_distinct_from_the_other_segment_families():
+    from clv_lib.insights.risk import QUADRANTS
+    from clv_lib.insights.rfm_segments import SEGMENTS
+    from clv_lib.insights.value_tiers import TIERS
+    families = [set(SEGMENTS), set(subs.SUBSCRIPTION_SEGMENTS), set(QUADRANTS), set(TIERS)]
+    assert sum(len(f) for f in families) == len(set().union(*families))

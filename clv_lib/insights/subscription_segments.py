@@ -4,10 +4,10 @@ Rules, applied in this order (the first that holds wins, so every customer gets 
 
 1. ``churned``: the customer has no active subscription at the observation end.
 2. ``onboarding``: tenure below `onboarding_months` (3): the first months, when subscriptions churn most.
-3. ``at_risk_key_accounts``: at risk and high MRR.
-4. ``at_risk``: at risk.
+3. ``key_accounts_at_risk``: at risk and high MRR.
+4. ``subscribers_at_risk``: at risk.
 5. ``key_accounts``: high MRR.
-6. ``loyal``: tenure of at least `established_months` (12).
+6. ``loyal_subscribers``: tenure of at least `established_months` (12).
 7. ``developing``: the rest (past onboarding, not yet established, standard MRR, not at risk).
 
 High MRR: at least the 80th percentile of the active customers' MRR (the smallest MRR with 80 % of active
@@ -29,37 +29,38 @@ from clv_lib.exceptions import ModelInputError
 from clv_lib.insights.customer_table import check_table, flags, numeric
 
 SUBSCRIPTION_SEGMENTS = (
-    "key_accounts", "loyal", "developing", "onboarding", "at_risk_key_accounts", "at_risk", "churned",
+    "key_accounts", "loyal_subscribers", "developing", "onboarding", "key_accounts_at_risk", "subscribers_at_risk",
+    "churned",
 )
 SUBSCRIPTION_SEGMENT_NAMES = {
     "en": {
-        "key_accounts": "Key accounts", "loyal": "Loyal subscribers", "developing": "Developing subscribers",
-        "onboarding": "Onboarding", "at_risk_key_accounts": "Key accounts at risk", "at_risk": "At risk",
+        "key_accounts": "Key accounts", "loyal_subscribers": "Loyal subscribers", "developing": "Developing subscribers",
+        "onboarding": "Onboarding", "key_accounts_at_risk": "Key accounts at risk", "subscribers_at_risk": "Subscribers at risk",
         "churned": "Churned",
     },
     "it": {
-        "key_accounts": "Clienti chiave", "loyal": "Abbonati fedeli", "developing": "Abbonati in consolidamento",
-        "onboarding": "Nuovi abbonati", "at_risk_key_accounts": "Clienti chiave a rischio",
-        "at_risk": "Abbonati a rischio", "churned": "Ex abbonati",
+        "key_accounts": "Clienti chiave", "loyal_subscribers": "Abbonati fedeli", "developing": "Abbonati in consolidamento",
+        "onboarding": "Nuovi abbonati", "key_accounts_at_risk": "Clienti chiave a rischio",
+        "subscribers_at_risk": "Abbonati a rischio", "churned": "Ex abbonati",
     },
 }
 SUBSCRIPTION_SEGMENT_DESCRIPTIONS = {
     "en": {
         "key_accounts": "Active, past onboarding, in the top fifth by MRR, retention risk below average.",
-        "loyal": "Active for at least a year, standard MRR, retention risk below average.",
+        "loyal_subscribers": "Active for at least a year, standard MRR, retention risk below average.",
         "developing": "Past onboarding but not yet a year old, standard MRR, retention risk below average.",
         "onboarding": "Subscribed in the last few months, when the risk of cancelling is highest.",
-        "at_risk_key_accounts": "Top-fifth MRR customers whose retention risk is above average.",
-        "at_risk": "Active customers whose retention risk is above average.",
+        "key_accounts_at_risk": "Top-fifth MRR customers whose retention risk is above average.",
+        "subscribers_at_risk": "Active customers whose retention risk is above average.",
         "churned": "Had a subscription and no longer have an active one.",
     },
     "it": {
         "key_accounts": "Attivi, oltre l'avviamento, nel quinto più alto per MRR, rischio di abbandono sotto la media.",
-        "loyal": "Attivi da almeno un anno, MRR nella norma, rischio di abbandono sotto la media.",
+        "loyal_subscribers": "Attivi da almeno un anno, MRR nella norma, rischio di abbandono sotto la media.",
         "developing": "Oltre l'avviamento ma abbonati da meno di un anno, MRR nella norma, rischio sotto la media.",
         "onboarding": "Abbonati negli ultimi mesi, quando il rischio di disdetta è più alto.",
-        "at_risk_key_accounts": "Clienti nel quinto più alto per MRR con un rischio di abbandono sopra la media.",
-        "at_risk": "Clienti attivi con un rischio di abbandono sopra la media.",
+        "key_accounts_at_risk": "Clienti nel quinto più alto per MRR con un rischio di abbandono sopra la media.",
+        "subscribers_at_risk": "Clienti attivi con un rischio di abbandono sopra la media.",
         "churned": "Avevano un abbonamento e oggi non ne hanno più uno attivo.",
     },
 }
@@ -124,7 +125,8 @@ def subscription_segments(
     long_tenure = tenure >= established_months
     segment = np.select(
         [churned, onboarding, at_risk & high, at_risk, high, long_tenure],
-        ["churned", "onboarding", "at_risk_key_accounts", "at_risk", "key_accounts", "loyal"],
+        ["churned", "onboarding", "key_accounts_at_risk", "subscribers_at_risk", "key_accounts",
+         "loyal_subscribers"],
         default="developing",
     )
     table = pd.DataFrame({
