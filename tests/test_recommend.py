@@ -192,7 +192,6 @@ def test_purchase_rate_by_hand():
     # alive with probability 0.5; E = 6 a year means 12 a year when alive
     assert rc.purchase_rate([0.5], [6.0], 3) == pytest.approx(0.5 * (1 - np.exp(-3)))
     assert rc.purchase_rate([0.0, 1.0], [0.0, 0.0], 6) == 0.0
-    assert rc.breakeven_spend(0.05, 200.0) == pytest.approx(10.0)
 
 
 @pytest.mark.parametrize("mutate, message", [

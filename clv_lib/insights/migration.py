@@ -31,7 +31,8 @@ STATE_NAMES = {
 TEMPLATES = {
     "stability": {
         "en": "Of the {both} present in both periods, {stayed_share} ({stayed}) stayed in the same segment.",
-        "it": "Dei {both} presenti in entrambi i periodi, il {stayed_share} ({stayed}) è rimasto nello stesso segmento.",
+        "it": "Dei {both} presenti in entrambi i periodi, il {stayed_share} ({stayed}) è rimasto "
+              "nello stesso segmento.",
     },
     "direction": {
         "en": "{up_share} ({up}) moved to a better segment and {down_share} ({down}) to a worse one.",
@@ -42,8 +43,10 @@ TEMPLATES = {
         "it": "Lo spostamento più ampio è stato da {source} a {target}: {customers}, il {share} di {source}.",
     },
     "best_kept": {
-        "en": "{kept_share} of the previous period's {best} are still {best}; most of the others moved to {target} ({customers}).",
-        "it": "Il {kept_share} dei {best} del periodo precedente è ancora tra i {best}; gran parte degli altri è passata a {target} ({customers}).",
+        "en": "{kept_share} of the previous period's {best} are still {best}; "
+              "most of the others moved to {target} ({customers}).",
+        "it": "Il {kept_share} dei {best} del periodo precedente è ancora tra i {best}; "
+              "gran parte degli altri è passata a {target} ({customers}).",
     },
     "best_kept_all": {
         "en": "Every customer in the previous period's {best} ({customers}) is still in {best}.",
@@ -98,7 +101,8 @@ def _checked(series: pd.Series, label: str) -> pd.Series:
         raise ModelInputError(f"segment migration: the {label} segments must be a Series indexed by customer id")
     if series.index.duplicated().any():
         raise ModelInputError(
-            f"segment migration: {int(series.index.duplicated().sum())} duplicated customer ids in the {label} segments")
+            f"segment migration: {int(series.index.duplicated().sum())} duplicated customer ids "
+            f"in the {label} segments")
     if series.isna().any():
         raise ModelInputError(f"segment migration: {int(series.isna().sum())} missing {label} segments")
     if series.empty:

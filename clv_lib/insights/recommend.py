@@ -22,7 +22,6 @@ playbook (``playbook.yaml`` beside this module, or a file of the same shape):
 
 from __future__ import annotations
 
-import math
 import re
 from importlib import resources
 from pathlib import Path
@@ -375,12 +374,3 @@ def recommend(
         raise ModelInputError(f"{what}: non-finite values in the inputs reached the recommendations")
     return table
 
-
-def breakeven_spend(uplift: float, value_per_customer: float) -> float:
-    """Return the most an action may cost per contacted customer and still pay back: uplift x value per customer.
-
-    `value_per_customer` is margin (predicted CLV is margin-adjusted), so the result is in the same currency.
-    """
-    if not (math.isfinite(uplift) and math.isfinite(value_per_customer)) or uplift < 0:
-        raise ModelInputError("break-even spend: uplift and value must be finite, uplift not negative")
-    return uplift * value_per_customer

@@ -34,13 +34,14 @@ SUBSCRIPTION_SEGMENTS = (
 )
 SUBSCRIPTION_SEGMENT_NAMES = {
     "en": {
-        "key_accounts": "Key accounts", "loyal_subscribers": "Loyal subscribers", "developing": "Developing subscribers",
-        "onboarding": "Onboarding", "key_accounts_at_risk": "Key accounts at risk", "subscribers_at_risk": "Subscribers at risk",
+        "key_accounts": "Key accounts", "loyal_subscribers": "Loyal subscribers",
+        "developing": "Developing subscribers", "onboarding": "Onboarding",
+        "key_accounts_at_risk": "Key accounts at risk", "subscribers_at_risk": "Subscribers at risk",
         "churned": "Churned",
     },
     "it": {
-        "key_accounts": "Clienti chiave", "loyal_subscribers": "Abbonati fedeli", "developing": "Abbonati in consolidamento",
-        "onboarding": "Nuovi abbonati", "key_accounts_at_risk": "Clienti chiave a rischio",
+        "key_accounts": "Clienti chiave", "loyal_subscribers": "Abbonati fedeli",
+        "developing": "Abbonati in consolidamento", "onboarding": "Nuovi abbonati", "key_accounts_at_risk": "Clienti chiave a rischio",
         "subscribers_at_risk": "Abbonati a rischio", "churned": "Ex abbonati",
     },
 }

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.exceptions import ModelInputError
-from clv_lib.insights.customer_table import check_table, numeric
+from clv_lib.insights.customer_table import numeric
 from clv_lib.insights.wording import check_language
 
 TIERS = ("top_1", "top_10", "top_20", "rest")
