@@ -87,6 +87,11 @@ def test_segment_texts_exist_in_both_languages():
         assert all(text.strip() for lang in texts.values() for text in lang.values())
     with pytest.raises(ParamsError):
         rfm.rule_table("de")
+    glossary = rfm.segment_glossary()
+    assert glossary["segment"].tolist() == list(rfm.SEGMENTS)
+    assert glossary.set_index("segment").loc["hibernating", ["name_en", "name_it"]].tolist() == [
+        "Hibernating", "In letargo"]
+    assert (glossary["name_en"] != glossary["name_it"]).sum() >= 10
 
 
 def test_scores_are_exact_quintiles_without_ties():

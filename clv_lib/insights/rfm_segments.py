@@ -251,3 +251,15 @@ def rule_table(language: str = "en") -> pd.DataFrame:
         ))
     return pd.DataFrame(
         rows, columns=["segment", "name", "description", "r_scores", "f_scores", "m_scores", "rule", "cells"])
+
+
+def segment_glossary() -> pd.DataFrame:
+    """Return the segment names side by side for the appendix glossary: ``segment``, ``name_en``, ``name_it``,
+    ``description_en``, ``description_it``, in SEGMENTS order."""
+    return pd.DataFrame({
+        "segment": list(SEGMENTS),
+        "name_en": [SEGMENT_NAMES["en"][s] for s in SEGMENTS],
+        "name_it": [SEGMENT_NAMES["it"][s] for s in SEGMENTS],
+        "description_en": [SEGMENT_DESCRIPTIONS["en"][s] for s in SEGMENTS],
+        "description_it": [SEGMENT_DESCRIPTIONS["it"][s] for s in SEGMENTS],
+    })
