@@ -13,8 +13,8 @@ it reduces to the rule of thumb n = 16 sigma^2 / delta^2 per group of Kohavi, Ta
 Online Controlled Experiments*, ch. 17 (alpha = 0.05, power = 0.8). Effects are absolute differences in the
 rate (0.01 = one percentage point) and are taken as increases.
 
-A segment gets an A/B design when a holdout share between `min_share` (5 %) and `max_share` (50 %) detects the
-expected effect with the target power *and* leaves at least `min_events` (5) expected conversions and
+A segment gets an A/B design when a holdout share between `min_share` (5 %) and `max_share` (50 %), searched
+on a 1 % grid from the smallest, detects the expected effect with the target power *and* leaves at least `min_events` (5) expected conversions and
 non-conversions in the holdout, the usual condition for the normal approximation. Otherwise it is too small to
 test: roll out and monitor.
 """
@@ -169,16 +169,15 @@ def design_test(
 
     rarity = min(p_c, 1 - p_c)
     events_share = min_events / (customers * rarity) if customers and rarity > 0 else math.inf
-    share = max(min_share, events_share)
-    if share <= max_share and power_at(max_share) >= power:
-        if power_at(share) < power:
-            share = brentq(lambda h: power_at(h) - power + 1e-12, share, max_share, xtol=1e-6)
-        share = math.ceil(round(share * 100, 6)) / 100
-        while power_at(share) < power and share < max_share:
-            share = round(share + 0.01, 2)
-        if power_at(share) >= power and share <= max_share:
+    lowest = max(min_share, events_share)
+    steps = range(math.ceil(round(lowest * 100, 6)), math.floor(round(max_share * 100, 6)) + 1) \
+        if lowest <= max_share else range(0)
+    for step in steps:  # holdout shares on a 1 % grid, smallest first
+        share = step / 100
+        achieved = power_at(share)
+        if achieved >= power:
             control, treatment = split(share)
             return TestDesign("ab_test", customers, p_c, effect, alpha, power, share, control, treatment,
-                              power_at(share), reference_holdout, mde)
+                              achieved, reference_holdout, mde)
     return TestDesign("too_small", customers, p_c, effect, alpha, power, 0.0, 0, customers,
                       power_at(max_share), reference_holdout, mde)
