@@ -71,4 +71,4 @@ def cdnow_holdout_cumulative() -> pd.Series:
     hold = tx[(tx["order_date"] > CAL_END) & (tx["order_date"] <= OBS_END)]
     week = np.ceil((hold["order_date"] - CAL_END).dt.days / 7).astype(int)
     counts = week.value_counts().reindex(range(1, 40), fill_value=0).sort_index()
-    return counts.cumsum().astype(float)
+    return counts.cumsum().astype(float).rename_axis("week")

@@ -1,1 +1,20 @@
-"""Stage 2: load client exports, map their columns, parse values and clean them with a complete ledger."""
+"""Stage 2: load client exports, map their columns, parse values and clean them with a complete ledger.
+
+Entry points: `load_client_data(params, observation_end) -> CleanData` and `last_order_date(params)`
+(module `clv_lib.data.load`). Modules: `read` (formats, encodings, delimiters), `mapping` (canonical columns,
+EN/IT header detection), `amounts` and `dates` (value parsing with per-column inference), `ledger` (the cleaning
+record), `orders` and `subscriptions` (the cleaning pipelines), `demo` (the demo clients' generator).
+"""
+
+from __future__ import annotations
+
+__all__ = ["CleanData", "load_client_data", "last_order_date"]
+
+
+def __getattr__(name: str):
+    # Imported on first use, so that `import clv_lib.data` stays free of work.
+    if name in __all__:
+        from clv_lib.data import load
+
+        return getattr(load, name)
+    raise AttributeError(f"module 'clv_lib.data' has no attribute {name!r}")

@@ -7,6 +7,11 @@ Transaction models (non-contractual, continuous time) share one interface over a
 contractual retention model. Import from here; the submodules are one model each.
 """
 
+from clv_lib.models.bgbb import BetaGeoBetaBinomModel
 from clv_lib.models.bgnbd import BetaGeoModel
+from clv_lib.models.mbgnbd import ModifiedBetaGeoModel
+from clv_lib.models.pareto_nbd import ParetoNBDModel
+from clv_lib.models.sbg import ShiftedBetaGeoModel, summary_from_survivors
+from clv_lib.models.gamma_gamma import GammaGammaModel
 
-__all__ = ["BetaGeoModel"]
+__all__ = ["BetaGeoBetaBinomModel", "BetaGeoModel", "GammaGammaModel", "ModifiedBetaGeoModel", "ParetoNBDModel", "ShiftedBetaGeoModel", "summary_from_survivors"]

@@ -178,7 +178,9 @@ class MleResult:
 
 def fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *, jac: bool,
             log_bounds: tuple[float, float] = (-12.0, 12.0), gtol: float = 1e-7) -> MleResult:
-    """Minimise `neg_ll` over log-parameters from each start; return the best optimum with Hessian SEs.
+    """Minimise `neg_ll` over log-parameters; return the optimum with Hessian SEs.
+
+    The starts are tried in order until one converges inside the search box (the others are fallbacks).
 
     `neg_ll(log_params)` returns the negative log-likelihood (and its gradient when `jac` is true). Raises
     `ConvergenceError` when no start reaches a finite optimum or the best one sits on the search boundary
@@ -202,9 +204,11 @@ def fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *,
             continue
         if best is None or res.fun < best.fun:
             best = res
+        if res.success and not _at_bound(res.x, log_bounds).any():
+            break  # later starts are fallbacks for a failed or degenerate first search
     if best is None:
         raise ConvergenceError(f"{model}: the likelihood maximisation found no finite optimum ({'; '.join(messages)})")
-    at_bound = np.isclose(best.x, log_bounds[0], atol=1e-3) | np.isclose(best.x, log_bounds[1], atol=1e-3)
+    at_bound = _at_bound(best.x, log_bounds)
     if at_bound.any():
         raise ConvergenceError(f"{model}: a parameter ran to the edge of the search space (log value "
                                f"{best.x[at_bound][0]:.1f}): the data cannot identify the model")
@@ -216,6 +220,10 @@ def fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *,
         notes.append(note)
     return MleResult(params=np.exp(best.x), log_likelihood=-float(best.fun), standard_errors=ses,
                      log_covariance=cov, n_iterations=int(best.nit), warnings=tuple(notes))
+
+
+def _at_bound(x: np.ndarray, log_bounds: tuple[float, float]) -> np.ndarray:
+    return np.isclose(x, log_bounds[0], atol=1e-3) | np.isclose(x, log_bounds[1], atol=1e-3)
 
 
 def _finite(neg_ll: Objective, jac: bool) -> Objective:
@@ -360,6 +368,27 @@ class TransactionModel(BaseModel):
         alive_path = np.nan_to_num(alive_path, nan=0.0, posinf=0.0, neginf=0.0).clip(min=0.0)
         p = np.clip(self._p_alive(x, t_x, T), 0.0, 1.0)
         return p[:, None] * alive_path[codes]
+
+    def discounted_purchases(self, summary: pd.DataFrame, times, weights) -> np.ndarray:
+        """Weighted sums of each customer's expected purchases per interval: out[i, j] = sum_k weights[k, j] *
+        (E_i[Y(times[k])] - E_i[Y(times[k-1])]), times[-1] = 0 (summary unit).
+
+        With weights = discount factors this is the discounted expected number of purchases (the CLV kernel);
+        with ones up to a horizon it is the expected number of purchases. Computed on distinct (frequency, T)
+        pairs and scaled by P(alive), so memory stays O(customers x columns).
+        """
+        self._check_fitted()
+        times = np.asarray(times, dtype=float).reshape(-1)
+        weights = np.asarray(weights, dtype=float).reshape(len(times), -1)
+        cols = self._read(summary)
+        x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
+        (ux, uT), codes = unique_rows(x, T)
+        alive_path = self._expected_if_alive(times[None, :], ux[:, None], uT[:, None])
+        alive_path = np.nan_to_num(alive_path, nan=0.0, posinf=0.0, neginf=0.0).clip(min=0.0)
+        increments = np.diff(alive_path, axis=1, prepend=0.0).clip(min=0.0)
+        per_pair = increments @ weights
+        p = np.clip(self._p_alive(x, t_x, T), 0.0, 1.0)
+        return p[:, None] * per_pair[codes]
 
     # -- population (a new customer) ------------------------------------------------------------------------
     def expected_purchases_new(self, t) -> np.ndarray:

@@ -23,11 +23,11 @@ class BetaGeoModel(TransactionModel):
     def _objective(self, x, t_x, T, w):
         """Negative log-likelihood (eq. 6) and its gradient over log-parameters, on collapsed rows."""
         ux, inv = np.unique(x, return_inverse=True)
+        uT, inv_T = np.unique(T, return_inverse=True)
+        utx, inv_tx = np.unique(t_x, return_inverse=True)
         repeat = x > 0
-        log_T = None
 
         def objective(theta):
-            nonlocal log_T
             r, alpha, a, b = np.exp(theta)
             # Terms that depend on x only: evaluated on the distinct frequencies.
             g_rx = special.gammaln(r + ux)[inv]
@@ -36,8 +36,11 @@ class BetaGeoModel(TransactionModel):
             d_rx = special.digamma(r + ux)[inv]
             d_bx = special.digamma(b + ux)[inv]
             d_abx = special.digamma(a + b + ux)[inv]
-            log_alpha_T = np.log(alpha + T)
-            log_alpha_tx = np.log(alpha + t_x)
+            # Summaries in whole days or weeks have few distinct T and t_x: take the logs there.
+            log_alpha_T = np.log(alpha + uT)[inv_T]
+            log_alpha_tx = np.log(alpha + utx)[inv_tx]
+            inv_alpha_T = (1.0 / (alpha + uT))[inv_T]
+            inv_alpha_tx = (1.0 / (alpha + utx))[inv_tx]
             log_A1 = g_rx - special.gammaln(r) + r * np.log(alpha)
             log_A2 = special.gammaln(a + b) + g_bx - special.gammaln(b) - g_abx
             l3 = -(r + x) * log_alpha_T
@@ -50,7 +53,7 @@ class BetaGeoModel(TransactionModel):
             ll = w @ (log_A1 + log_A2 + top + np.log(total))
 
             d_r = d_rx - special.digamma(r) + np.log(alpha) - w3 * log_alpha_T - w4 * log_alpha_tx
-            d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
+            d_alpha = r / alpha - (r + x) * (w3 * inv_alpha_T + w4 * inv_alpha_tx)
             d_ab = special.digamma(a + b) - d_abx
             d_a = d_ab + w4 / a
             d_b = d_ab + d_bx - special.digamma(b) - w4 / bx1

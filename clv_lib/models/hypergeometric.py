@@ -76,3 +76,48 @@ def nbd_pmf(x, t, r, alpha):
         log_p = (special.gammaln(r + x) - special.gammaln(r) - special.gammaln(x + 1)
                  + r * (np.log(alpha) - np.log(alpha + t)) + special.xlogy(x, t) - x * np.log(alpha + t))
     return np.exp(log_p)
+
+
+def hyp2f1_1bc(b, c, z) -> np.ndarray:
+    """2F1(1, b; c; z) for c > b > 0 and 0 <= z < 1: a series of positive terms, so 1 <= value <= 1/(1-z).
+
+    scipy's value is used where it satisfies those bounds; elsewhere (very large b, c) the series
+    sum_k prod_{j<k} (b+j)/(c+j) z is summed directly, and Euler's integral E[1/(1 - zU)], U ~ Beta(b, c-b),
+    is the last resort.
+    """
+    b, c, z = np.broadcast_arrays(np.asarray(b, float), np.asarray(c, float), np.asarray(z, float))
+    with np.errstate(all="ignore"):
+        h = np.asarray(special.hyp2f1(1.0, b, c, z), dtype=float)
+    upper = 1.0 / (1.0 - z)
+    bad = ~np.isfinite(h) | (h < 1.0 - 1e-12) | (h > upper * (1 + 1e-12))
+    if bad.any():
+        h = h.copy()
+        h[bad] = _series_1bc(b[bad], c[bad], z[bad])
+    return np.clip(h, 1.0, upper)
+
+
+def _series_1bc(b, c, z, max_terms: int = 200_000):
+    total = np.ones(b.shape)
+    term = np.ones(b.shape)
+    active = np.ones(b.shape, dtype=bool)
+    for j in range(max_terms):
+        term = np.where(active, term * (b + j) / (c + j) * z, 0.0)
+        total += term
+        active &= term > 1e-17 * total
+        if not active.any():
+            return total
+    for i in np.nonzero(active)[0]:
+        total[i] = _euler_integral_1bc(b[i], c[i], z[i])
+    return total
+
+
+def _euler_integral_1bc(b, c, z) -> float:
+    log_norm = special.betaln(b, c - b)
+
+    def integrand(u):
+        if u <= 0 or u >= 1:
+            return 0.0
+        return np.exp((b - 1) * np.log(u) + (c - b - 1) * np.log1p(-u) - log_norm) / (1 - z * u)
+
+    value, _ = integrate.quad(integrand, 0.0, 1.0, limit=200)
+    return float(value) if np.isfinite(value) and value >= 1 else 1.0

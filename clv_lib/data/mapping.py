@@ -1,0 +1,144 @@
+"""Map a client's headers to the canonical columns: from params when given, else by common English/Italian names.
+
+Canonical orders columns: `customer_id`, `order_id`, `order_date`, `amount` (or `quantity` x `unit_price`),
+optional `currency`, `status`, `email`, `channel`. Subscriptions: `customer_id`, `start_date`, `end_date`, `mrr`
+(or `amount` + `billing_interval`), optional `subscription_id`, `plan`, `currency`, `status`, `email`,
+`channel`. Headers are compared after folding case, accents and punctuation (`N° Ordine` ~ `n_ordine`).
+Columns mapped in params win; the canonical columns they leave out are detected among the other headers, and
+`ColumnMapping.describe()` says which came from where, for the report's data appendix.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Optional
+
+from clv_lib.exceptions import DataError
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "customer_id": ("customer_id", "customerid", "customer", "customer_no", "customer_number", "customer_code",
+                    "client_id", "client", "account_id", "account", "user_id", "buyer_id", "member_id",
+                    "cliente", "id_cliente", "codice_cliente", "cod_cliente", "cliente_id", "n_cliente",
+                    "numero_cliente", "codice_anagrafica"),
+    "order_id": ("order_id", "orderid", "order", "order_number", "order_no", "order_nr", "invoice", "invoiceno",
+                 "invoice_no", "invoice_id", "invoice_number", "transaction_id", "receipt_id",
+                 "ordine", "id_ordine", "numero_ordine", "n_ordine", "nr_ordine", "num_ordine", "ordine_id",
+                 "codice_ordine", "fattura", "numero_fattura", "n_fattura", "numero_documento", "n_documento"),
+    "order_date": ("order_date", "date", "orderdate", "created_at", "created", "invoicedate", "invoice_date",
+                   "purchase_date", "transaction_date", "paid_at", "order_created_at", "timestamp", "datetime",
+                   "data", "data_ordine", "data_acquisto", "data_documento", "data_fattura", "data_vendita",
+                   "data_transazione"),
+    "amount": ("amount", "total", "order_total", "total_amount", "total_price", "revenue", "sales", "net_sales",
+               "value", "order_value", "monetary_value", "net_amount", "gross_amount", "grand_total", "spend",
+               "importo", "totale", "totale_ordine", "importo_totale", "valore", "valore_ordine", "fatturato",
+               "spesa", "imponibile", "totale_documento"),
+    "quantity": ("quantity", "qty", "units", "quantita", "qta", "qt", "pezzi", "n_pezzi"),
+    "unit_price": ("unit_price", "unitprice", "price", "item_price", "prezzo", "prezzo_unitario"),
+    "currency": ("currency", "currency_code", "order_currency", "valuta", "divisa"),
+    "status": ("status", "order_status", "financial_status", "payment_status", "state", "stato",
+               "stato_ordine", "stato_pagamento"),
+    "email": ("email", "e_mail", "customer_email", "email_address", "billing_email", "mail", "indirizzo_email",
+              "email_cliente"),
+    "channel": ("channel", "acquisition_channel", "source", "utm_source", "marketing_channel", "canale",
+                "canale_acquisizione", "fonte", "sorgente"),
+    "subscription_id": ("subscription_id", "subscription", "sub_id", "contract_id", "abbonamento",
+                        "id_abbonamento", "contratto", "id_contratto"),
+    "plan": ("plan", "plan_name", "plan_id", "product", "tier", "piano", "nome_piano", "prodotto"),
+    "start_date": ("start_date", "started_at", "start", "subscription_started_at", "created_at", "start_at",
+                   "activated_at", "data_inizio", "inizio", "data_attivazione"),
+    "end_date": ("end_date", "canceled_at", "cancelled_at", "ended_at", "cancel_date", "cancellation_date",
+                 "churn_date", "end", "data_fine", "fine", "data_disdetta", "data_cessazione"),
+    "mrr": ("mrr", "monthly_recurring_revenue", "monthly_amount", "canone_mensile"),
+    "billing_interval": ("interval", "billing_interval", "plan_interval", "billing_period", "billing_cycle",
+                         "periodicita", "frequenza_fatturazione", "ciclo_fatturazione"),
+}
+# Subscriptions read "price" as the plan price (amount), not as a line item's unit price.
+SUBSCRIPTION_AMOUNT = ("price", "amount", "plan_amount", "plan_price", "price_amount", "prezzo", "importo",
+                       "canone", "total")
+
+ORDER_FIELDS = ("customer_id", "order_id", "order_date", "amount", "quantity", "unit_price", "currency", "status",
+                "email", "channel")
+SUBSCRIPTION_FIELDS = ("customer_id", "subscription_id", "plan", "start_date", "end_date", "mrr", "amount",
+                       "billing_interval", "currency", "status", "email", "channel")
+
+
+def fold(header: str) -> str:
+    """Header folded for comparison: no accents, lower case, runs of other characters -> '_'."""
+    text = unicodedata.normalize("NFKD", str(header)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Canonical column -> the file's header, and where each came from ("params" or "detected")."""
+
+    columns: dict[str, str]
+    origin: dict[str, str]
+
+    def get(self, canonical: str) -> Optional[str]:
+        return self.columns.get(canonical)
+
+    def describe(self) -> list[str]:
+        """Lines such as "customer_id <- 'Cliente' (params)" for the report's data appendix."""
+        return [f"{canon} <- '{header}' ({self.origin[canon]})" for canon, header in self.columns.items()]
+
+
+def resolve_columns(headers: list[str], business_model: str, mapped: dict[str, str], source: str
+                    ) -> ColumnMapping:
+    """Map `headers` to canonical columns: params' `mapped` first (each must exist), the rest detected.
+
+    Raises DataError (one line naming the file, the column and the headers) when a mapped column is missing or a
+    required column can be neither mapped nor detected.
+    """
+    fields = SUBSCRIPTION_FIELDS if business_model == "subscription" else ORDER_FIELDS
+    by_fold: dict[str, str] = {}
+    for h in headers:
+        by_fold.setdefault(fold(h), h)
+    listing = ", ".join(str(h) for h in headers)
+    columns: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for canon, header in mapped.items():
+        if canon not in fields:
+            raise DataError(f"{source}: params data.columns maps unknown column {canon!r} "
+                            f"(known for {business_model}: {', '.join(fields)})")
+        found = header if header in headers else by_fold.get(fold(header))
+        if found is None:
+            raise DataError(f"{source}: column {header!r} (mapped to {canon}) not found; columns are: {listing}")
+        columns[canon], origin[canon] = found, "params"
+    used = set(columns.values())
+    for canon in fields:
+        if canon in columns:
+            continue
+        names = SUBSCRIPTION_AMOUNT if (canon == "amount" and business_model == "subscription") else \
+            SYNONYMS.get(canon, ())
+        for name in names:
+            header = by_fold.get(name)
+            if header is not None and header not in used:
+                columns[canon], origin[canon] = header, "detected"
+                used.add(header)
+                break
+    _require(columns, business_model, source, listing)
+    ordered = {c: columns[c] for c in fields if c in columns}
+    return ColumnMapping(ordered, {c: origin[c] for c in ordered})
+
+
+def _require(columns: dict[str, str], business_model: str, source: str, listing: str) -> None:
+    def missing(canon: str, hint: str) -> DataError:
+        names = ", ".join(SYNONYMS.get(canon, SUBSCRIPTION_AMOUNT)[:6])
+        return DataError(f"{source}: no {canon} column found{hint} (looked for headers such as {names}); "
+                         f"columns are: {listing}; map it in params data.columns")
+
+    if "customer_id" not in columns and "email" not in columns:
+        raise missing("customer_id", " and no email column to use instead")
+    if business_model == "subscription":
+        if "start_date" not in columns:
+            raise missing("start_date", "")
+        if "mrr" not in columns and "amount" not in columns:
+            raise missing("mrr", " nor a price/amount column")
+    else:
+        if "order_date" not in columns:
+            raise missing("order_date", "")
+        if "amount" not in columns and not ("quantity" in columns and "unit_price" in columns):
+            raise missing("amount", " nor quantity and unit_price columns")

@@ -1,0 +1,309 @@
+"""Clean an orders export into the cleaned-orders contract (one row per order, net of refunds, report currency),
+recording every rule in the ledger.
+
+The rules, in the order they apply (a row is counted by the first rule that removes it):
+
+1. malformed rows (number of fields differs from the header) – excluded;
+2. exact duplicate rows (every column equal to an earlier row) – excluded; two genuinely identical line items on
+   separate rows are indistinguishable from a re-exported row and are treated as duplicates;
+3. unparsable or missing date – excluded; 4. unparsable or missing amount – excluded;
+5. cancelled, failed and test orders by status (defaults below, or params `exclude_statuses`) – excluded;
+6. missing customer id – with `email_fallback` the normalised e-mail (trimmed, lower case) stands in: the
+   customer id already seen with that e-mail when there is one (the most frequent), else the e-mail itself
+   (converted); rows with neither – excluded;
+7. dates after the observation end, or before params `start_date` – excluded;
+8. currency other than the report's – converted at params `fx_rates` (report currency per unit); a currency
+   without a rate stops the load with a CurrencyError naming it;
+9. refunds and returns – see below (netted); 10. line items: rows sharing an order id (and customer) are summed
+   into one order dated at its first row (merged); 11. orders refunded in full are removed (netted);
+12. zero-value orders – kept, flagged.
+
+Refunds. A refund row is a row with a negative amount or a refund status (params `refund_statuses`, default
+below); its value is the absolute amount. A refund-status row with a positive amount whose order id has no
+other (sale) row is an order refunded in full: the sale and its refund cancel and the row is removed. Every
+other refund is subtracted exactly once, never below zero:
+
+* a refund whose order id (and customer) matches an order is netted into that order, refunds of one order in
+  date order, each up to what is left of the order;
+* a refund without a matching order – and the part of a matched refund larger than its order – is netted
+  against the customer's latest order dated on or before the refund that still has value left;
+* what cannot be netted this way (no earlier order, or refunds larger than it) is not subtracted from anybody:
+  it is recorded as flagged ("refund not subtracted"), with its amount, so the report can state it.
+
+Orders whose net value falls to zero this way are removed ("order refunded in full"), so a returned purchase does
+not count as a purchase; orders that were zero to begin with (coupons, samples) stay, flagged.
+Revenue in the ledger is in the report currency after conversion; rows whose amount is unparsable count as 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clv_lib.data.amounts import parse_amounts
+from clv_lib.data.dates import parse_dates
+from clv_lib.data.ledger import Ledger
+from clv_lib.data.mapping import ColumnMapping
+from clv_lib.data.read import RawTable, as_text, fold_labels
+from clv_lib.exceptions import CurrencyError
+
+EXCLUDED_STATUSES: dict[str, tuple[str, ...]] = {
+    "cancelled order": ("cancelled", "canceled", "cancel", "voided", "void", "annullato", "annullata",
+                        "cancellato", "cancellata", "annullato_dal_cliente", "stornato_prima_della_spedizione"),
+    "failed order": ("failed", "payment_failed", "declined", "expired", "fallito", "fallita", "rifiutato",
+                     "pagamento_fallito", "errore"),
+    "test order": ("test", "test_order", "prova", "ordine_di_prova", "ordine_test"),
+}
+REFUND_STATUSES = ("refunded", "refund", "returned", "return", "chargeback", "chargedback", "credit_note",
+                   "rimborsato", "rimborsata", "rimborso", "reso", "restituito", "restituita", "stornato", "storno",
+                   "nota_di_credito")
+CENT = 0.005
+
+
+@dataclass
+class CleanResult:
+    """A cleaned frame, the ledger that explains it and the parsing inferences (one sentence each)."""
+
+    frame: pd.DataFrame
+    ledger: Ledger
+    inferences: list[str]
+
+
+class _Rules:
+    """The live-row mask and the ledger, so that each rule removes rows only once and always records them."""
+
+    def __init__(self, ledger: Ledger, rows: np.ndarray, value: np.ndarray):
+        self.ledger, self.rows, self.value = ledger, rows, value
+        self.alive = np.ones(len(rows), dtype=bool)
+
+    def remove(self, mask, rule: str, treatment: str = "excluded") -> np.ndarray:
+        hit = np.asarray(mask, dtype=bool) & self.alive
+        self.ledger.record(rule, treatment, self.rows[hit], np.nansum(self.value[hit]))
+        self.alive &= ~hit
+        return hit
+
+    def flag(self, mask, rule: str, treatment: str = "converted") -> None:
+        hit = np.asarray(mask, dtype=bool) & self.alive
+        self.ledger.record(rule, treatment, self.rows[hit], np.nansum(self.value[hit]))
+
+
+def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, timezone: str = "Europe/Rome",
+                 observation_end=None) -> CleanResult:
+    """Clean `raw` (read by `read_table`) mapped by `mapping`, with the `data:` params `spec`, into one row per
+    order: `customer_id`, `order_id`, `order_date` (datetime64[ns], midnight), `amount` (float64, net of refunds,
+    in `currency`, >= 0), and `status`, `quantity`, `channel` when the file has them."""
+    frame, col = raw.frame, mapping.get
+    n = len(frame)
+    ledger = Ledger(source=raw.info.display)
+    inferences: list[str] = []
+
+    customer = as_text(frame[col("customer_id")]) if col("customer_id") else pd.Series(pd.NA, index=frame.index,
+                                                                                      dtype="string")
+    email = (as_text(frame[col("email")]).str.lower() if col("email")
+             else pd.Series(pd.NA, index=frame.index, dtype="string"))
+    if not col("customer_id"):
+        customer = email.copy()
+        inferences.append(f"customer_id: no customer id column, the e-mail ('{col('email')}') identifies customers")
+    order = as_text(frame[col("order_id")]) if col("order_id") else pd.Series(pd.NA, index=frame.index,
+                                                                             dtype="string")
+    days, date_inf = parse_dates(frame[col("order_date")], spec.dayfirst, timezone, col("order_date"))
+    inferences.append(date_inf.describe())
+    qty = None
+    if col("amount"):
+        amount, amount_inf = parse_amounts(frame[col("amount")], spec.decimal, col("amount"))
+        inferences.append(amount_inf.describe())
+    else:
+        qty, qinf = parse_amounts(frame[col("quantity")], spec.decimal, col("quantity"))
+        price, pinf = parse_amounts(frame[col("unit_price")], spec.decimal, col("unit_price"))
+        amount = qty * price
+        inferences += [qinf.describe(), pinf.describe(), "amount: quantity x unit price"]
+    status = fold_labels(frame[col("status")]) if col("status") else None
+    codes = (as_text(frame[col("currency")]).str.upper().fillna(currency) if col("currency")
+             else pd.Series(currency, index=frame.index, dtype="string"))
+    rates_table = {currency: 1.0, **{k.upper(): float(v) for k, v in (spec.fx_rates or {}).items()}}
+    rates = codes.map(rates_table).astype("float64").to_numpy()
+    value = amount * rates  # report currency; NaN when unparsable or no rate
+
+    ledger.read(n + len(raw.malformed), np.nansum(value))
+    ledger.record("malformed row (wrong number of fields)", "excluded", raw.malformed, 0.0)
+    rules = _Rules(ledger, raw.row_numbers, value)
+
+    rules.remove(frame.duplicated(keep="first").to_numpy(), "exact duplicate row")
+    rules.remove(days.isna().to_numpy(), "unparsable or missing date")
+    rules.remove(np.isnan(amount), "unparsable or missing amount")
+    if status is not None:
+        _status_rules(rules, status, spec)
+    customer = _customer_ids(rules, customer, email, spec)
+    if observation_end is not None:
+        end = pd.Timestamp(observation_end).normalize()
+        rules.remove((days > end).to_numpy(), f"after the observation end ({end.date()})")
+    if spec.start_date:
+        start = pd.Timestamp(spec.start_date)
+        rules.remove((days < start).to_numpy(), f"before the start date ({start.date()})")
+    _currency_rules(rules, codes, rates, currency, raw.info.display)
+
+    refund_set = set(spec.refund_statuses and [_fold(s) for s in spec.refund_statuses] or REFUND_STATUSES)
+    is_refund_status = status.isin(refund_set).fillna(False).to_numpy(bool) if status is not None else np.zeros(n, bool)
+    table = pd.DataFrame({
+        "pos": np.arange(n), "row": raw.row_numbers, "customer_id": customer.to_numpy(dtype=object),
+        "order_id": order.to_numpy(dtype=object), "order_date": days.to_numpy(), "value": value,
+        "refund_status": is_refund_status,
+    })
+    if col("status"):
+        table["status"] = as_text(frame[col("status")]).to_numpy(dtype=object)
+    if col("channel"):
+        table["channel"] = as_text(frame[col("channel")]).to_numpy(dtype=object)
+    if col("quantity"):
+        table["quantity"] = qty if not col("amount") else parse_amounts(frame[col("quantity")], spec.decimal)[0]
+    table = table[rules.alive]
+    orders = _net_refunds_and_merge(table, ledger)
+    result = _finish(orders, [c for c in ("status", "quantity", "channel") if col(c)])
+    ledger.kept(len(result), result["amount"].sum())
+    ledger.check()
+    return CleanResult(result, ledger, inferences)
+
+
+def _fold(label: str) -> str:
+    return fold_labels(pd.Series([label])).iloc[0]
+
+
+def _status_rules(rules: _Rules, status: pd.Series, spec) -> None:
+    if spec.exclude_statuses:
+        wanted = {_fold(s) for s in spec.exclude_statuses}
+        rules.remove(status.isin(wanted).fillna(False).to_numpy(bool),
+                     f"excluded status ({', '.join(sorted(wanted))})")
+        return
+    for rule, labels in EXCLUDED_STATUSES.items():
+        rules.remove(status.isin(set(labels)).fillna(False).to_numpy(bool), f"{rule} (status)")
+
+
+def _customer_ids(rules: _Rules, customer: pd.Series, email: pd.Series, spec) -> pd.Series:
+    """Missing customer ids: e-mail fallback (converted) or exclusion; returns the completed ids."""
+    missing = customer.isna().to_numpy()
+    if not spec.email_fallback:
+        rules.remove(missing, "missing customer id")
+        return customer
+    has_mail = email.notna().to_numpy()
+    rules.remove(missing & ~has_mail, "missing customer id and e-mail")
+    known = pd.DataFrame({"email": email, "customer": customer})[rules.alive & ~missing & has_mail]
+    lookup = (known.groupby(["email", "customer"], sort=True).size().rename("n").reset_index()
+              .sort_values(["email", "n"], ascending=[True, False], kind="stable")
+              .drop_duplicates("email").set_index("email")["customer"])
+    fill = missing & has_mail & rules.alive
+    filled = customer.copy()
+    filled[fill] = email[fill].map(lookup).fillna(email[fill])
+    rules.flag(fill, "customer id taken from the e-mail")
+    return filled
+
+
+def _currency_rules(rules: _Rules, codes: pd.Series, rates: np.ndarray, currency: str, source: str) -> None:
+    unknown = rules.alive & np.isnan(rates)
+    if unknown.any():
+        counts = codes[unknown].value_counts()
+        listing = ", ".join(f"{c} ({k:,} rows)" for c, k in counts.items())
+        first = counts.index[0]
+        raise CurrencyError(f"{source}: amounts in {listing} but no exchange rate to {currency}; add params "
+                            f"data.fx_rates, e.g. fx_rates: {{{first}: <{currency} per 1 {first}>}}")
+    other = rules.alive & (codes != currency).to_numpy()
+    for code in sorted(codes[other].unique()):
+        rate = rates[other & (codes == code).to_numpy()][0]
+        rules.flag(other & (codes == code).to_numpy(), f"converted from {code} to {currency} at {rate:g}")
+
+
+def _capped(frame: pd.DataFrame, key: str, capacity: pd.Series) -> np.ndarray:
+    """How much of each refund (`frame.v`, sorted by key then date) fits into what is left of its target, taking
+    the target's refunds in order."""
+    cap = frame[key].map(capacity).to_numpy(dtype="float64")
+    cum = frame.groupby(key, sort=False)["v"].cumsum().to_numpy()
+    v = frame["v"].to_numpy()
+    return np.clip(np.minimum(cum, cap) - np.minimum(cum - v, cap), 0.0, None)
+
+
+def _net_refunds_and_merge(table: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    """Net refunds into orders and merge line items; return one row per order (gross and net amounts)."""
+    table = table.copy()
+    refund = (table["value"] < 0).to_numpy() | table["refund_status"].to_numpy()
+    synthetic = "row " + table["row"].astype(str)
+    table["order_id"] = table["order_id"].where(table["order_id"].notna(), synthetic)
+    table["key"] = table["order_id"].astype(str) + "\x1f" + table["customer_id"].astype(str)
+    sales, refunds = table[~refund], table[refund]
+
+    firsts = ~sales.duplicated("key", keep="first")
+    merged = sales[~firsts.to_numpy()]
+    ledger.record("line items merged into their order", "merged", merged["row"], merged["value"].sum())
+    agg = {"customer_id": "first", "order_id": "first", "order_date": "min", "value": "sum", "row": "min"}
+    extras = [c for c in ("status", "channel") if c in sales]
+    agg.update({c: "first" for c in extras})
+    if "quantity" in sales:
+        agg["quantity"] = "sum"
+    orders = sales.groupby("key", sort=False).agg(agg)
+    orders["gross"] = orders["value"]
+
+    # Orders refunded in full, shown by the status of their own (only) rows.
+    full = refunds["refund_status"].to_numpy() & (refunds["value"] >= 0).to_numpy() & \
+        ~refunds["key"].isin(orders.index).to_numpy() & ~refunds["order_id"].str.startswith("row ").to_numpy()
+    ledger.record("order refunded in full (refund status)", "netted", refunds["row"][full],
+                  refunds["value"][full].sum())
+    refunds = refunds[~full].assign(v=lambda d: d["value"].abs())
+
+    # Refunds of a known order.
+    matched = refunds[refunds["key"].isin(orders.index)].sort_values(["key", "order_date", "row"], kind="stable")
+    applied = _capped(matched, "key", orders["value"])
+    orders["value"] = orders["value"] - pd.Series(applied, index=matched.index).groupby(matched["key"]).sum() \
+        .reindex(orders.index, fill_value=0.0)
+    ledger.record("refund netted into its order", "netted", matched["row"], applied.sum())
+
+    # The rest: against the customer's latest order on or before the refund date that has value left.
+    surplus = matched.assign(v=matched["v"].to_numpy() - applied, surplus=True)
+    rest = pd.concat([refunds[~refunds["key"].isin(orders.index)].assign(surplus=False),
+                      surplus[surplus["v"] > CENT]])
+    targets = orders[orders["value"] > CENT].reset_index()[["key", "customer_id", "order_date", "row"]]
+    left = rest.drop(columns="key").sort_values("order_date", kind="stable").reset_index(drop=True)
+    if len(left) and len(targets):
+        targets = targets.sort_values(["order_date", "row"], kind="stable").rename(columns={"row": "order_row"})
+        left = pd.merge_asof(left, targets[["order_date", "customer_id", "key"]], on="order_date", by="customer_id",
+                             direction="backward")
+    else:
+        left["key"] = np.nan
+    has_target = left["key"].notna().to_numpy()
+    on_target = left[has_target].sort_values(["key", "order_date", "row"], kind="stable")
+    applied2 = _capped(on_target, "key", orders["value"])
+    orders["value"] = orders["value"] - pd.Series(applied2, index=on_target.index).groupby(on_target["key"]).sum() \
+        .reindex(orders.index, fill_value=0.0)
+    unmatched_rows = left[~left["surplus"].to_numpy(bool)]["row"] if len(left) else pd.Series([], dtype="int64")
+    ledger.record("refund netted into the customer's latest earlier order", "netted", unmatched_rows,
+                  applied2.sum())
+    leftover = pd.Series(left["v"].to_numpy(), index=left.index)
+    leftover[on_target.index] = on_target["v"].to_numpy() - applied2
+    short = leftover > CENT
+    ledger.record("refund not subtracted (nothing left to net it against)", "flagged", left["row"][short],
+                  leftover[short].sum())
+    orders["value"] = orders["value"].clip(lower=0.0)
+    gone = (orders["gross"] > CENT) & (orders["value"] <= CENT)
+    ledger.record("order refunded in full", "netted", orders["row"][gone], 0.0)
+    orders = orders[~gone.to_numpy()]
+    zero = orders["gross"].abs() <= CENT
+    ledger.record("zero-value order (kept)", "flagged", orders["row"][zero], 0.0)
+    return orders
+
+
+def _finish(orders: pd.DataFrame, extras: list[str]) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "customer_id": orders["customer_id"].astype(str).to_numpy(),
+        "order_id": orders["order_id"].astype(str).to_numpy(),
+        "order_date": orders["order_date"].to_numpy(dtype="datetime64[ns]"),
+        "amount": orders["value"].to_numpy(dtype="float64"),
+    })
+    for c in extras:
+        out[c] = orders[c].to_numpy()
+    if "quantity" in out:
+        out["quantity"] = out["quantity"].astype("float64")
+    for c in ("status", "channel"):
+        if c in out:
+            out[c] = pd.Series(out[c], dtype="string").fillna("").astype(str)
+    out = out.sort_values(["order_date", "customer_id", "order_id"], kind="stable").reset_index(drop=True)
+    out["customer_id"] = out["customer_id"].astype(str)
+    out["order_id"] = out["order_id"].astype(str)
+    return out

@@ -1,0 +1,403 @@
+"""Customer-base KPIs by month and for the period, for both business models.
+
+Transactional (orders): active, new and returning customers, orders, revenue (new vs returning), AOV, purchase
+frequency, days between orders, and a *lapse* churn: a customer is lapsed once more than a threshold of days has
+passed since their last purchase; the threshold comes from the data (a high percentile of the days between
+repeat purchases) or from the parameters, and the report states it.
+
+Subscriptions: MRR, ARR, ARPA, customer (logo) churn, gross and net MRR churn, quick ratio, NRR and GRR, following
+ChartMogul/Baremetrics conventions (see ``DEFINITIONS``): rates are per calendar month with the customers or MRR
+at the start of the month as denominator; a trailing average (6 months, as ChartMogul's LTV uses) smooths volatile
+months.
+
+Months are whole calendar months up to the last complete one before the observation end (see
+``clv_lib.summary.months``). In the monthly frames a rate is NaN only where its denominator is 0 (e.g. churn in the
+first month, when nobody was a customer at its start); the period summaries are dataclasses whose undefined values
+are None, never NaN, with warnings to print.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from clv_lib.exceptions import DataError, ParamsError
+from clv_lib.summary.encoding import OrderArrays, distinct_keys, encode_orders
+from clv_lib.summary.months import month_numbers_from_days, month_start_day, periods
+from clv_lib.summary.mrr import MrrEvents, mrr_bridge, mrr_events, revenue_retention
+from clv_lib.value.unit_economics import MIN_CHURN_EVENTS, MIN_CUSTOMERS, stability_warnings
+
+#: Default months of the trailing churn average (ChartMogul's LTV uses six).
+TRAILING_MONTHS = 6
+
+DEFINITIONS: dict[str, str] = {
+    "Active customers": "Customers with at least one order in the month.",
+    "New customers": "Customers whose first order ever falls in the month; the others active are returning.",
+    "AOV": "Average order value: revenue divided by orders.",
+    "Purchase frequency": "Orders per active customer in the month (or in the period).",
+    "Days between orders": "Days between consecutive purchase days of the same customer.",
+    "Lapse threshold": "Days without a purchase after which a customer counts as lapsed (churned); by default the "
+                       "90th percentile of the days between repeat purchases.",
+    "Lapse churn rate": "Customers who lapse during the month divided by the customers not lapsed at its start.",
+    "Customer churn rate": "Customers whose MRR drops to 0 in the month divided by the customers paying at the "
+                           "start of the month (ChartMogul, Baremetrics).",
+    "Gross MRR churn rate": "(Churned MRR + contraction MRR) divided by MRR at the start of the month.",
+    "Net MRR churn rate": "(Churned + contraction - expansion - reactivation MRR) divided by MRR at the start of the "
+                          "month; negative when expansion outweighs losses.",
+    "Quick ratio": "(New + expansion + reactivation MRR) divided by (churned + contraction MRR).",
+    "Trailing churn": "Average of the monthly rates of the last six months, including the month itself.",
+}
+
+
+# ------------------------------------------------------------------------------------------ transactional
+
+def _orders(orders: pd.DataFrame | OrderArrays, observation_end) -> OrderArrays:
+    return orders if isinstance(orders, OrderArrays) else encode_orders(orders, observation_end)
+
+
+def _month_axis(a: OrderArrays) -> tuple[int, int]:
+    first = int(a.first_month.min())
+    if first > a.last_month:
+        raise DataError(f"orders: no complete month of orders before the observation end {a.observation_end.date()}")
+    return first, a.last_month - first + 1
+
+
+def order_kpis(orders: pd.DataFrame | OrderArrays, observation_end) -> pd.DataFrame:
+    """Monthly transactional KPIs from the first order's month to the last complete month.
+
+    Index ``month`` (Period[M]). Columns: ``active_customers``, ``new_customers``, ``returning_customers``,
+    ``orders``, ``revenue``, ``new_revenue`` (orders of customers acquired that month), ``returning_revenue``,
+    ``aov`` (revenue / orders), ``orders_per_customer`` (purchase frequency) and ``revenue_per_customer``.
+    """
+    a = _orders(orders, observation_end)
+    first, width = _month_axis(a)
+    seen = a.month <= a.last_month
+    customer, month, amount = a.customer[seen], a.month[seen] - first, a.amount[seen]
+    is_new = a.month[seen] == a.first_month[customer]
+    orders_n = np.bincount(month, minlength=width)
+    revenue = np.bincount(month, weights=amount, minlength=width)
+    new_revenue = np.bincount(month[is_new], weights=amount[is_new], minlength=width)
+    pairs = distinct_keys(customer * width + month, a.n_customers * width)
+    active = np.bincount(pairs % width, minlength=width)
+    acquired = a.first_month <= a.last_month
+    new = np.bincount(a.first_month[acquired] - first, minlength=width)
+    out = pd.DataFrame({
+        "active_customers": active, "new_customers": new, "returning_customers": active - new,
+        "orders": orders_n, "revenue": revenue, "new_revenue": new_revenue, "returning_revenue": revenue - new_revenue,
+    }, index=pd.Index(periods(np.arange(first, a.last_month + 1)), name="month"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["aov"] = revenue / np.where(orders_n > 0, orders_n, np.nan)
+        out["orders_per_customer"] = orders_n / np.where(active > 0, active, np.nan)
+        out["revenue_per_customer"] = revenue / np.where(active > 0, active, np.nan)
+    return out
+
+
+def _purchase_days(a: OrderArrays) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (customer, day) purchase days, sorted by customer then day."""
+    lo = int(a.day.min())
+    span = int(a.day.max()) - lo + 1
+    key = np.sort(a.customer * span + (a.day - lo))
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    return key // span, key % span + lo
+
+
+def days_between_orders(orders: pd.DataFrame | OrderArrays, observation_end) -> pd.Series:
+    """Days between consecutive purchase days of the same customer (several orders on one day count once).
+
+    One value per repeat purchase, as int64, in customer and date order; empty if nobody bought twice.
+    """
+    a = _orders(orders, observation_end)
+    customer, day = _purchase_days(a)
+    same = customer[1:] == customer[:-1]
+    return pd.Series(np.diff(day)[same], name="days_between_orders")
+
+
+@dataclass(frozen=True)
+class LapseThreshold:
+    """Days without a purchase after which a customer counts as lapsed."""
+
+    days: int
+    source: str  #: "data" (a quantile of the days between repeat purchases) or "params"
+    quantile: float | None  #: the quantile used, when from data
+    repeat_purchases: int  #: number of gaps the quantile was taken over
+    warnings: tuple[str, ...] = field(default=())
+
+    def describe(self) -> str:
+        """One sentence for the report."""
+        if self.source == "params":
+            return f"A customer counts as lapsed after {self.days} days without a purchase (set in the parameters)."
+        return (f"A customer counts as lapsed after {self.days} days without a purchase: {self.quantile:.0%} of the "
+                f"{self.repeat_purchases:,} repeat purchases came within {self.days} days of the previous one.")
+
+
+def lapse_threshold(orders: pd.DataFrame | OrderArrays, observation_end, *, quantile: float = 0.9,
+                    days: int | None = None, min_repeat_purchases: int = 100) -> LapseThreshold:
+    """The inactivity threshold for the lapse churn: `days` if given, else the `quantile` of days between orders.
+
+    The data-driven value is rounded up to whole days. Gaps still open at the observation end are not seen, so the
+    quantile leans short on short histories; a warning says so when fewer than `min_repeat_purchases` gaps exist.
+    """
+    if days is not None:
+        if int(days) != days or days < 1:
+            raise ParamsError(f"lapse days must be a whole number >= 1, got {days}")
+        return LapseThreshold(days=int(days), source="params", quantile=None, repeat_purchases=0)
+    if not 0 < quantile < 1:
+        raise ParamsError(f"lapse quantile must be in (0, 1), got {quantile}")
+    gaps = days_between_orders(orders, observation_end).to_numpy()
+    if len(gaps) == 0:
+        raise DataError("orders: no customer bought twice, so no lapse threshold can be derived from the data; "
+                        "set the lapse days in the parameters")
+    value = max(1, int(math.ceil(np.quantile(gaps, quantile))))
+    warnings = ()
+    if len(gaps) < min_repeat_purchases:
+        warnings = (f"The lapse threshold rests on only {len(gaps)} repeat purchases; consider setting it in the "
+                    f"parameters.",)
+    return LapseThreshold(days=value, source="data", quantile=quantile, repeat_purchases=len(gaps), warnings=warnings)
+
+
+def lapse_churn(orders: pd.DataFrame | OrderArrays, observation_end, threshold_days: int, *,
+                trailing_months: int = TRAILING_MONTHS, min_customers: int = MIN_CUSTOMERS) -> pd.DataFrame:
+    """Monthly churn of a non-contractual business under the lapse rule.
+
+    A customer is *live* from a purchase day d through d + `threshold_days` and lapses on the next day unless they
+    buy again; a later purchase makes them live again (returned). Index ``month``; columns ``start_customers``
+    (live at the start of the month), ``new_customers``, ``returned_customers``, ``lapsed_customers`` (of those
+    live at the start), ``end_customers``, ``churn_rate`` (lapsed / start), ``churn_rate_trailing`` (mean of the
+    last `trailing_months` monthly rates) and ``small_base`` (start below `min_customers`).
+    """
+    if int(threshold_days) != threshold_days or threshold_days < 1:
+        raise ParamsError(f"threshold_days must be a whole number >= 1, got {threshold_days}")
+    a = _orders(orders, observation_end)
+    first, width = _month_axis(a)
+    customer, day = _purchase_days(a)
+    first_of_customer = np.r_[True, customer[1:] != customer[:-1]]
+    last_of_customer = np.r_[first_of_customer[1:], True]
+    next_day = np.r_[day[1:], 0]
+    gap_after = np.where(last_of_customer, np.iinfo(np.int64).max, next_day - day)
+    lapses = gap_after > threshold_days
+    lapse_day = day[lapses] + threshold_days + 1
+    lapse_month = month_numbers_from_days(lapse_day)
+    live_at_start = day[lapses] < month_start_day(lapse_month)  # their last purchase came before that month
+    returned = ~first_of_customer & (np.r_[0, np.diff(day)] > threshold_days)
+    buy_month = month_numbers_from_days(day)
+
+    def per_month(months: np.ndarray) -> np.ndarray:
+        months = months[(months >= first) & (months <= a.last_month)] - first
+        return np.bincount(months, minlength=width)
+
+    new = per_month(buy_month[first_of_customer])
+    back = per_month(buy_month[returned])
+    lapsed_all = per_month(lapse_month)
+    lapsed = per_month(lapse_month[live_at_start])
+    end = np.cumsum(new + back - lapsed_all)
+    start = np.r_[0, end[:-1]]
+    out = pd.DataFrame({"start_customers": start, "new_customers": new, "returned_customers": back,
+                        "lapsed_customers": lapsed, "end_customers": end},
+                       index=pd.Index(periods(np.arange(first, a.last_month + 1)), name="month"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["churn_rate"] = lapsed / np.where(start > 0, start, np.nan)
+    out["churn_rate_trailing"] = trailing_mean(out["churn_rate"], trailing_months)
+    out["small_base"] = out["start_customers"] < min_customers
+    return out
+
+
+def trailing_mean(rates: pd.Series, months: int = TRAILING_MONTHS) -> pd.Series:
+    """Mean of the last `months` defined monthly rates up to and including each month (fewer at the start)."""
+    if int(months) != months or months < 1:
+        raise ParamsError(f"trailing months must be a whole number >= 1, got {months}")
+    return rates.rolling(int(months), min_periods=1).mean()
+
+
+@dataclass(frozen=True)
+class OrderPeriodKpis:
+    """Transactional KPIs over a reporting period of whole months (values per period unless stated)."""
+
+    first_month: pd.Period
+    last_month: pd.Period
+    months: int
+    customers: int  #: customers with an order in the period
+    new_customers: int  #: of which acquired in the period
+    orders: int
+    revenue: float
+    new_revenue: float
+    returning_revenue: float
+    aov: float | None  #: revenue / orders
+    orders_per_customer: float | None  #: purchase frequency over the period
+    repeat_customer_share: float | None  #: customers with two or more purchase days in the period / customers
+    median_days_between_orders: float | None  #: over repeat purchases made in the period
+    lapse_days: int | None  #: lapse threshold, when given
+    monthly_churn_rate: float | None  #: mean of the monthly lapse churn rates in the period
+    trailing_churn_rate: float | None  #: trailing mean at the period's last month
+    monthly_revenue_per_customer: float | None  #: revenue per live customer per month (ARPA analogue)
+    churn_events: int | None  #: lapses in the period
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _period_months(start, first: int, last: int) -> int:
+    if start is None:
+        return first
+    month = int(pd.Period(start, freq="M").ordinal)
+    if month > last:
+        raise ParamsError(f"period_start {pd.Period(start, freq='M')} is after the last complete month "
+                          f"{periods([last])[0]}")
+    return max(month, first)
+
+
+def _none(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def order_period_kpis(orders: pd.DataFrame | OrderArrays, observation_end, *, period_start=None,
+                      lapse: LapseThreshold | int | None = None, trailing_months: int = TRAILING_MONTHS
+                      ) -> OrderPeriodKpis:
+    """Transactional KPIs over the whole months from `period_start` (default: first order) to the last complete one.
+
+    With `lapse` (a ``LapseThreshold`` or a number of days) the lapse churn and the monthly revenue per live customer
+    are included: the inputs of the lifetime and LTV of a non-contractual business.
+    """
+    a = _orders(orders, observation_end)
+    first, _ = _month_axis(a)
+    start = _period_months(period_start, first, a.last_month)
+    inside = (a.month >= start) & (a.month <= a.last_month)
+    if not inside.any():
+        raise DataError(f"orders: no order between {periods([start])[0]} and {periods([a.last_month])[0]}")
+    customer, amount, day = a.customer[inside], a.amount[inside], a.day[inside]
+    is_new = a.first_month[customer] >= start
+    buyers = np.bincount(customer, minlength=a.n_customers) > 0
+    n_customers = int(buyers.sum())
+    n_new = int(((a.first_month >= start) & (a.first_month <= a.last_month)).sum())
+    revenue, new_revenue = float(amount.sum()), float(amount[is_new].sum())
+    sub = OrderArrays(customer_ids=a.customer_ids, customer=customer, day=day, month=a.month[inside], amount=amount,
+                      first_day=a.first_day, first_month=a.first_month, observation_end=a.observation_end,
+                      last_month=a.last_month)
+    pc, _ = _purchase_days(sub)
+    purchase_days_per_customer = np.bincount(pc, minlength=a.n_customers)
+    gaps = days_between_orders(sub, observation_end).to_numpy()
+    warnings = []
+    churn = trailing = per_customer = events = lapse_days = None
+    if lapse is not None:
+        threshold = lapse if isinstance(lapse, LapseThreshold) else lapse_threshold(a, observation_end, days=lapse)
+        lapse_days = threshold.days
+        warnings += list(threshold.warnings)
+        monthly = lapse_churn(a, observation_end, threshold.days, trailing_months=trailing_months)
+        monthly = monthly[monthly.index >= periods([start])[0]]
+        churn = _none(monthly["churn_rate"].mean())
+        trailing = _none(monthly["churn_rate_trailing"].iloc[-1])
+        events = int(monthly["lapsed_customers"].sum())
+        live = ((monthly["start_customers"] + monthly["end_customers"]) / 2).sum()
+        per_customer = _none(revenue / live) if live > 0 else None
+        warnings += list(stability_warnings(int(monthly["start_customers"].iloc[-1]), events))
+    months = a.last_month - start + 1
+    return OrderPeriodKpis(
+        first_month=periods([start])[0], last_month=periods([a.last_month])[0], months=months,
+        customers=n_customers, new_customers=n_new, orders=int(inside.sum()), revenue=revenue,
+        new_revenue=new_revenue, returning_revenue=revenue - new_revenue,
+        aov=_none(revenue / inside.sum()), orders_per_customer=_none(inside.sum() / n_customers),
+        repeat_customer_share=_none((purchase_days_per_customer >= 2).sum() / n_customers),
+        median_days_between_orders=_none(float(np.median(gaps))) if len(gaps) else None,
+        lapse_days=lapse_days, monthly_churn_rate=churn, trailing_churn_rate=trailing,
+        monthly_revenue_per_customer=per_customer, churn_events=events, warnings=tuple(warnings))
+
+
+# ------------------------------------------------------------------------------------------ subscriptions
+
+def subscription_kpis(subscriptions: pd.DataFrame | MrrEvents, observation_end, *,
+                      trailing_months: int = TRAILING_MONTHS, window_months: int = 12,
+                      min_customers: int = MIN_CUSTOMERS) -> pd.DataFrame:
+    """Monthly subscription KPIs: the MRR bridge plus the SaaS rates.
+
+    Index ``month``. Columns: the ``mrr_bridge`` columns, then ``mrr`` (end), ``arr`` (12 x MRR), ``customers``
+    (end), ``arpa`` (MRR / customers), ``logo_churn_rate`` (churned customers / customers at the start),
+    ``gross_mrr_churn_rate``, ``net_mrr_churn_rate``, ``quick_ratio``, their ``*_trailing`` means over
+    `trailing_months`, ``nrr`` and ``grr`` over `window_months` (NaN until that much history exists) and
+    ``small_base`` (fewer than `min_customers` at the start of the month).
+    """
+    ev = mrr_events(subscriptions, observation_end)
+    out = mrr_bridge(ev, observation_end)
+    out["mrr"] = out["end_mrr"]
+    out["arr"] = 12 * out["end_mrr"]
+    out["customers"] = out["end_customers"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["arpa"] = out["end_mrr"] / out["end_customers"].where(out["end_customers"] > 0)
+        start_n = out["start_customers"].where(out["start_customers"] > 0)
+        start_mrr = out["start_mrr"].where(out["start_mrr"] > 0)
+        out["logo_churn_rate"] = out["churned_customers"] / start_n
+        out["gross_mrr_churn_rate"] = (out["churn"] + out["contraction"]) / start_mrr
+        out["net_mrr_churn_rate"] = (out["churn"] + out["contraction"] - out["expansion"] - out["reactivation"]
+                                     ) / start_mrr
+        losses = out["churn"] + out["contraction"]
+        out["quick_ratio"] = (out["new"] + out["expansion"] + out["reactivation"]) / losses.where(losses > 0)
+    for name in ("logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"):
+        out[f"{name}_trailing"] = trailing_mean(out[name], trailing_months)
+    retention = revenue_retention(ev, observation_end, window_months)
+    out["nrr"] = retention["nrr"].reindex(out.index)
+    out["grr"] = retention["grr"].reindex(out.index)
+    out["small_base"] = out["start_customers"] < min_customers
+    return out
+
+
+@dataclass(frozen=True)
+class SubscriptionPeriodKpis:
+    """Subscription KPIs over a reporting period of whole months; monthly rates unless stated."""
+
+    first_month: pd.Period
+    last_month: pd.Period
+    months: int
+    start_mrr: float
+    end_mrr: float
+    arr: float  #: 12 x end MRR
+    start_customers: int
+    end_customers: int
+    arpa: float | None  #: end MRR / end customers, per month
+    new_mrr: float  #: movements summed over the period
+    expansion_mrr: float
+    reactivation_mrr: float
+    contraction_mrr: float
+    churned_mrr: float
+    new_customers: int
+    churned_customers: int
+    logo_churn_rate: float | None  #: mean of the monthly customer churn rates in the period
+    logo_churn_rate_trailing: float | None  #: trailing mean at the last month (the LTV input)
+    gross_mrr_churn_rate: float | None
+    net_mrr_churn_rate: float | None
+    quick_ratio: float | None  #: over the period's summed movements
+    nrr: float | None  #: at the last month, over the retention window
+    grr: float | None
+    warnings: tuple[str, ...] = field(default=())
+
+
+def subscription_period_kpis(subscriptions: pd.DataFrame | MrrEvents, observation_end, *, period_start=None,
+                             trailing_months: int = TRAILING_MONTHS, window_months: int = 12,
+                             min_customers: int = MIN_CUSTOMERS) -> SubscriptionPeriodKpis:
+    """Subscription KPIs over the whole months from `period_start` (default: first month with MRR) to the last one."""
+    monthly = subscription_kpis(subscriptions, observation_end, trailing_months=trailing_months,
+                                window_months=window_months, min_customers=min_customers)
+    first = int(monthly.index[0].ordinal)
+    last = int(monthly.index[-1].ordinal)
+    start = _period_months(period_start, first, last)
+    part = monthly[monthly.index >= periods([start])[0]]
+    end_row = part.iloc[-1]
+    losses = part["churn"].sum() + part["contraction"].sum()
+    gains = part["new"].sum() + part["expansion"].sum() + part["reactivation"].sum()
+    churned = int(part["churned_customers"].sum())
+    warnings = list(stability_warnings(int(part["start_customers"].iloc[-1]), churned, min_customers=min_customers,
+                                       min_events=MIN_CHURN_EVENTS))
+    if pd.isna(end_row["nrr"]):
+        warnings.append(f"Less than {window_months} months of history: NRR and GRR are not available.")
+    return SubscriptionPeriodKpis(
+        first_month=part.index[0], last_month=part.index[-1], months=len(part),
+        start_mrr=float(part["start_mrr"].iloc[0]), end_mrr=float(end_row["end_mrr"]),
+        arr=float(end_row["arr"]), start_customers=int(part["start_customers"].iloc[0]),
+        end_customers=int(end_row["end_customers"]), arpa=_none(end_row["arpa"]),
+        new_mrr=float(part["new"].sum()), expansion_mrr=float(part["expansion"].sum()),
+        reactivation_mrr=float(part["reactivation"].sum()), contraction_mrr=float(part["contraction"].sum()),
+        churned_mrr=float(part["churn"].sum()), new_customers=int(part["new_customers"].sum()),
+        churned_customers=churned, logo_churn_rate=_none(part["logo_churn_rate"].mean()),
+        logo_churn_rate_trailing=_none(end_row["logo_churn_rate_trailing"]),
+        gross_mrr_churn_rate=_none(part["gross_mrr_churn_rate"].mean()),
+        net_mrr_churn_rate=_none(part["net_mrr_churn_rate"].mean()),
+        quick_ratio=_none(gains / losses) if losses > 0 else None,
+        nrr=_none(end_row["nrr"]), grr=_none(end_row["grr"]), warnings=tuple(warnings))

@@ -1,0 +1,90 @@
+"""Customer summaries simulated from the models with known parameters: for validation tests and benchmarks.
+
+Times are continuous inside the simulation and reported the way a transaction log reports them: in whole
+periods (e.g. days), a repeat purchase at time u counting as period ceil(u), so `recency` and `T` are whole
+numbers as in a summary built from dated orders.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _ages(n: int, T, rng) -> np.ndarray:
+    """Observation lengths: a scalar, an array of n values, or a (low, high) range of whole periods."""
+    if isinstance(T, tuple):
+        return rng.integers(int(T[0]), int(T[1]) + 1, n).astype(float)
+    return np.broadcast_to(np.asarray(T, dtype=float), (n,)).copy()
+
+
+def _spend(x: np.ndarray, spend: tuple[float, float, float] | None, rng) -> np.ndarray | None:
+    """Mean repeat-purchase value under the Gamma-Gamma model with (p, q, v); 0 without repeat purchases."""
+    if spend is None:
+        return None
+    p, q, v = spend
+    nu = rng.gamma(q, 1.0 / v, len(x))
+    z = rng.gamma(np.maximum(p * x, 1e-12), 1.0 / (nu * np.maximum(x, 1.0)))
+    return np.where(x > 0, z, 0.0)
+
+
+def _frame(x, t_x, T, held, holdout, monetary, whole_periods) -> pd.DataFrame:
+    if whole_periods:
+        recency = np.where(x > 0, np.minimum(np.maximum(np.ceil(t_x), 1.0), T), 0.0)
+    else:
+        recency = np.where(x > 0, t_x, 0.0)
+    if holdout:
+        out = pd.DataFrame({"frequency_cal": x, "recency_cal": recency, "T_cal": T,
+                            "frequency_holdout": held, "duration_holdout": float(holdout)})
+        if monetary is not None:
+            out["monetary_value_cal"] = monetary
+    else:
+        out = pd.DataFrame({"frequency": x, "recency": recency, "T": T})
+        if monetary is not None:
+            out["monetary_value"] = monetary
+    out.index.name = "customer_id"
+    return out
+
+
+def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T=(30, 730), *, holdout: float = 0.0,
+                   spend: tuple[float, float, float] | None = None, seed: int = 0,
+                   whole_periods: bool = True) -> pd.DataFrame:
+    """Simulate `n` BG/NBD customers observed for `T` periods (scalar, array or (low, high) whole-period range).
+
+    With `holdout` > 0 returns a calibration/holdout frame (frequency_cal, recency_cal, T_cal,
+    frequency_holdout, duration_holdout); otherwise a summary (frequency, recency, T). `spend` = (p, q, v) adds
+    Gamma-Gamma mean repeat spend (monetary_value or monetary_value_cal). `whole_periods=False` keeps the
+    exact (continuous) recency instead of the whole period of the last purchase.
+    """
+    rng = np.random.default_rng(seed)
+    T = _ages(n, T, rng)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    p = rng.beta(a, b, n)
+    allowed = rng.geometric(np.clip(p, 1e-12, 1.0))  # repeat purchases made before dropping out (>= 1)
+    count = rng.poisson(lam * T)
+    x = np.minimum(count, allowed).astype(float)
+    # Given `count` arrivals in (0, T], the x-th arrival time is T * Beta(x, count - x + 1).
+    t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), np.maximum(count - x + 1, 1)), 0.0)
+    held = None
+    if holdout:
+        alive = count < allowed
+        held = np.where(alive, np.minimum(rng.poisson(lam * holdout), allowed - count), 0).astype(float)
+    return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)
+
+
+def simulate_pareto_nbd(n: int, r: float, alpha: float, s: float, beta: float, T=(30, 730), *,
+                        holdout: float = 0.0, spend: tuple[float, float, float] | None = None,
+                        seed: int = 0, whole_periods: bool = True) -> pd.DataFrame:
+    """Simulate `n` Pareto/NBD customers; arguments and output as `simulate_bgnbd`."""
+    rng = np.random.default_rng(seed)
+    T = _ages(n, T, rng)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    mu = rng.gamma(s, 1.0 / beta, n)
+    lifetime = rng.exponential(1.0 / np.maximum(mu, 1e-300))
+    active = np.minimum(lifetime, T)
+    x = rng.poisson(lam * active).astype(float)
+    t_x = np.where(x > 0, active * rng.beta(np.maximum(x, 1), 1.0), 0.0)
+    held = None
+    if holdout:
+        held = rng.poisson(lam * np.clip(np.minimum(lifetime, T + holdout) - T, 0, None)).astype(float)
+    return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)

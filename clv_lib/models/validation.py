@@ -1,0 +1,142 @@
+"""Holdout validation of a transaction model: fit on the calibration period, predict the holdout, compare.
+
+Input is a calibration/holdout frame indexed by customer with `frequency_cal`, `recency_cal`, `T_cal`,
+`frequency_holdout`, `duration_holdout` (summary time unit). The checks follow Fader, Hardie & Lee (2005): the
+calibration frequency histogram against the model's, conditional expectations by calibration frequency
+against the holdout actuals, and (when the per-period actuals are given) cumulative tracking. The per-customer
+errors are compared with a naive baseline that continues each customer's historical repeat rate.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from clv_lib.exceptions import ModelInputError
+from clv_lib.models.base import TransactionModel, summary_columns
+
+#: Verdict thresholds on the holdout's aggregate bias (|predicted / actual - 1|).
+PASS_BIAS, WARN_BIAS = 0.10, 0.25
+HISTOGRAM_TOP = 7  # the frequency histogram's last bin is "7+"
+
+
+@dataclass
+class HoldoutValidation:
+    """Outcome of `validate`: metrics, diagnostic tables and a verdict with its reason."""
+
+    model_name: str
+    params: dict[str, float]
+    log_likelihood: float
+    metrics: dict[str, float]
+    frequency_check: pd.DataFrame
+    by_frequency: pd.DataFrame
+    tracking: pd.DataFrame | None
+    verdict: str  # "pass", "warn" or "fail"
+    reason: str
+    model: TransactionModel = field(repr=False)
+
+
+def calibration_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """The calibration part of a calibration/holdout frame as a model summary (frequency, recency, T)."""
+    summary_columns(frame, ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"),
+                    "holdout validation")
+    out = frame.rename(columns={"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T",
+                                "monetary_value_cal": "monetary_value"})
+    return out[[c for c in ("frequency", "recency", "T", "monetary_value") if c in out.columns]]
+
+
+def validate(model: TransactionModel, frame: pd.DataFrame, actual_cumulative: pd.Series | None = None
+             ) -> HoldoutValidation:
+    """Fit a copy of `model` on the calibration columns of `frame` and check its holdout predictions.
+
+    `actual_cumulative`, optional, holds the cohort's cumulative repeat purchases at the end of holdout
+    periods (index: periods since the calibration end, summary unit), for the tracking table.
+    Raises ModelInputError/ConvergenceError when the model cannot be fitted (callers record it).
+    """
+    cal = calibration_summary(frame)
+    fitted = copy.deepcopy(model).fit(cal)
+    duration = frame["duration_holdout"].to_numpy(dtype=float)
+    actual = frame["frequency_holdout"].to_numpy(dtype=float)
+    predicted = _predict_holdout(fitted, cal, duration)
+    naive = cal["frequency"].to_numpy(float) / cal["T"].to_numpy(float) * duration
+    metrics = {
+        "customers": float(len(frame)),
+        "actual_total": float(actual.sum()),
+        "predicted_total": float(predicted.sum()),
+        "bias": float(predicted.sum() / actual.sum() - 1) if actual.sum() > 0 else float(predicted.sum() > 0),
+        "mae": float(np.mean(np.abs(predicted - actual))),
+        "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2))),
+        "naive_total": float(naive.sum()),
+        "naive_mae": float(np.mean(np.abs(naive - actual))),
+        "naive_rmse": float(np.sqrt(np.mean((naive - actual) ** 2))),
+    }
+    check = frequency_check(fitted, cal)
+    metrics["histogram_max_share_gap"] = float((check["actual_share"] - check["expected_share"]).abs().max())
+    verdict, reason = _verdict(metrics)
+    return HoldoutValidation(
+        model_name=fitted.name, params=dict(fitted.params_), log_likelihood=fitted.log_likelihood_,
+        metrics=metrics, frequency_check=check, by_frequency=_by_frequency(cal, actual, predicted),
+        tracking=tracking(fitted, cal, actual_cumulative) if actual_cumulative is not None else None,
+        verdict=verdict, reason=reason, model=fitted)
+
+
+def _predict_holdout(model: TransactionModel, cal: pd.DataFrame, duration: np.ndarray) -> np.ndarray:
+    out = np.empty(len(cal))
+    for d in np.unique(duration):
+        rows = duration == d
+        out[rows] = model.expected_purchases(cal[rows], float(d)).to_numpy()
+    return out
+
+
+def frequency_check(model: TransactionModel, summary: pd.DataFrame) -> pd.DataFrame:
+    """Calibration frequency histogram (0..6, 7+) against the model's expected counts sum_i P(X(T_i) = x)."""
+    x = summary["frequency"].to_numpy(float)
+    T = summary["T"].to_numpy(float)
+    uT, counts = np.unique(T, return_counts=True)
+    bins = np.arange(HISTOGRAM_TOP)
+    pmf = model.probability_purchases(bins[None, :], uT[:, None])
+    expected = counts @ pmf
+    expected = np.append(expected, max(len(x) - expected.sum(), 0.0))
+    actual = np.append([(x == b).sum() for b in bins], (x >= HISTOGRAM_TOP).sum()).astype(float)
+    labels = [str(b) for b in bins] + [f"{HISTOGRAM_TOP}+"]
+    return pd.DataFrame({"actual": actual, "expected": expected, "actual_share": actual / len(x),
+                         "expected_share": expected / len(x)}, index=pd.Index(labels, name="frequency"))
+
+
+def _by_frequency(cal: pd.DataFrame, actual: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:
+    """Mean holdout purchases by calibration frequency (FHL 2005, Figure 4): actual vs model."""
+    bucket = np.minimum(cal["frequency"].to_numpy(int), HISTOGRAM_TOP)
+    table = pd.DataFrame({"bucket": bucket, "actual": actual, "predicted": predicted})
+    out = table.groupby("bucket").agg(customers=("actual", "size"), actual=("actual", "mean"),
+                                      predicted=("predicted", "mean"))
+    out.index = [str(i) if i < HISTOGRAM_TOP else f"{HISTOGRAM_TOP}+" for i in out.index]
+    out.index.name = "frequency_cal"
+    return out
+
+
+def tracking(model: TransactionModel, cal: pd.DataFrame, actual_cumulative: pd.Series) -> pd.DataFrame:
+    """Cumulative repeat purchases in the holdout, actual vs expected (sum of the customers' conditional
+    expectations) at each period end in `actual_cumulative`'s index."""
+    periods = np.asarray(actual_cumulative.index, dtype=float)
+    if np.any(periods < 0):
+        raise ModelInputError("tracking periods must be >= 0 (time since the calibration end)")
+    path = model.expected_purchases_path(cal, periods)
+    return pd.DataFrame({"actual": actual_cumulative.to_numpy(float), "predicted": path.sum(axis=0)},
+                        index=actual_cumulative.index)
+
+
+def _verdict(m: dict[str, float]) -> tuple[str, str]:
+    bias = m["bias"]
+    beats_naive = m["mae"] < m["naive_mae"]
+    facts = (f"holdout total {m['predicted_total']:.0f} predicted vs {m['actual_total']:.0f} actual "
+             f"(bias {bias:+.1%}); per-customer MAE {m['mae']:.3f} vs {m['naive_mae']:.3f} for the naive "
+             "historical-rate baseline")
+    if abs(bias) <= PASS_BIAS and beats_naive:
+        return "pass", facts
+    if abs(bias) <= WARN_BIAS:
+        why = "bias above 10%" if abs(bias) > PASS_BIAS else "no better than the naive baseline per customer"
+        return "warn", f"{why}: {facts}"
+    return "fail", f"bias beyond 25%: {facts}"

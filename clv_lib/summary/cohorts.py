@@ -1,0 +1,287 @@
+"""Acquisition-month cohorts: who was acquired when, what each cohort did in every month since, and triangles.
+
+A customer's cohort is the calendar month of their first order (orders) or of their first month-end with MRR > 0
+(subscriptions, see ``clv_lib.summary.mrr``). ``months_since`` counts calendar months from the cohort month, which
+is month 0. A cell (cohort, k) is *observed* when calendar month cohort + k is complete at the observation end (see
+``clv_lib.summary.months``); cells beyond are missing, never 0: absent from the tidy cell frames and NaN in the wide
+triangles, whose ``defined`` mask (or ``long()`` form) is what a report prints. Cohorts acquired in the final,
+incomplete month are left out.
+
+The cell frames are tidy (one row per observed cohort and month since acquisition) and hold the raw counts and
+sums, so any triangle can be rebuilt from them; the ``*_triangle`` functions turn them into heat-map-ready tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clv_lib.exceptions import DataError, ParamsError
+from clv_lib.summary.encoding import OrderArrays, distinct_keys, encode_orders
+from clv_lib.summary.months import periods
+from clv_lib.summary.mrr import CHURN, NEW, REACTIVATION, MrrEvents, mrr_events
+
+DEFINITIONS: dict[str, str] = {
+    "Cohort": "Customers grouped by the calendar month of their first purchase (subscriptions: first month-end "
+              "with MRR above 0); month 0 is that month.",
+    "Logo retention": "Share of a cohort's customers who purchase in month k (subscriptions: who have MRR above 0 at "
+                      "the end of month k).",
+    "Revenue retention": "A cohort's revenue in month k (subscriptions: MRR at the end of month k) divided by its "
+                         "revenue in month 0; above 100 % when the remaining customers spend more.",
+    "Cumulative value per customer": "A cohort's revenue from month 0 to month k, times the gross margin, divided by "
+                                     "the number of customers in the cohort.",
+    "Cohort payback": "First month since acquisition in which the cumulative margin per customer reaches the CAC.",
+    "Observed cells": "Only months completely observed before the observation end are shown; later cells are "
+                      "blank, not zero.",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Triangle:
+    """A cohort triangle: one row per cohort, one column per month since acquisition.
+
+    ``values`` holds NaN where a cell is not observed or not defined (e.g. revenue retention of a cohort with no
+    month-0 revenue); ``defined`` is the boolean mask of printable cells. ``weights`` is each cohort's base (its
+    customers, or its month-0 revenue for revenue retention), used by ``average``.
+    """
+
+    values: pd.DataFrame
+    defined: pd.DataFrame
+    weights: pd.Series
+    cohort_sizes: pd.Series
+    metric: str
+
+    def long(self) -> pd.DataFrame:
+        """Defined cells only, one row each: the cohort key column(s), ``months_since``, ``value``, ``customers``."""
+        stacked = self.values.stack(future_stack=True)
+        stacked = stacked[self.defined.stack(future_stack=True).to_numpy()]
+        out = stacked.rename("value").reset_index()
+        keys = list(self.values.index.names)
+        sizes = self.cohort_sizes.reindex(pd.MultiIndex.from_frame(out[keys]) if len(keys) > 1 else out[keys[0]])
+        out["customers"] = sizes.to_numpy()
+        return out
+
+    def average(self) -> pd.Series:
+        """Pooled value per month since acquisition over the cohorts where the cell is defined.
+
+        Each cohort counts with its weight (customers, or month-0 revenue), so for logo retention this is retained
+        customers over customers of the cohorts observed that long.
+        """
+        w = self.defined.mul(self.weights, axis=0)
+        total = w.sum(axis=0)
+        pooled = (self.values.fillna(0.0) * w).sum(axis=0) / total.where(total > 0)
+        return pooled.dropna().rename(self.metric)
+
+
+def customer_cohorts(orders: pd.DataFrame, observation_end, *, by: str | None = None) -> pd.DataFrame:
+    """Each customer's acquisition cohort, indexed by ``customer_id``.
+
+    Columns: ``cohort`` (Period[M]), ``first_order_date``, ``complete`` (False when the cohort month is the final,
+    incomplete month) and, with `by`, that column's value on the customer's first order.
+    """
+    a = encode_orders(orders, observation_end, group=by)
+    out = pd.DataFrame({
+        "cohort": periods(a.first_month),
+        "first_order_date": a.first_day.astype("datetime64[D]").astype("datetime64[ns]"),
+        "complete": a.first_month <= a.last_month,
+    }, index=a.customer_ids)
+    if by:
+        out[by] = a.group_labels.take(a.group)
+    return out
+
+
+def order_cohort_cells(orders: pd.DataFrame | OrderArrays, observation_end, *, by: str | None = None
+                       ) -> pd.DataFrame:
+    """Activity of each acquisition cohort in each month since acquisition, from cleaned orders.
+
+    One row per observed cell, sorted by cohort (and `by` first, if given) and months since acquisition. Columns:
+    [`by`], ``cohort`` (Period[M]), ``months_since`` (int), ``customers`` (cohort size), ``active_customers``
+    (customers with at least one order that month), ``orders``, ``revenue`` (sum of amounts, report currency).
+    Vectorised: one pass of integer bincounts over the orders.
+    """
+    a = orders if isinstance(orders, OrderArrays) else encode_orders(orders, observation_end, group=by)
+    last = a.last_month
+    acquired = a.first_month <= last
+    if not acquired.any():
+        raise DataError(f"orders: no customer was acquired in a complete month before the observation end "
+                        f"{a.observation_end.date()} ({a.n_customers:,} customers)")
+    m0 = int(a.first_month[acquired].min())
+    width = last - m0 + 1
+    groups = 1 if a.group is None else len(a.group_labels)
+    group = np.zeros(a.n_customers, dtype=np.int64) if a.group is None else a.group
+    row = group * width + (a.first_month - m0)  # cohort row of each customer (meaningful when acquired)
+    n_rows = groups * width
+    size = np.bincount(row[acquired], minlength=n_rows)
+
+    seen = a.month <= last
+    customer, month = a.customer[seen], a.month[seen]
+    cell = row[customer] * width + (month - a.first_month[customer])
+    n_cells = n_rows * width
+    orders_n = np.bincount(cell, minlength=n_cells)
+    revenue = np.bincount(cell, weights=a.amount[seen], minlength=n_cells)
+    pairs = distinct_keys(customer * width + (month - m0), a.n_customers * width)
+    pc, pm = pairs // width, pairs % width + m0
+    active = np.bincount(row[pc] * width + (pm - a.first_month[pc]), minlength=n_cells)
+
+    out = _tidy(size, width, m0, last, {"active_customers": active, "orders": orders_n, "revenue": revenue})
+    if a.group is not None:
+        out.insert(0, by or a.group_labels.name, a.group_labels.take(out.pop("_group").to_numpy()))
+    else:
+        out = out.drop(columns="_group")
+    return out.reset_index(drop=True)
+
+
+def subscription_cohort_cells(subscriptions: pd.DataFrame | MrrEvents, observation_end) -> pd.DataFrame:
+    """Activity of each acquisition cohort in each month since acquisition, from cleaned subscriptions.
+
+    The cohort is the month of a customer's first month-end with MRR > 0. Columns: ``cohort``, ``months_since``,
+    ``customers`` (cohort size), ``active_customers`` (customers with MRR > 0 at the end of that month; churned
+    customers who come back count again) and ``mrr`` (the cohort's MRR at that month end).
+    """
+    ev = mrr_events(subscriptions, observation_end)
+    width = ev.n_months
+    is_new = ev.kind == NEW
+    cohort_of = np.full(len(ev.customer_ids), -1, dtype=np.int64)
+    cohort_of[ev.customer[is_new]] = ev.month[is_new] - ev.first_month
+    row = cohort_of[ev.customer]
+    col = ev.month - ev.first_month
+    flat = row * width + col
+    step = np.zeros(len(ev.kind), dtype=np.int64)
+    step[(ev.kind == NEW) | (ev.kind == REACTIVATION)] = 1
+    step[ev.kind == CHURN] = -1
+    active = np.bincount(flat, weights=step, minlength=width * width).reshape(width, width).cumsum(axis=1)
+    mrr = np.bincount(flat, weights=ev.after - ev.before, minlength=width * width).reshape(width, width).cumsum(axis=1)
+    size = np.bincount(row[is_new], minlength=width)
+    # calendar-month columns -> months-since columns
+    shift = (np.arange(width)[:, None] + np.arange(width)[None, :]).clip(max=width - 1)
+    active = np.take_along_axis(active, shift, axis=1).ravel()
+    mrr = np.take_along_axis(mrr, shift, axis=1).ravel()
+    mrr[np.abs(mrr) < 1e-6] = 0.0
+    out = _tidy(size, width, ev.first_month, ev.last_month,
+                {"active_customers": np.rint(active).astype(np.int64), "mrr": mrr})
+    return out.drop(columns="_group").reset_index(drop=True)
+
+
+def _tidy(size: np.ndarray, width: int, m0: int, last: int, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Observed cells of cohorts with customers, from per-row sizes and flattened (row x months-since) arrays."""
+    rows = np.flatnonzero(size > 0)
+    cohort_offset = rows % width
+    ages = [np.arange(width - off) for off in cohort_offset]  # observed months since acquisition, per cohort row
+    lengths = np.array([len(x) for x in ages], dtype=np.int64)
+    row_rep = np.repeat(rows, lengths)
+    age = np.concatenate(ages) if len(ages) else np.zeros(0, dtype=np.int64)
+    flat = row_rep * width + age
+    out = pd.DataFrame({
+        "_group": row_rep // width,
+        "cohort": periods(row_rep % width + m0),
+        "months_since": age,
+        "customers": size[row_rep],
+    })
+    for name, values in columns.items():
+        out[name] = values[flat]
+    return out
+
+
+def _wide(cells: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
+    keys = _cohort_keys(cells)
+    frame = cells[keys + ["months_since"]].assign(_v=values.to_numpy())
+    wide = frame.set_index(keys + ["months_since"])["_v"].unstack("months_since")
+    wide.columns.name = "months_since"
+    return wide
+
+
+def _cohort_keys(cells: pd.DataFrame) -> list[str]:
+    if not {"cohort", "months_since", "customers"} <= set(cells.columns):
+        raise DataError("cohort cells: expected the columns cohort, months_since and customers "
+                        "(the output of order_cohort_cells or subscription_cohort_cells)")
+    known = {"cohort", "months_since", "customers", "active_customers", "orders", "revenue", "mrr"}
+    return [c for c in cells.columns if c not in known] + ["cohort"]
+
+
+def _sizes(cells: pd.DataFrame) -> pd.Series:
+    keys = _cohort_keys(cells)
+    return cells.groupby(keys, sort=True)["customers"].first()
+
+
+def _value_column(cells: pd.DataFrame, value: str | None) -> str:
+    if value is None:
+        value = "revenue" if "revenue" in cells.columns else "mrr"
+    if value not in cells.columns:
+        raise DataError(f"cohort cells: no column {value!r}")
+    return value
+
+
+def logo_triangle(cells: pd.DataFrame) -> Triangle:
+    """Logo retention triangle: active customers in month k over the cohort's customers (month 0 = 1 for orders)."""
+    wide = _wide(cells, cells["active_customers"] / cells["customers"])
+    sizes = _sizes(cells)
+    return Triangle(values=wide, defined=wide.notna(), weights=sizes.astype(float), cohort_sizes=sizes,
+                    metric="logo_retention")
+
+
+def revenue_triangle(cells: pd.DataFrame, value: str | None = None) -> Triangle:
+    """Revenue retention triangle: the cohort's revenue (or MRR) in month k over its month-0 revenue.
+
+    Cohorts whose month-0 revenue is 0 have no defined cells (division by zero is not printed as inf).
+    """
+    value = _value_column(cells, value)
+    wide = _wide(cells, cells[value])
+    base = wide[0] if 0 in wide.columns else pd.Series(np.nan, index=wide.index)
+    ratio = wide.div(base.where(base > 0), axis=0)
+    return Triangle(values=ratio, defined=ratio.notna(), weights=base.where(base > 0, 0.0).astype(float),
+                    cohort_sizes=_sizes(cells), metric="revenue_retention")
+
+
+def cumulative_value_triangle(cells: pd.DataFrame, gross_margin: float = 1.0, value: str | None = None
+                              ) -> Triangle:
+    """Cumulative revenue (times `gross_margin`, a share in (0, 1]) per acquired customer, months 0..k.
+
+    For subscriptions the month-end MRR stands for that month's revenue. Report currency per customer.
+    """
+    if not 0 < gross_margin <= 1:
+        raise ParamsError(f"gross_margin must be in (0, 1], got {gross_margin}")
+    value = _value_column(cells, value)
+    wide = _wide(cells, cells[value] * gross_margin / cells["customers"])
+    cumulative = wide.cumsum(axis=1, skipna=False)
+    sizes = _sizes(cells)
+    return Triangle(values=cumulative, defined=cumulative.notna(), weights=sizes.astype(float), cohort_sizes=sizes,
+                    metric="cumulative_margin_per_customer" if gross_margin < 1 else "cumulative_revenue_per_customer")
+
+
+def cohort_payback(cumulative: Triangle, cac: float | Mapping[str, float] | pd.Series) -> pd.DataFrame:
+    """The month since acquisition in which each cohort's cumulative value per customer first reaches its CAC.
+
+    `cumulative` comes from ``cumulative_value_triangle``; `cac` is one number (currency per acquired customer) or,
+    for a triangle with a group level (e.g. channel), a mapping from group to CAC (groups without a CAC are left
+    out). One row per cohort: the key column(s), ``cac``, ``paid_back`` (bool), ``payback_month`` (months since
+    acquisition, 0 = acquisition month; <NA> when not paid back yet), ``months_observed`` and ``value_to_date``.
+    """
+    values = cumulative.values
+    keys = list(values.index.names)
+    if isinstance(cac, (Mapping, pd.Series)):
+        if len(keys) < 2:
+            raise ParamsError("a CAC per group needs a triangle built with `by` (e.g. by='channel')")
+        cac_map = pd.Series(cac, dtype=float)
+        per_row = pd.Series(values.index.get_level_values(0).map(cac_map), index=values.index, dtype=float)
+    else:
+        per_row = pd.Series(float(cac), index=values.index)
+    if (per_row.dropna() < 0).any():
+        raise ParamsError("CAC must be >= 0")
+    keep = per_row.notna().to_numpy()
+    values, per_row = values[keep], per_row[keep]
+    defined = cumulative.defined[keep]
+    reached = values.ge(per_row, axis=0) & defined
+    paid = reached.any(axis=1)
+    first = reached.to_numpy().argmax(axis=1)
+    out = values.index.to_frame(index=False)
+    out["cac"] = per_row.to_numpy()
+    out["paid_back"] = paid.to_numpy()
+    out["payback_month"] = pd.array(np.where(paid, values.columns.to_numpy()[first], 0), dtype="Int64")
+    out.loc[~out["paid_back"], "payback_month"] = pd.NA
+    out["months_observed"] = defined.sum(axis=1).to_numpy()
+    last_idx = np.maximum(defined.to_numpy().sum(axis=1) - 1, 0)
+    out["value_to_date"] = values.to_numpy()[np.arange(len(values)), last_idx]
+    return out
