@@ -156,3 +156,18 @@ def test_unidentifiable_data_raise_convergence_error():
     summary = pd.DataFrame({"frequency": [3] * 50, "recency": [10.0] * 50, "T": [10.0] * 50})
     with pytest.raises(ConvergenceError):
         BetaGeoModel().fit(summary)
+
+
+def test_customer_acquired_on_the_observation_end_day_is_valid():
+    """T = 0 (first purchase on the last day) is a new customer: P(alive) 1 and E[X(t)] of a new customer; the
+    CDNOW optimum (FHL 2005: r=0.243, alpha=4.414, a=0.793, b=2.426) is unchanged since the row's likelihood is 1."""
+    from pathlib import Path
+
+    from clv_lib.models import BetaGeoModel
+
+    summary = pd.read_csv(Path(__file__).parent / "data" / "cdnow_customers_summary.csv", index_col=0)
+    new = pd.DataFrame({"frequency": [0], "recency": [0.0], "T": [0.0]}, index=[0])
+    model = BetaGeoModel().fit(pd.concat([summary, new]))
+    assert model.params_["r"] == pytest.approx(0.243, abs=1e-3) and model.params_["b"] == pytest.approx(2.426, abs=1e-3)
+    assert model.probability_alive(new).iloc[0] == 1.0
+    assert model.expected_purchases(new, 39).iloc[0] == pytest.approx(float(model.expected_purchases_new(39)))

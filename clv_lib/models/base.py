@@ -112,8 +112,10 @@ def check_rfm(cols: dict[str, np.ndarray], model: str) -> None:
     x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
     if np.any(np.abs(x - np.round(x)) > 1e-9):
         raise ModelInputError(f"{model}: column 'frequency' must hold whole numbers of repeat purchases")
-    if np.any(T <= 0):
-        raise ModelInputError(f"{model}: column 'T' must be > 0 for every customer ({int((T <= 0).sum())} are not)")
+    # T = 0 is a customer acquired on the observation end day: no repeat purchase possible yet (x = t_x = 0).
+    if np.any((T <= 0) & ((x > 0) | (t_x > 0))):
+        raise ModelInputError(f"{model}: column 'T' must be > 0 for customers with repeat purchases "
+                              f"({int(((T <= 0) & (x > 0)).sum())} are not)")
     over = t_x > T * (1 + 1e-9) + 1e-9
     if over.any():
         raise ModelInputError(f"{model}: {int(over.sum())} customer(s) have recency > T")

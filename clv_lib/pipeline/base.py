@@ -1,0 +1,115 @@
+"""What every analysis shares: the client's params, the reporting period, the cleaned data, read once.
+
+The stages run lazily and once each (cached properties), in the order the data flows:
+params -> period -> data (load and clean) -> summaries -> models -> value -> segments -> recommendations.
+Nothing runs in `__init__`; the chapters pull what they need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from clv_lib.exceptions import DataError
+from clv_lib.params import ClientParams, Period, last_complete_month
+
+
+@dataclass
+class Note:
+    """A caveat the report must state: `key` names a sentence in the report texts, `values` fill it."""
+
+    key: str
+    values: dict = field(default_factory=dict)
+    severity: str = "warn"  # "info" | "warn"
+
+
+class BaseAnalysis:
+    """One client's analysis for one period (see the business-model subclasses)."""
+
+    business_model = ""
+
+    def __init__(self, client: str, params: ClientParams, period: Period | None, language: str, root: Path):
+        self.client = client
+        self.params = params
+        self.requested_period = period
+        self.language = language
+        self.root = root
+        self.notes: list[Note] = []
+
+    def note(self, key: str, severity: str = "warn", **values) -> None:
+        if not any(n.key == key and n.values == values for n in self.notes):
+            self.notes.append(Note(key, values, severity))
+
+    # ---- period and data --------------------------------------------------------------------------------
+    @cached_property
+    def last_data_date(self) -> pd.Timestamp:
+        from clv_lib.data import last_order_date
+
+        last = last_order_date(self.params, self.root)
+        if last is None:
+            raise DataError(f"{self.params.data.path}: no parsable date in the file, so no reporting period can be "
+                            "chosen; check the date column mapping")
+        return pd.Timestamp(last)
+
+    @cached_property
+    def period(self) -> Period:
+        """The requested period, or the last complete month in the data."""
+        if self.requested_period is not None:
+            return self.requested_period
+        return last_complete_month(self.last_data_date)
+
+    @property
+    def cutoff(self) -> pd.Timestamp:
+        return self.period.cutoff
+
+    @cached_property
+    def data(self):
+        """Cleaned data with its ledger (`clv_lib.data.CleanData`), cut at the period's end."""
+        from clv_lib.data import load_client_data
+
+        data = load_client_data(self.params, self.cutoff, self.root)
+        first = data.frame[self.date_column].min()
+        if pd.isna(first) or first > self.cutoff:
+            raise DataError(f"{self.params.data.path}: no {data.kind} on or before the cut-off "
+                            f"{self.cutoff.date()} (PERIOD {self.period.label})")
+        return data
+
+    date_column = "order_date"
+
+    @cached_property
+    def first_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.data.frame[self.date_column].min())
+
+    @cached_property
+    def history_months(self) -> float:
+        """Months of history from the first record to the cut-off."""
+        return (self.cutoff - self.first_date).days / 30.4375
+
+    @cached_property
+    def holdout_months(self) -> int:
+        """Months held out for validation: the params' value, else a third of the history within [3, 12]."""
+        if self.params.holdout_months:
+            return int(self.params.holdout_months)
+        return int(min(12, max(3, round(self.history_months / 3))))
+
+    @cached_property
+    def calibration_end(self) -> pd.Timestamp:
+        return (self.cutoff - pd.DateOffset(months=self.holdout_months)) + pd.offsets.MonthEnd(0)
+
+    @cached_property
+    def trailing_start(self) -> pd.Timestamp:
+        """First day of the 12 whole months ending at the cut-off (or of the history, if shorter)."""
+        start = (self.cutoff - pd.DateOffset(months=12)) + pd.Timedelta(days=1)
+        return max(start.normalize(), self.first_date.replace(day=1))
+
+    @cached_property
+    def cac_by_channel(self) -> dict[str, float] | None:
+        cac = self.params.cac
+        return dict(cac) if isinstance(cac, dict) else None
+
+    @cached_property
+    def customers(self) -> pd.DataFrame:  # pragma: no cover - defined by subclasses
+        raise NotImplementedError

@@ -1,0 +1,284 @@
+"""The analysis of a transactional (non-contractual) client: orders -> RFM summary -> BG/NBD-family model chosen
+on a holdout + Gamma-Gamma spend -> discounted CLV -> RFM segments, value tiers, risk -> recommendations; plus
+KPIs, lapse churn, cohorts and unit economics. Each step runs once, when a chapter first needs it.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from clv_lib.exceptions import ConvergenceError, ModelInputError
+from clv_lib.pipeline.base import BaseAnalysis
+
+TIME_UNIT = "D"  # summaries and models in days; the TimeUnit object converts horizons in months
+MIN_CALIBRATION_DAYS = 180
+
+
+class OrdersAnalysis(BaseAnalysis):
+    business_model = "transactional"
+    date_column = "order_date"
+
+    @property
+    def orders(self) -> pd.DataFrame:
+        return self.data.frame
+
+    # ---- summaries --------------------------------------------------------------------------------------
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        from clv_lib.summary import rfm_summary
+
+        return rfm_summary(self.orders, observation_end=self.cutoff, time_unit=TIME_UNIT)
+
+    @cached_property
+    def history(self) -> pd.DataFrame:
+        from clv_lib.summary.customers import customer_history
+
+        return customer_history(self.orders, self.cutoff)
+
+    @cached_property
+    def holdout(self) -> pd.DataFrame | None:
+        """Calibration/holdout frame, or None when the calibration period would be too short."""
+        from clv_lib.summary import calibration_holdout_summary
+
+        if (self.calibration_end - self.first_date).days < MIN_CALIBRATION_DAYS:
+            self.note("model.no_holdout", months=round(self.history_months), holdout=self.holdout_months)
+            return None
+        return calibration_holdout_summary(self.orders, self.calibration_end, self.cutoff, time_unit=TIME_UNIT)
+
+    @cached_property
+    def tracking_actual(self) -> pd.Series | None:
+        from clv_lib.summary.customers import holdout_tracking
+
+        if self.holdout is None:
+            return None
+        return holdout_tracking(self.orders, self.calibration_end, self.cutoff, self.holdout.index)
+
+    # ---- models -----------------------------------------------------------------------------------------
+    @cached_property
+    def selection(self):
+        """Holdout validation of BG/NBD, Pareto/NBD and MBG/NBD and the choice among them (None: no holdout)."""
+        from clv_lib.models.selection import select_model
+
+        if self.holdout is None:
+            return None
+        return select_model(self.holdout, actual_cumulative=self.tracking_actual)
+
+    @cached_property
+    def validation(self):
+        """The chosen model's holdout validation (None when there was no holdout or no usable model)."""
+        sel = self.selection
+        if sel is None or sel.best_name is None:
+            return None
+        return sel.validations[sel.best_name]
+
+    @cached_property
+    def clv(self):
+        """`clv_lib.value.clv.ClvResult`: the chosen model refitted on the whole history, Gamma-Gamma spend."""
+        from clv_lib.models import BetaGeoModel
+        from clv_lib.value.clv import ClvResult, estimate_clv, historical_clv
+
+        p = self.params
+        sel = self.selection
+        if sel is not None and sel.best is None:
+            self.note("model.none_passed")
+            table = historical_clv(self.summary, time_unit=TIME_UNIT, horizons_months=p.horizon_months,
+                                   annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin)
+            return ClvResult(table, "historical", "observed mean", [sel.reason])
+        model = sel.best if sel is not None else BetaGeoModel()
+        result = estimate_clv(self.summary, model, time_unit=TIME_UNIT, horizons_months=p.horizon_months,
+                              annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin)
+        if result.method == "historical":
+            self.note("model.fallback_historical")
+        if result.spend_method != "gamma-gamma":
+            self.note("model.spend_fallback")
+        return result
+
+    @cached_property
+    def spend_correlation(self) -> float | None:
+        spend = self.clv.spend_model
+        return getattr(spend, "frequency_spend_correlation_", None) if spend is not None else None
+
+    @cached_property
+    def intervals(self) -> pd.DataFrame | None:
+        """90 % intervals of the 12-month CLV, total and per RFM segment (parametric bootstrap)."""
+        from clv_lib.value.intervals import clv_intervals
+
+        result = self.clv
+        if result.transaction_model is None:
+            return None
+        p = self.params
+        spend = result.spend_model if result.spend_model is not None else result.customers["expected_spend"]
+        try:
+            return clv_intervals(self.summary, result.transaction_model, spend, time_unit=TIME_UNIT,
+                                 horizon_months=min(p.horizon_months), annual_discount_rate=p.annual_discount_rate,
+                                 margin=p.gross_margin, groups=self.segments["segment"].astype(str), n_draws=200)
+        except (ModelInputError, ConvergenceError, np.linalg.LinAlgError):
+            return None
+
+    # ---- the customer table -----------------------------------------------------------------------------
+    @cached_property
+    def customer_base(self) -> pd.DataFrame:
+        """Summary + history + predictions, before segmentation."""
+        h = min(self.params.horizon_months)
+        clv = self.clv.customers.rename(columns={"p_alive": "prob_alive", f"purchases_{h}m": f"expected_purchases_{h}m"})
+        table = self.summary.join(self.history, how="left").join(clv, how="left")
+        if "expected_purchases_12m" not in table.columns:
+            table["expected_purchases_12m"] = table[f"expected_purchases_{h}m"]
+        return table
+
+    @cached_property
+    def segments(self) -> pd.DataFrame:
+        """RFM scores and named segment per customer."""
+        from clv_lib.insights.rfm_segments import rfm_segments
+
+        return rfm_segments(self.customer_base)
+
+    @cached_property
+    def customers(self) -> pd.DataFrame:
+        """One row per customer: history, BTYD summary, predictions, segment, value tier, risk quadrant."""
+        from clv_lib.insights.value_tiers import value_tiers
+
+        table = self.customer_base.join(self.segments)
+        table["value_tier"] = value_tiers(table, "clv_12m" if "clv_12m" in table else self.clv_column)
+        table["quadrant"] = self.risk.customers["quadrant"].reindex(table.index)
+        first = self.recommendations.sort_values(["priority", "segment"]).drop_duplicates("segment")
+        actions = first.set_index("segment")["action"]
+        table["recommended_action"] = table["segment"].astype(str).map(actions).fillna("")
+        return table
+
+    @property
+    def clv_column(self) -> str:
+        return f"clv_{min(self.params.horizon_months)}m"
+
+    @cached_property
+    def risk(self):
+        from clv_lib.insights.risk import risk_view
+
+        return risk_view(self.customer_base, value_col=self.clv_column, clv_col=self.clv_column)
+
+    @cached_property
+    def profiles(self) -> pd.DataFrame:
+        from clv_lib.insights.profiles import segment_profiles
+
+        table = self.customer_base.join(self.segments[["segment"]])
+        return segment_profiles(table, table["segment"], language=self.language, with_total=True)
+
+    @cached_property
+    def recommendations(self) -> pd.DataFrame:
+        """Per segment and action, ranked by money at stake, in the report's language."""
+        from clv_lib.insights.recommend import recommend
+
+        table = self.customer_base.join(self.segments[["segment"]])
+        return recommend(table, table["segment"], business_model="transactional",
+                         gross_margin=self.params.gross_margin, language=self.language,
+                         clv_col=self.clv_column)
+
+    # ---- KPIs, churn, cohorts, unit economics ------------------------------------------------------------
+    @cached_property
+    def lapse(self):
+        from clv_lib.insights.kpis import lapse_threshold
+
+        return lapse_threshold(self.orders, self.cutoff, days=self.params.inactivity_days)
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        from clv_lib.insights.kpis import lapse_churn, order_kpis
+
+        kpis = order_kpis(self.orders, self.cutoff)
+        churn = lapse_churn(self.orders, self.cutoff, self.lapse.days)
+        return kpis.join(churn[["churn_rate", "churn_rate_trailing", "lapsed_customers", "small_base"]], how="left")
+
+    @cached_property
+    def period_kpis(self):
+        from clv_lib.insights.kpis import order_period_kpis
+
+        return order_period_kpis(self.orders, self.cutoff, period_start=max(self.period.start, self.first_date),
+                                 lapse=self.lapse)
+
+    @cached_property
+    def trailing_kpis(self):
+        """KPIs over the 12 months to the cut-off: the basis of the unit economics."""
+        from clv_lib.insights.kpis import order_period_kpis
+
+        return order_period_kpis(self.orders, self.cutoff, period_start=self.trailing_start, lapse=self.lapse)
+
+    @cached_property
+    def unit_economics(self):
+        from clv_lib.value.unit_economics import unit_economics
+
+        k = self.trailing_kpis
+        return unit_economics(k.monthly_revenue_per_customer or 0.0, k.trailing_churn_rate or 0.0,
+                              gross_margin=self.params.gross_margin, cac=self.blended_cac,
+                              target_ratio=self.params.target_ltv_cac,
+                              annual_discount_rate=self.params.annual_discount_rate, customers=k.customers,
+                              churn_events=k.churn_events)
+
+    @cached_property
+    def blended_cac(self) -> float | None:
+        """One CAC for the whole base: as given, or the per-channel CACs weighted by the last 12 months'
+        new customers of each channel."""
+        cac = self.params.cac
+        if cac is None or not isinstance(cac, dict):
+            return cac
+        new = self.history[self.history["first_order"] >= self.trailing_start]
+        if "channel" not in new.columns or new.empty:
+            return float(np.mean(list(cac.values())))
+        counts = new["channel"].value_counts()
+        known = {c: n for c, n in counts.items() if c in cac}
+        if not known:
+            return float(np.mean(list(cac.values())))
+        return float(sum(cac[c] * n for c, n in known.items()) / sum(known.values()))
+
+    @cached_property
+    def channel_economics(self) -> pd.DataFrame | None:
+        """Unit economics per acquisition channel (when the data has channels): ARPA and lapse churn of each
+        channel's customers over the last 12 months, and its CAC when given."""
+        from clv_lib.insights.kpis import order_period_kpis
+        from clv_lib.value.unit_economics import unit_economics
+
+        if "channel" not in self.orders.columns:
+            return None
+        rows = []
+        cac = self.cac_by_channel or {}
+        channel_of = self.history["channel"]
+        for channel, ids in channel_of.groupby(channel_of).groups.items():
+            orders = self.orders[self.orders["customer_id"].isin(ids)]
+            try:
+                k = order_period_kpis(orders, self.cutoff, period_start=self.trailing_start, lapse=self.lapse)
+            except Exception:  # noqa: BLE001 - a channel without orders in the window has no economics
+                continue
+            if not k.monthly_revenue_per_customer or k.trailing_churn_rate is None:
+                continue
+            ue = unit_economics(k.monthly_revenue_per_customer, k.trailing_churn_rate,
+                                gross_margin=self.params.gross_margin,
+                                cac=cac.get(channel, self.params.cac if not isinstance(self.params.cac, dict) else None),
+                                target_ratio=self.params.target_ltv_cac,
+                                annual_discount_rate=self.params.annual_discount_rate, customers=k.customers,
+                                churn_events=k.churn_events)
+            rows.append({"channel": channel, "customers": int(len(ids)), "economics": ue})
+        return pd.DataFrame(rows).set_index("channel") if rows else None
+
+    @cached_property
+    def cohort_cells(self) -> pd.DataFrame:
+        from clv_lib.summary.cohorts import order_cohort_cells
+
+        return order_cohort_cells(self.orders, self.cutoff)
+
+    @cached_property
+    def cohort_cells_by_channel(self) -> pd.DataFrame | None:
+        from clv_lib.summary.cohorts import order_cohort_cells
+
+        if "channel" not in self.orders.columns:
+            return None
+        return order_cohort_cells(self.orders, self.cutoff, by="channel")
+
+    @cached_property
+    def triangles(self) -> dict:
+        from clv_lib.summary.cohorts import cumulative_value_triangle, logo_triangle, revenue_triangle
+
+        cells = self.cohort_cells
+        return {"logo": logo_triangle(cells), "revenue": revenue_triangle(cells),
+                "cumulative": cumulative_value_triangle(cells, self.params.gross_margin)}

@@ -1,0 +1,330 @@
+"""The analysis of a subscription (contractual) client: subscriptions -> MRR movements and SaaS KPIs -> tenure
+with censoring -> shifted-beta-geometric retention per contract length, validated on a holdout -> subscriber CLV
+-> segments by tenure, MRR and churn risk -> recommendations; plus cohorts, survival curves and unit economics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from clv_lib.exceptions import ConvergenceError, ModelInputError
+from clv_lib.pipeline.base import BaseAnalysis
+
+MIN_CUSTOMERS_PER_MODEL = 30
+PASS_BIAS, WARN_BIAS = 0.10, 0.25
+
+
+@dataclass
+class RetentionValidation:
+    """Holdout check of the sBG models: subscribers active at the calibration end, predicted vs actual still
+    subscribed at the cut-off, overall and per contract length."""
+
+    calibration_end: pd.Timestamp
+    table: pd.DataFrame  # per contract length: customers, actual, predicted, bias
+    actual: float
+    predicted: float
+    bias: float
+    verdict: str
+    survival_check: pd.DataFrame | None  # KM vs sBG S(t) on the calibration fit (monthly contracts)
+
+
+class SubscriptionAnalysis(BaseAnalysis):
+    business_model = "subscription"
+    date_column = "start_date"
+
+    @property
+    def subscriptions(self) -> pd.DataFrame:
+        return self.data.frame
+
+    # ---- MRR and KPIs -----------------------------------------------------------------------------------
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        from clv_lib.insights.kpis import subscription_kpis
+
+        return subscription_kpis(self.subscriptions, self.cutoff)
+
+    @cached_property
+    def period_kpis(self):
+        from clv_lib.insights.kpis import subscription_period_kpis
+
+        return subscription_period_kpis(self.subscriptions, self.cutoff,
+                                        period_start=max(self.period.start, self.first_date))
+
+    @cached_property
+    def trailing_kpis(self):
+        from clv_lib.insights.kpis import subscription_period_kpis
+
+        return subscription_period_kpis(self.subscriptions, self.cutoff, period_start=self.trailing_start)
+
+    # ---- tenure and retention models ----------------------------------------------------------------------
+    @cached_property
+    def contract_months(self) -> pd.Series:
+        """Contract length in months per customer (of the first subscription segment; 1 without the column)."""
+        subs = self.subscriptions.sort_values(["customer_id", "start_date"], kind="stable")
+        first = subs.drop_duplicates("customer_id").set_index("customer_id")
+        if "billing_interval_months" in first.columns:
+            months = first["billing_interval_months"].fillna(1.0).round().clip(lower=1.0)
+        else:
+            months = pd.Series(1.0, index=first.index)
+        return months.astype(float).rename("period_months")
+
+    def tenure_at(self, end: pd.Timestamp) -> pd.DataFrame:
+        """Tenure, churned, plan, ... per customer as of `end`, in each customer's own contract periods."""
+        from clv_lib.summary.tenure import subscription_tenure
+
+        subs = self.subscriptions[self.subscriptions["start_date"] <= end]
+        lengths = self.contract_months.reindex(subs["customer_id"].unique())
+        parts = []
+        for length, ids in lengths.groupby(lengths).groups.items():
+            part = subscription_tenure(subs[subs["customer_id"].isin(ids)], end, period_months=int(length))
+            part["period_months"] = float(length)
+            parts.append(part)
+        table = pd.concat(parts).sort_index()
+        elapsed = _months_elapsed(table["start_date"], end)
+        next_renewal = (table["tenure"] + 1) * table["period_months"] - elapsed
+        table["months_to_renewal"] = next_renewal.clip(lower=1, upper=table["period_months"])
+        return table
+
+    @cached_property
+    def tenure(self) -> pd.DataFrame:
+        return self.tenure_at(self.cutoff)
+
+    def fit_retention(self, tenure: pd.DataFrame) -> dict[float, object]:
+        """One sBG model per contract length (periods = that many months) with enough customers who have reached
+        a renewal or churned; lengths without enough data get no model here (see `retention_models`)."""
+        from clv_lib.models import ShiftedBetaGeoModel
+
+        models: dict[float, object] = {}
+        for length, part in tenure.groupby("period_months"):
+            rows = part[part["tenure"] >= 1]
+            if len(rows) < MIN_CUSTOMERS_PER_MODEL:
+                continue
+            try:
+                models[float(length)] = ShiftedBetaGeoModel().fit(rows[["tenure", "churned"]])
+            except ConvergenceError:
+                # Too few renewals to tell customers apart (alpha, beta run off together): the data only
+                # identify one churn probability per period, the geometric limit of the sBG model.
+                churned = float(rows["churned"].sum())
+                if churned == 0:
+                    continue
+                theta = churned / float(rows["tenure"].sum())
+                scale = 1e6
+                models[float(length)] = ShiftedBetaGeoModel().with_params(alpha=theta * scale,
+                                                                          beta=(1 - theta) * scale)
+                self.note("model.geometric_retention", severity="info", months=int(length), churn=theta)
+            except ModelInputError:
+                continue
+        return models
+
+    @cached_property
+    def retention_models(self) -> dict[float, object]:
+        """sBG per contract length; a length without its own fit uses the nearest length's model, and the report
+        says so."""
+        models = self.fit_retention(self.tenure)
+        if not models:
+            raise ModelInputError(f"{self.params.data.path}: too few subscribers with a renewal or churn to "
+                                  f"estimate retention (need {MIN_CUSTOMERS_PER_MODEL} per contract length)")
+        for length in self.tenure["period_months"].unique():
+            if float(length) not in models:
+                nearest = min(models, key=lambda m: abs(m - length))
+                models[float(length)] = models[nearest]
+                self.note("model.borrowed_retention", months=int(length), source=int(nearest))
+        return models
+
+    @cached_property
+    def validation(self) -> RetentionValidation | None:
+        """Fit on the tenure as of the calibration end, predict who is still subscribed at the cut-off."""
+        from clv_lib.value.subscription_clv import conditional_survival, renewals_by_month
+
+        if (self.calibration_end - self.first_date).days < 365:
+            self.note("model.no_holdout", months=round(self.history_months), holdout=self.holdout_months)
+            return None
+        cal = self.tenure_at(self.calibration_end)
+        models = self.fit_retention(cal)
+        active = cal[~cal["churned"]]
+        now = self.tenure.reindex(active.index)
+        still = (~now["churned"].astype(bool)).to_numpy()
+        rows = []
+        predicted_all = np.zeros(len(active))
+        for length, part in active.groupby("period_months"):
+            model = models.get(float(length))
+            if model is None:
+                continue
+            rows_mask = (active["period_months"] == length).to_numpy()
+            k = renewals_by_month(part["months_to_renewal"].to_numpy(float), part["period_months"].to_numpy(float),
+                                  self.holdout_months)[:, -1:]
+            p = conditional_survival(model.params_["alpha"], model.params_["beta"], part["tenure"].to_numpy(float),
+                                     k)[:, 0]
+            predicted_all[rows_mask] = p
+            actual = float(still[rows_mask].sum())
+            rows.append({"period_months": float(length), "customers": int(rows_mask.sum()), "actual": actual,
+                         "predicted": float(p.sum()),
+                         "bias": float(p.sum() / actual - 1) if actual else 0.0,
+                         "alpha": model.params_["alpha"], "beta": model.params_["beta"]})
+        if not rows:
+            return None
+        table = pd.DataFrame(rows).set_index("period_months")
+        actual, predicted = float(table["actual"].sum()), float(table["predicted"].sum())
+        bias = predicted / actual - 1 if actual else 0.0
+        verdict = "pass" if abs(bias) <= PASS_BIAS else "warn" if abs(bias) <= WARN_BIAS else "fail"
+        return RetentionValidation(self.calibration_end, table, actual, predicted, bias, verdict,
+                                   self._survival_check(cal, models))
+
+    def _survival_check(self, cal: pd.DataFrame, models: dict) -> pd.DataFrame | None:
+        """Kaplan-Meier of monthly subscribers (full data) vs the calibration sBG's S(t)."""
+        from clv_lib.summary.survival import tenure_survival
+
+        monthly = self.tenure[self.tenure["period_months"] == 1.0]
+        model = models.get(1.0)
+        if model is None or len(monthly) < MIN_CUSTOMERS_PER_MODEL:
+            return None
+        km = tenure_survival(monthly)
+        times = km["time"].to_numpy(float)
+        return pd.DataFrame({"observed": km["survival"].to_numpy(float), "projected": model.survival(times)},
+                            index=pd.Index(times, name="months"))
+
+    # ---- the customer table -----------------------------------------------------------------------------
+    @cached_property
+    def current_mrr(self) -> pd.Series:
+        from clv_lib.summary.mrr import customer_mrr
+
+        return customer_mrr(self.subscriptions, self.cutoff)
+
+    @cached_property
+    def revenue(self) -> pd.Series:
+        """Historical revenue per customer: MRR times months covered up to the cut-off."""
+        subs = self.subscriptions
+        end = subs["end_date"].fillna(self.cutoff + pd.Timedelta(days=1)).clip(upper=self.cutoff + pd.Timedelta(days=1))
+        months = ((end - subs["start_date"]).dt.days.clip(lower=0) / 30.4375)
+        return (subs["mrr"] * months).groupby(subs["customer_id"]).sum().rename("revenue")
+
+    @cached_property
+    def clv(self) -> pd.DataFrame:
+        from clv_lib.value.subscription_clv import subscription_clv
+
+        p = self.params
+        table = self.tenure.copy()
+        table["mrr"] = self.current_mrr.reindex(table.index).fillna(0.0)
+        table["active"] = ~table["churned"].astype(bool) & (table["mrr"] > 0)
+        return subscription_clv(table, self.retention_models, horizons_months=p.horizon_months,
+                                annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin)
+
+    @property
+    def clv_column(self) -> str:
+        return f"clv_{min(self.params.horizon_months)}m"
+
+    @cached_property
+    def customer_base(self) -> pd.DataFrame:
+        t = self.tenure
+        table = pd.DataFrame(index=t.index)
+        table["plan"] = t["plan"].astype(str)
+        table["start_date"] = t["start_date"]
+        table["end_date"] = t["end_date"]
+        table["period_months"] = t["period_months"]
+        table["tenure_months"] = _months_elapsed(t["start_date"], t["end_date"].fillna(self.cutoff)).clip(lower=0)
+        table["churned"] = t["churned"].astype(bool)
+        table["mrr"] = self.current_mrr.reindex(t.index).fillna(0.0)
+        table["revenue"] = self.revenue.reindex(t.index).fillna(0.0)
+        if "channel" in self.subscriptions.columns:
+            channel = self.subscriptions.sort_values("start_date").drop_duplicates("customer_id")
+            table["channel"] = channel.set_index("customer_id")["channel"].reindex(t.index).fillna("(unknown)")
+        table = table.join(self.clv)
+        h = min(self.params.horizon_months)
+        table["expected_purchases_12m"] = table[f"expected_months_{h}m"]
+        return table
+
+    @cached_property
+    def segmentation(self):
+        from clv_lib.insights.subscription_segments import subscription_segments
+
+        return subscription_segments(self.customer_base)
+
+    @cached_property
+    def segments(self) -> pd.DataFrame:
+        return self.segmentation.customers
+
+    @cached_property
+    def customers(self) -> pd.DataFrame:
+        from clv_lib.insights.value_tiers import value_tiers
+
+        table = self.customer_base.join(self.segments[["segment"]])
+        table["value_tier"] = value_tiers(table, self.clv_column)
+        first = self.recommendations.sort_values(["priority", "segment"]).drop_duplicates("segment")
+        table["recommended_action"] = table["segment"].astype(str).map(first.set_index("segment")["action"]).fillna("")
+        return table
+
+    @cached_property
+    def risk(self):
+        from clv_lib.insights.risk import risk_view
+
+        active = self.customer_base[~self.customer_base["churned"]]
+        return risk_view(active, value_col=self.clv_column, clv_col=self.clv_column)
+
+    @cached_property
+    def profiles(self) -> pd.DataFrame:
+        from clv_lib.insights.profiles import segment_profiles
+
+        table = self.customer_base.join(self.segments[["segment"]])
+        return segment_profiles(table, table["segment"], language=self.language, with_total=True)
+
+    @cached_property
+    def recommendations(self) -> pd.DataFrame:
+        from clv_lib.insights.recommend import recommend
+
+        table = self.customer_base.join(self.segments[["segment"]])
+        return recommend(table, table["segment"], business_model="subscription", gross_margin=self.params.gross_margin,
+                         language=self.language, clv_col=self.clv_column)
+
+    # ---- survival, cohorts, unit economics --------------------------------------------------------------
+    @cached_property
+    def survival_by_plan(self) -> pd.DataFrame:
+        from clv_lib.summary.survival import tenure_survival
+
+        monthly = self.tenure[self.tenure["period_months"] == 1.0]
+        return tenure_survival(monthly if len(monthly) >= MIN_CUSTOMERS_PER_MODEL else self.tenure, by="plan")
+
+    @cached_property
+    def cohort_cells(self) -> pd.DataFrame:
+        from clv_lib.summary.cohorts import subscription_cohort_cells
+
+        return subscription_cohort_cells(self.subscriptions, self.cutoff)
+
+    @cached_property
+    def triangles(self) -> dict:
+        from clv_lib.summary.cohorts import cumulative_value_triangle, logo_triangle, revenue_triangle
+
+        cells = self.cohort_cells
+        return {"logo": logo_triangle(cells), "revenue": revenue_triangle(cells),
+                "cumulative": cumulative_value_triangle(cells, self.params.gross_margin)}
+
+    @cached_property
+    def blended_cac(self) -> float | None:
+        cac = self.params.cac
+        if cac is None or not isinstance(cac, dict):
+            return cac
+        return float(np.mean(list(cac.values())))
+
+    @cached_property
+    def unit_economics(self):
+        from clv_lib.value.unit_economics import unit_economics
+
+        k = self.trailing_kpis
+        churn = k.logo_churn_rate_trailing if k.logo_churn_rate_trailing is not None else k.logo_churn_rate
+        return unit_economics(k.arpa or 0.0, churn or 0.0, gross_margin=self.params.gross_margin,
+                              cac=self.blended_cac, target_ratio=self.params.target_ltv_cac,
+                              annual_discount_rate=self.params.annual_discount_rate, customers=k.end_customers,
+                              churn_events=k.churned_customers)
+
+    channel_economics = None
+    cohort_cells_by_channel = None
+
+
+def _months_elapsed(start: pd.Series, end) -> pd.Series:
+    """Whole calendar months from each start to `end` (a date or a Series), anniversaries reached."""
+    end = end if isinstance(end, pd.Series) else pd.Series(pd.Timestamp(end), index=start.index)
+    months = (end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month)
+    return (months - (start.dt.day > end.dt.day).astype(int)).astype(float)
