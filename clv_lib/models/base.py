@@ -176,6 +176,12 @@ class MleResult:
     warnings: tuple[str, ...]
 
 
+def wsum(weights: np.ndarray, values: np.ndarray) -> float:
+    """Weighted sum of a vector, by numpy's own loop: BLAS dot products can stall for milliseconds when their
+    threads compete with other processes for the cores, and a likelihood makes several per evaluation."""
+    return float(np.einsum("i,i->", weights, values))
+
+
 def fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *, jac: bool,
             log_bounds: tuple[float, float] = (-12.0, 12.0), gtol: float = 1e-7) -> MleResult:
     """Minimise `neg_ll` over log-parameters; return the optimum with Hessian SEs.
