@@ -44,8 +44,9 @@ class BetaGeoModel(TransactionModel):
             log_A1 = g_rx - special.gammaln(r) + r * np.log(alpha)
             log_A2 = special.gammaln(a + b) + g_bx - special.gammaln(b) - g_abx
             l3 = -(r + x) * log_alpha_T
-            bx1 = np.where(repeat, b + x - 1.0, 1.0)
-            l4 = np.where(repeat, np.log(a) - np.log(bx1) - (r + x) * log_alpha_tx, -np.inf)
+            ubx1 = np.maximum(b + ux - 1.0, 1e-300)  # only used where x > 0, so b + x - 1 >= b > 0
+            log_bx1, inv_bx1 = np.log(ubx1)[inv], (1.0 / ubx1)[inv]
+            l4 = np.where(repeat, np.log(a) - log_bx1 - (r + x) * log_alpha_tx, -np.inf)
             top = np.maximum(l3, l4)
             e3, e4 = np.exp(l3 - top), np.exp(l4 - top)
             total = e3 + e4
@@ -56,7 +57,7 @@ class BetaGeoModel(TransactionModel):
             d_alpha = r / alpha - (r + x) * (w3 * inv_alpha_T + w4 * inv_alpha_tx)
             d_ab = special.digamma(a + b) - d_abx
             d_a = d_ab + w4 / a
-            d_b = d_ab + d_bx - special.digamma(b) - w4 / bx1
+            d_b = d_ab + d_bx - special.digamma(b) - w4 * inv_bx1
             grad = np.array([wsum(w, d_r) * r, wsum(w, d_alpha) * alpha, wsum(w, d_a) * a, wsum(w, d_b) * b])
             return -ll, -grad
 

@@ -31,6 +31,7 @@ class ParetoNBDModel(TransactionModel):
 
     param_names = ("r", "alpha", "s", "beta")
     name = "Pareto/NBD"
+    _analytic_gradient = False
 
     def _starts(self, rows, w):
         mean_x = float(np.average(rows["frequency"], weights=w))
