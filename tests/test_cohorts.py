@@ -167,3 +167,27 @@ def test_errors():
         cohorts.cumulative_value_triangle(cohorts.order_cohort_cells(ORDERS, "2024-03-31"), gross_margin=1.5)
     with pytest.raises(ParamsError):
         cohorts.order_cohort_cells(ORDERS, "not a date")
+
+
+def test_cdnow_sample_cohorts_follow_the_sample_design():
+    # tests/data/README.md: 6,919 purchase records of the 2,357 customers who made their first purchase in the first
+    # quarter of 1997, followed to 30 June 1998 (Fader, Hardie & Lee 2005).
+    from pathlib import Path
+
+    raw = pd.read_csv(Path(__file__).parent / "data" / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                      names=["master_id", "customer_id", "date", "cds", "amount"], dtype={"customer_id": str})
+    orders = pd.DataFrame({"customer_id": raw["customer_id"], "order_id": raw.index.astype(str),
+                           "order_date": pd.to_datetime(raw["date"].astype(str), format="%Y%m%d"),
+                           "amount": raw["amount"].astype(float)})
+    cells = cohorts.order_cohort_cells(orders, "1998-06-30")
+    sizes = cells.groupby("cohort")["customers"].first()
+    assert sizes.index.astype(str).tolist() == ["1997-01", "1997-02", "1997-03"]
+    assert sizes.sum() == 2357
+    assert cells["orders"].sum() == 6919
+    assert cells["revenue"].sum() == pytest.approx(raw["amount"].sum())
+    assert cells["months_since"].max() == 17  # January 1997 to June 1998
+    logo = cohorts.logo_triangle(cells)
+    assert (logo.values[0] == 1.0).all()
+    later = logo.long()
+    assert (later.loc[later["months_since"] > 0, "value"] < 0.5).all()  # most never buy again in a given month
+    assert len(later) == 18 + 17 + 16

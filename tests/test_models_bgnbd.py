@@ -65,9 +65,10 @@ def test_standard_errors_agree_between_two_differentiation_paths(fitted):
     x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     objective = fitted._objective(x, tx, T, np.ones(len(x)))
     theta = np.log([fitted.params_[n] for n in fitted.param_names])
-    # The analytic gradient agrees with finite differences of the likelihood ...
-    err = optimize.check_grad(lambda t: objective(t)[0], lambda t: objective(t)[1], theta)
-    assert err < 1e-3 * np.abs(objective(theta)[1]).max() + 1e-3
+    # The analytic gradient agrees with finite differences of the likelihood (away from the optimum) ...
+    for point in (np.log([0.5, 6.0, 0.9, 1.6]), np.log([2.0, 1.0, 3.0, 0.5])):
+        approx = optimize.approx_fprime(point, lambda t: objective(t)[0], 1e-6)
+        np.testing.assert_allclose(objective(point)[1], approx, rtol=1e-4, atol=1e-2)
     # ... and the delta-method SEs from a value-only Hessian agree with the stored ones.
     cov = np.linalg.inv(numerical_hessian(lambda t: objective(t)[0], theta, step=1e-3))
     ses = np.exp(theta) * np.sqrt(np.diag(cov))

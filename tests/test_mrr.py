@@ -197,3 +197,24 @@ def test_bridge_identity_and_snapshots_match_brute_force(frame, end_offset):
     last = mrr.customer_mrr(frame, observation_end)
     np.testing.assert_allclose(last.reindex(snapshots.index, fill_value=0.0).to_numpy(),
                                snapshots[bridge.index[-1]].to_numpy(), atol=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(frame=subscription_frames(), end_offset=st.integers(60, 700), window=st.integers(1, 4))
+def test_revenue_retention_matches_brute_force(frame, end_offset, window):
+    observation_end = (pd.Timestamp("2023-01-01") + pd.Timedelta(days=end_offset)).strftime("%Y-%m-%d")
+    try:
+        retention = mrr.revenue_retention(frame, observation_end, window_months=window)
+    except DataError:
+        return
+    snapshots = brute_force_snapshots(frame[frame["start_date"] <= observation_end], observation_end)
+    for month, row in retention.iterrows():
+        base, now = snapshots[month - window], snapshots[month]
+        held = base > 1e-9
+        assert row["base_customers"] == held.sum()
+        assert row["base_mrr"] == pytest.approx(base[held].sum(), abs=1e-9)
+        assert row["retained_mrr"] == pytest.approx(now[held].sum(), abs=1e-9)
+        assert row["retained_mrr_capped"] == pytest.approx(np.minimum(now, base)[held].sum(), abs=1e-9)
+        assert row["retained_customers"] == (now[held] > 1e-9).sum()
+        if held.any() and base[held].sum() > 0:
+            assert row["grr"] <= 1.0

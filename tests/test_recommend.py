@@ -58,6 +58,7 @@ def _texts(node, path=""):
 def test_playbook_texts_exist_in_both_languages():
     nodes = list(_texts(_raw_playbook()))
     assert len(nodes) > 50
+    assert set(rc.load_playbook().notes) == set(rc.NOTES)
     for path, node in nodes:
         assert set(node) == {"en", "it"}, path
         assert all(isinstance(v, str) and v.strip() for v in node.values()), path

@@ -81,6 +81,7 @@ def test_rule_table_matches_the_grid_and_is_rectangular():
 
 
 def test_segment_texts_exist_in_both_languages():
+    assert set(rfm.SCORING_NOTES) == {"en", "it"} and all(n.strip() for n in rfm.SCORING_NOTES.values())
     for texts in (rfm.SEGMENT_NAMES, rfm.SEGMENT_DESCRIPTIONS):
         assert set(texts) == {"en", "it"}
         assert set(texts["en"]) == set(texts["it"]) == set(rfm.SEGMENTS)

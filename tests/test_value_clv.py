@@ -130,3 +130,27 @@ def test_intervals_without_standard_errors_show_the_point_estimate(weekly):
     by_hand = BetaGeoModel().with_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     out = clv_intervals(s, by_hand, gg, time_unit="weeks", n_draws=10)
     assert (out["lower"] == out["estimate"]).all() and "no interval" in out.attrs["method"]
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from clv_lib.models import ModifiedBetaGeoModel  # noqa: E402
+
+_MODELS = [BetaGeoModel().with_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
+           ModifiedBetaGeoModel().with_params(r=0.525, alpha=6.183, a=0.891, b=1.614),
+           ParetoNBDModel().with_params(r=0.553, alpha=10.578, s=0.606, beta=11.669),
+           BetaGeoModel().with_params(r=50.0, alpha=0.01, a=1e-3, b=1e3),
+           ParetoNBDModel().with_params(r=1e-3, alpha=1e3, s=1.0, beta=1e-3)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3000), st.floats(0, 1), st.floats(1e-6, 1e5)), min_size=1, max_size=8),
+       st.sampled_from(range(len(_MODELS))), st.floats(0, 2), st.sampled_from(["days", "weeks", "months"]))
+def test_clv_is_finite_and_non_negative_for_any_summary(rows, which, annual_rate, unit):
+    frame = pd.DataFrame([{"frequency": x, "recency": (share * T if x > 0 else 0.0) or (T if x > 0 else 0.0),
+                           "T": T} for x, share, T in rows])
+    table = customer_clv(frame, _MODELS[which], 30.0, time_unit=unit, horizons_months=(1, 24),
+                         annual_discount_rate=annual_rate)
+    values = table.to_numpy()
+    assert np.isfinite(values).all() and (values >= 0).all()
+    assert table["p_alive"].between(0, 1).all()

@@ -61,8 +61,12 @@ def parse_amounts(values: pd.Series, decimal: str | None = None, column: str = "
         out[~np.isfinite(out)] = np.nan
         return out, AmountInference(column, decimal or ".", "numeric", unparsable=int(np.isnan(out).sum()))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return np.full(len(values), np.nan), AmountInference(column, decimal or ".", "params" if decimal else "default",
+                                                             unparsable=len(values))
     uniq = pd.Series(uniques, dtype=object)
-    numeric = uniq.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
+    numeric = uniq.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                       ).astype(bool)
     text = uniq.where(~numeric, "").astype(str)
     parts = _split(text)
     if decimal:
@@ -98,7 +102,6 @@ def _split(text: pd.Series) -> pd.DataFrame:
     neg = paren | s.str.startswith("-") | s.str.endswith("-")
     s = s.where(~lead, s.str.slice(1))
     s = s.where(~s.str.endswith("-"), s.str.slice(0, -1))
-    s = s.str.replace(r"^[-+]", "", regex=True)  # "-€ 12" and "€ -12" both end up here
     return pd.DataFrame({"body": s, "negative": neg})
 
 

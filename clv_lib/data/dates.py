@@ -71,6 +71,9 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None, timezone: str =
         return _finish(days, index), DateInference(column, {"timestamp": int(days.notna().sum())}, True, "", 0,
                                                    timezone, int(days.isna().sum()))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return (pd.Series(np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]"), index=index),
+                DateInference(column, {}, True, "", 0, timezone, len(values)))
     parsed, formats, order, origin, zoned = _parse_uniques(pd.Series(uniques, dtype=object), dayfirst, timezone)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")

@@ -193,7 +193,8 @@ def _customer_ids(rules: _Rules, customer: pd.Series, email: pd.Series, spec) ->
               .drop_duplicates("email").set_index("email")["customer"])
     fill = missing & has_mail & rules.alive
     filled = customer.copy()
-    filled[fill] = email[fill].map(lookup).fillna(email[fill])
+    known_ids = lookup.to_dict()
+    filled[fill] = pd.array([known_ids.get(e, e) for e in email[fill]], dtype="string")
     rules.flag(fill, "customer id taken from the e-mail")
     return filled
 
@@ -253,7 +254,6 @@ def _net_refunds_and_merge(table: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
     applied = _capped(matched, "key", orders["value"])
     orders["value"] = orders["value"] - pd.Series(applied, index=matched.index).groupby(matched["key"]).sum() \
         .reindex(orders.index, fill_value=0.0)
-    ledger.record("refund netted into its order", "netted", matched["row"], applied.sum())
 
     # The rest: against the customer's latest order on or before the refund date that has value left.
     surplus = matched.assign(v=matched["v"].to_numpy() - applied, surplus=True)
@@ -272,9 +272,12 @@ def _net_refunds_and_merge(table: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
     applied2 = _capped(on_target, "key", orders["value"])
     orders["value"] = orders["value"] - pd.Series(applied2, index=on_target.index).groupby(on_target["key"]).sum() \
         .reindex(orders.index, fill_value=0.0)
+    spill = on_target["surplus"].to_numpy(bool)
+    # A matched refund's revenue includes the part that spilled over to an earlier order.
+    ledger.record("refund netted into its order", "netted", matched["row"], applied.sum() + applied2[spill].sum())
     unmatched_rows = left[~left["surplus"].to_numpy(bool)]["row"] if len(left) else pd.Series([], dtype="int64")
     ledger.record("refund netted into the customer's latest earlier order", "netted", unmatched_rows,
-                  applied2.sum())
+                  applied2[~spill].sum())
     leftover = pd.Series(left["v"].to_numpy(), index=left.index)
     leftover[on_target.index] = on_target["v"].to_numpy() - applied2
     short = leftover > CENT

@@ -118,7 +118,7 @@ def segment_profiles(
     for col in present_means:
         frame[col] = numeric(customers, col, what=what)
     n_all = len(frame)
-    totals = {c: float(frame[c].clip(lower=0).sum()) for c in [*clv_cols] + (["_revenue"] if has_revenue else [])}
+    totals = {c: float(frame[c].sum()) for c in [*clv_cols] + (["_revenue"] if has_revenue else [])}
     overall_clv = float(frame[clv_cols[0]].sum()) / n_all
     overall_revenue = float(frame["_revenue"].sum()) / n_all if has_revenue else 0.0
 

@@ -52,6 +52,7 @@ CONDITION_METRICS = (
 KPI_METRICS = ("purchase_rate", "retention_rate", "active_rate", "reactivation_rate")
 VALUE_BASES = ("clv", "at_risk", "revenue")
 VERDICTS = ("ab_test", "too_small")
+NOTES = ("value_at_stake", "max_spend", "uplift", "ab_test", "too_small")
 _CONDITION = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$")
 _COMPARE = {
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
@@ -149,13 +150,15 @@ class Rule(_Strict):
 
 
 class Playbook(_Strict):
-    """The whole playbook: texts for levers, objectives, value bases, KPIs and verdicts, and the rules."""
+    """The whole playbook: texts for levers, objectives, value bases, KPIs, verdicts and the method notes the
+    report's appendix prints (`notes`), and the rules."""
 
     version: Literal[1]
     levers: dict[str, Texts]
     objectives: dict[str, Texts]
     value_bases: dict[str, Texts]
     kpis: dict[str, Texts]
+    notes: dict[str, Texts]
     verdicts: dict[str, Texts]
     rules: list[Rule] = Field(min_length=1)
 
@@ -165,7 +168,8 @@ class Playbook(_Strict):
         duplicated = sorted({i for i in ids if ids.count(i) > 1})
         if duplicated:
             raise ValueError(f"duplicated rule id(s) {', '.join(duplicated)}")
-        for section, required in (("kpis", KPI_METRICS), ("value_bases", VALUE_BASES), ("verdicts", VERDICTS)):
+        for section, required in (("kpis", KPI_METRICS), ("value_bases", VALUE_BASES), ("verdicts", VERDICTS),
+                                  ("notes", NOTES)):
             missing = set(required) - set(getattr(self, section))
             if missing:
                 raise ValueError(f"{section} lacks {', '.join(sorted(missing))}")

@@ -77,6 +77,29 @@ SEGMENT_DESCRIPTIONS = {
     },
 }
 
+SCORING_NOTES = {
+    "en": (
+        "Each customer gets three scores from 1 to 5 (5 = best): recency from the days since the last purchase "
+        "(fewer is better), frequency from the number of orders and monetary value from total net revenue. "
+        "A score is 1 + the share of customers with a strictly worse value, in fifths: without ties the scores "
+        "are quintiles. Customers with the same value always share a score, the lowest their group reaches, so "
+        "when many customers have bought once they all get frequency 1 and some scores may stay empty; the "
+        "table of cut-points shows the values behind each score. Segments follow the recency x frequency grid; "
+        "Lost are the Hibernating customers with recency 1, frequency 1 and monetary 1-2."
+    ),
+    "it": (
+        "Ogni cliente riceve tre punteggi da 1 a 5 (5 = migliore): recency dai giorni trascorsi dall'ultimo "
+        "acquisto (meno è meglio), frequenza dal numero di ordini e valore monetario dal fatturato netto totale. "
+        "Il punteggio è 1 + la quota di clienti con un valore strettamente peggiore, in quinti: senza pareggi i "
+        "punteggi sono quintili. I clienti con lo stesso valore hanno sempre lo stesso punteggio, il più basso "
+        "raggiunto dal loro gruppo, quindi quando molti clienti hanno acquistato una sola volta ricevono tutti "
+        "frequenza 1 e alcuni punteggi possono restare vuoti; la tabella delle soglie mostra i valori dietro ogni "
+        "punteggio. I segmenti seguono la griglia recency x frequenza; i Persi sono i clienti In letargo con "
+        "recency 1, frequenza 1 e valore monetario 1-2."
+    ),
+}
+"""How the scores and segments are made, in words, for the report's method section and appendix."""
+
 # The R x F grid: row = R score, entries = segment for F = 1..5.
 _RF_GRID = {
     5: ("new", "potential_loyalist", "potential_loyalist", "champions", "champions"),

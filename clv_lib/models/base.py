@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from clv_lib.exceptions import ConvergenceError, ModelInputError, NotFittedError
+from clv_lib.exceptions import ClvError, ConvergenceError, ModelInputError, NotFittedError
 
 # Objective over log-parameters: returns (negative log-likelihood, gradient) or just the value.
 Objective = Callable[[np.ndarray], "float | tuple[float, np.ndarray]"]
@@ -145,21 +145,31 @@ def weights_of(summary: pd.DataFrame, weights, model: str) -> np.ndarray:
 
 def collapse(columns: dict[str, np.ndarray], weights: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Merge identical rows (all columns equal) into one row whose weight is the sum of theirs."""
-    frame = pd.DataFrame(columns)
-    frame["__w"] = weights
-    grouped = frame.groupby(list(columns), sort=False, observed=True)["__w"].sum()
-    grouped = grouped[grouped > 0]
-    keys = grouped.index.to_frame(index=False)
-    return {c: keys[c].to_numpy(dtype=float) for c in columns}, grouped.to_numpy(dtype=float)
+    names = list(columns)
+    uniques, codes = unique_rows(*(columns[c] for c in names))
+    summed = np.bincount(codes, weights=weights, minlength=len(uniques[0]))
+    keep = summed > 0
+    return {c: u[keep] for c, u in zip(names, uniques)}, summed[keep]
 
 
 def unique_rows(*arrays: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """Return the distinct combinations of the given equal-length arrays and the index mapping rows to them."""
-    frame = pd.DataFrame({f"c{i}": a for i, a in enumerate(arrays)})
-    codes, uniques = pd.MultiIndex.from_frame(frame).factorize()
-    if len(arrays) == 1:
-        return [np.asarray(uniques.get_level_values(0), dtype=float)], codes
-    return [np.asarray(uniques.get_level_values(i), dtype=float) for i in range(len(arrays))], codes
+    """Return the distinct combinations of the given equal-length arrays and the index mapping rows to them.
+
+    Hash-factorises each column, combines the codes into one integer key and factorises that: a few linear
+    passes, much faster than sorting rows or building a pandas MultiIndex on millions of customers.
+    """
+    key = np.zeros(len(arrays[0]), dtype=np.int64)
+    levels = []
+    for array in arrays:
+        codes, level = pd.factorize(np.asarray(array, dtype=float))
+        levels.append(np.asarray(level, dtype=float))
+        key = key * len(level) + codes  # fits in int64 for any realistic number of distinct values
+    codes, distinct = pd.factorize(key)
+    out = []
+    for level in reversed(levels):
+        out.append(level[distinct % len(level)])
+        distinct = distinct // len(level)
+    return out[::-1], codes
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -178,13 +188,22 @@ class MleResult:
     warnings: tuple[str, ...]
 
 
+def wsum(weights: np.ndarray, values: np.ndarray) -> float:
+    """Weighted sum of a vector, by numpy's own loop: BLAS dot products can stall for milliseconds when their
+    threads compete with other processes for the cores, and a likelihood makes several per evaluation."""
+    return float(np.einsum("i,i->", weights, values))
+
+
 def fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *, jac: bool,
-            log_bounds: tuple[float, float] = (-12.0, 12.0), gtol: float = 1e-7) -> MleResult:
+            log_bounds: tuple[float, float] = (-12.0, 12.0), gtol: float = 1e-7, hessian: bool = True,
+            scale: float = 1.0, analytic_gradient: bool | None = None) -> MleResult:
     """Minimise `neg_ll` over log-parameters; return the optimum with Hessian SEs.
 
     The starts are tried in order until one converges inside the search box (the others are fallbacks).
 
-    `neg_ll(log_params)` returns the negative log-likelihood (and its gradient when `jac` is true). Raises
+    `neg_ll(log_params)` returns the negative log-likelihood (and its gradient when `jac` is true); the
+    optimiser sees it divided by `scale` (e.g. the number of customers), so its tolerances do not depend on
+    the size of the data. Raises
     `ConvergenceError` when no start reaches a finite optimum or the best one sits on the search boundary
     (a parameter running off to 0 or infinity, i.e. the data cannot identify the model).
     """
@@ -195,7 +214,7 @@ def fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *,
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             try:
-                res = optimize.minimize(_finite(neg_ll, jac), x0, jac=jac, method="L-BFGS-B",
+                res = optimize.minimize(_finite(neg_ll, jac, scale), x0, jac=jac, method="L-BFGS-B",
                                         bounds=[log_bounds] * len(x0),
                                         options={"maxiter": 2000, "gtol": gtol, "ftol": 1e-13, "maxls": 50})
             except (ValueError, FloatingPointError, ArithmeticError) as exc:
@@ -217,10 +236,13 @@ def fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *,
     notes = []
     if not best.success:
         notes.append(f"optimizer stopped early: {best.message}")
-    cov, ses, note = _standard_errors(neg_ll, best.x, jac)
+    # Differencing a gradient that is itself a finite difference amplifies noise: use function values then.
+    from_gradient = jac if analytic_gradient is None else (jac and analytic_gradient)
+    cov, ses, note = (_standard_errors(neg_ll, best.x, jac, from_gradient) if hessian
+                      else (None, np.full(len(best.x), math.inf), None))
     if note:
         notes.append(note)
-    return MleResult(params=np.exp(best.x), log_likelihood=-float(best.fun), standard_errors=ses,
+    return MleResult(params=np.exp(best.x), log_likelihood=-float(best.fun) * scale, standard_errors=ses,
                      log_covariance=cov, n_iterations=int(best.nit), warnings=tuple(notes))
 
 
@@ -228,16 +250,17 @@ def _at_bound(x: np.ndarray, log_bounds: tuple[float, float]) -> np.ndarray:
     return np.isclose(x, log_bounds[0], atol=1e-3) | np.isclose(x, log_bounds[1], atol=1e-3)
 
 
-def _finite(neg_ll: Objective, jac: bool) -> Objective:
-    """Wrap the objective so that a non-finite value reads as a very bad point, which L-BFGS-B backs off from."""
+def _finite(neg_ll: Objective, jac: bool, scale: float = 1.0) -> Objective:
+    """Wrap the objective (divided by `scale`) so that a non-finite value reads as a very bad point, which
+    L-BFGS-B backs off from."""
     def wrapped(theta):
         out = neg_ll(theta)
         if jac:
             value, grad = out
             if not np.isfinite(value) or not np.all(np.isfinite(grad)):
                 return 1e300, np.zeros_like(theta)
-            return value, grad
-        return out if np.isfinite(out) else 1e300
+            return value / scale, grad / scale
+        return out / scale if np.isfinite(out) else 1e300
     return wrapped
 
 
@@ -258,24 +281,25 @@ def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray, step: flo
     return hess
 
 
-def gradient_hessian(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray, step: float = 1e-5) -> np.ndarray:
-    """Hessian from central differences of an analytic gradient, symmetrised."""
+def gradient_hessian(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """Hessian from forward differences of an analytic gradient, symmetrised (n + 1 gradient calls)."""
     n = len(x)
     hess = np.empty((n, n))
+    g0 = grad(x)
     for i in range(n):
         e = np.zeros(n)
         e[i] = step
-        hess[:, i] = (grad(x + e) - grad(x - e)) / (2 * step)
+        hess[:, i] = (grad(x + e) - g0) / step
     return (hess + hess.T) / 2
 
 
-def _standard_errors(neg_ll: Objective, x: np.ndarray, jac: bool):
+def _standard_errors(neg_ll: Objective, x: np.ndarray, jac: bool, from_gradient: bool):
     """Covariance of the log-parameters (inverse Hessian) and natural-scale SEs by the delta method."""
     with np.errstate(all="ignore"):
-        if jac:
+        if from_gradient:
             hess = gradient_hessian(lambda t: neg_ll(t)[1], x)
         else:
-            hess = numerical_hessian(neg_ll, x)
+            hess = numerical_hessian((lambda t: neg_ll(t)[0]) if jac else neg_ll, x)
     if not np.all(np.isfinite(hess)):
         return None, np.full(len(x), math.inf), "standard errors unavailable: the Hessian is not finite"
     try:
@@ -289,6 +313,9 @@ def _standard_errors(neg_ll: Objective, x: np.ndarray, jac: bool):
 
 # ----------------------------------------------------------------------------------------------------------
 # Transaction models (BG/NBD, MBG/NBD, Pareto/NBD): one interface over frequency, recency and T
+
+
+_PRESOLVE_ROWS = 20_000
 
 
 class TransactionModel(BaseModel):
@@ -313,11 +340,31 @@ class TransactionModel(BaseModel):
         self._check_enough(cols, w)
         rows, row_weights = collapse(cols, w)
         objective = self._objective(rows["frequency"], rows["recency"], rows["T"], row_weights)
-        result = fit_mle(objective, self._starts(rows, row_weights), self.name, jac=self._has_gradient)
+        starts = self._starts(rows, row_weights)
+        if len(row_weights) > 4 * _PRESOLVE_ROWS:
+            starts = [self._presolve(rows, row_weights, starts)] + starts
+        result = fit_mle(objective, starts, self.name, jac=True, scale=float(w.sum()),
+                         analytic_gradient=self._analytic_gradient)
         self._store_fit(result, w.sum())
         return self
 
-    _has_gradient = True
+    #: False when `_objective` returns a finite-difference gradient (the Hessian then uses function values).
+    _analytic_gradient = True
+
+    def _presolve(self, rows: dict[str, np.ndarray], w: np.ndarray, starts) -> tuple[float, ...]:
+        """A start near the optimum from a fit on a random subset of the distinct rows (large data only), so
+        that the full-data search needs few of its expensive iterations."""
+        rng = np.random.default_rng(0)
+        # A random sample of customers (rows drawn in proportion to their weights), duplicates merged.
+        counts = np.bincount(rng.choice(len(w), size=_PRESOLVE_ROWS, p=w / w.sum()), minlength=len(w))
+        pick = counts > 0
+        sub = {k: v[pick] for k, v in rows.items()}
+        objective = self._objective(sub["frequency"], sub["recency"], sub["T"], counts[pick].astype(float))
+        try:
+            return tuple(fit_mle(objective, starts, self.name, jac=True, hessian=False,
+                                 scale=float(counts.sum())).params)
+        except ClvError:
+            return tuple(starts[0])
 
     def _read(self, summary: pd.DataFrame) -> dict[str, np.ndarray]:
         cols = summary_columns(summary, ("frequency", "recency", "T"), self.name)

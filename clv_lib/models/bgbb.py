@@ -53,7 +53,8 @@ class BetaGeoBetaBinomModel(BaseModel):
             return value(theta), grad
 
         starts = [(1.0, 1.0, 1.0, 1.0), (0.5, 2.0, 0.5, 3.0), (3.0, 1.0, 2.0, 6.0)]
-        self._store_fit(fit_mle(objective, starts, self.name, jac=True), n_total)
+        self._store_fit(fit_mle(objective, starts, self.name, jac=True, scale=n_total, analytic_gradient=False),
+                        n_total)
         return self
 
     def _read(self, summary: pd.DataFrame) -> dict[str, np.ndarray]:

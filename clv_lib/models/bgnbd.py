@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from clv_lib.models.base import TransactionModel
+from clv_lib.models.base import TransactionModel, wsum
 from clv_lib.models.hypergeometric import bg_expected, nbd_cdf_complement, nbd_pmf
 
 
@@ -44,20 +44,21 @@ class BetaGeoModel(TransactionModel):
             log_A1 = g_rx - special.gammaln(r) + r * np.log(alpha)
             log_A2 = special.gammaln(a + b) + g_bx - special.gammaln(b) - g_abx
             l3 = -(r + x) * log_alpha_T
-            bx1 = np.where(repeat, b + x - 1.0, 1.0)
-            l4 = np.where(repeat, np.log(a) - np.log(bx1) - (r + x) * log_alpha_tx, -np.inf)
+            ubx1 = np.maximum(b + ux - 1.0, 1e-300)  # only used where x > 0, so b + x - 1 >= b > 0
+            log_bx1, inv_bx1 = np.log(ubx1)[inv], (1.0 / ubx1)[inv]
+            l4 = np.where(repeat, np.log(a) - log_bx1 - (r + x) * log_alpha_tx, -np.inf)
             top = np.maximum(l3, l4)
             e3, e4 = np.exp(l3 - top), np.exp(l4 - top)
             total = e3 + e4
             w3, w4 = e3 / total, e4 / total
-            ll = w @ (log_A1 + log_A2 + top + np.log(total))
+            ll = wsum(w, log_A1 + log_A2 + top + np.log(total))
 
             d_r = d_rx - special.digamma(r) + np.log(alpha) - w3 * log_alpha_T - w4 * log_alpha_tx
             d_alpha = r / alpha - (r + x) * (w3 * inv_alpha_T + w4 * inv_alpha_tx)
             d_ab = special.digamma(a + b) - d_abx
             d_a = d_ab + w4 / a
-            d_b = d_ab + d_bx - special.digamma(b) - w4 / bx1
-            grad = np.array([w @ d_r * r, w @ d_alpha * alpha, w @ d_a * a, w @ d_b * b])
+            d_b = d_ab + d_bx - special.digamma(b) - w4 * inv_bx1
+            grad = np.array([wsum(w, d_r) * r, wsum(w, d_alpha) * alpha, wsum(w, d_a) * a, wsum(w, d_b) * b])
             return -ll, -grad
 
         return objective

@@ -96,7 +96,7 @@ def hyp2f1_1bc(b, c, z) -> np.ndarray:
     return np.clip(h, 1.0, upper)
 
 
-def _series_1bc(b, c, z, max_terms: int = 200_000):
+def _series_1bc(b, c, z, max_terms: int = 20_000):
     total = np.ones(b.shape)
     term = np.ones(b.shape)
     active = np.ones(b.shape, dtype=bool)

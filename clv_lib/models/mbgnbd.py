@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from clv_lib.models.base import TransactionModel
+from clv_lib.models.base import TransactionModel, wsum
 from clv_lib.models.hypergeometric import bg_expected, nbd_cdf_complement, nbd_pmf
 
 
@@ -45,14 +45,14 @@ class ModifiedBetaGeoModel(TransactionModel):
             e3, e4 = np.exp(l3 - top), np.exp(l4 - top)
             total = e3 + e4
             w3, w4 = e3 / total, e4 / total
-            ll = w @ (log_A1 + top + np.log(total))
+            ll = wsum(w, log_A1 + top + np.log(total))
 
             d_ab, d_b = special.digamma(a + b), special.digamma(b)
             d_r = d_rx - special.digamma(r) + np.log(alpha) - w3 * log_alpha_T - w4 * log_alpha_tx
             d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
             d_a = d_ab - d_abx1 + w4 / a
             d_b_ = d_ab - d_abx1 - d_b + w3 * d_bx1 + w4 * d_bx
-            grad = np.array([w @ d_r * r, w @ d_alpha * alpha, w @ d_a * a, w @ d_b_ * b])
+            grad = np.array([wsum(w, d_r) * r, wsum(w, d_alpha) * alpha, wsum(w, d_a) * a, wsum(w, d_b_) * b])
             return -ll, -grad
 
         return objective

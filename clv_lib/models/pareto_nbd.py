@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from clv_lib.models.base import TransactionModel
+from clv_lib.models.base import TransactionModel, wsum
 from clv_lib.models.hypergeometric import hyp2f1_1bc
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(256)
@@ -31,6 +31,7 @@ class ParetoNBDModel(TransactionModel):
 
     param_names = ("r", "alpha", "s", "beta")
     name = "Pareto/NBD"
+    _analytic_gradient = False
 
     def _starts(self, rows, w):
         mean_x = float(np.average(rows["frequency"], weights=w))
@@ -45,7 +46,7 @@ class ParetoNBDModel(TransactionModel):
         def value(theta):
             r, alpha, s, beta = np.exp(theta)
             log_c0 = (special.gammaln(r + ux)[inv] - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta))
-            return -float(w @ (log_c0 + _log_bracket(r, alpha, s, beta, x, t_x, T)[0]))
+            return -wsum(w, log_c0 + _log_bracket(r, alpha, s, beta, x, t_x, T)[0])
 
         def objective(theta):
             f0 = value(theta)

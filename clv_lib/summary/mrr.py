@@ -223,30 +223,55 @@ def revenue_retention(subscriptions: pd.DataFrame | MrrEvents, observation_end, 
     customer capped at their base MRR (Chargebee's per-customer min; never above 1). Index ``month``; columns
     ``base_customers``, ``base_mrr``, ``retained_mrr``, ``retained_mrr_capped``, ``retained_customers``, ``nrr``,
     ``grr``, ``logo_retention``. Empty (no rows) when the history is shorter than the window.
+
+    Vectorised over pairs of a customer's MRR levels: level i (held over months [t_i, t_i+1)) at the base and level
+    j >= i at month M contribute to every M in [t_i + window, t_i+1 + window) intersected with [t_j, t_j+1); the
+    contributions are added with difference arrays, so no customer x month grid is built.
     """
     if window_months < 1:
         raise ParamsError(f"window_months must be at least 1, got {window_months}")
     ev = mrr_events(subscriptions, observation_end)
-    months = np.arange(ev.first_month + window_months, ev.last_month + 1)
-    rows = []
-    previous = {}
-    for m in months:  # loop over months only; every step is vectorised over customers
-        base = previous.pop(m - window_months, None)
-        if base is None:
-            base = _snapshot(ev, m - window_months)
-        now = _snapshot(ev, m)
-        previous[m] = now
-        held = base > 0
-        base_mrr = base[held].sum()
-        rows.append((int(held.sum()), base_mrr, now[held].sum(), np.minimum(now, base)[held].sum(),
-                     int((now[held] > 0).sum())))
-    out = pd.DataFrame(rows, columns=["base_customers", "base_mrr", "retained_mrr", "retained_mrr_capped",
-                                      "retained_customers"],
-                       index=pd.Index(periods(months), name="month"))
+    w = int(window_months)
+    first_m = ev.first_month + w
+    months = np.arange(first_m, ev.last_month + 1)
+    columns = ["base_customers", "base_mrr", "retained_mrr", "retained_mrr_capped", "retained_customers"]
+    if len(months) == 0:
+        out = pd.DataFrame(columns=columns + ["nrr", "grr", "logo_retention"],
+                           index=pd.Index(periods(months), name="month"), dtype=float)
+        return out
+    n = len(ev.after)
+    same_next = np.r_[ev.customer[1:] == ev.customer[:-1], False]
+    level_end = np.where(same_next, np.r_[ev.month[1:], 0], ev.last_month + 1)  # exclusive end month of level
+    block_end = np.r_[np.flatnonzero(~same_next) + 1]  # index after each customer's last event
+    customer_end = np.repeat(block_end, np.diff(np.r_[0, block_end]))
+    counts = np.where(ev.after > 0, customer_end - np.arange(n), 0)
+    i = np.repeat(np.arange(n), counts)
+    j = i + (np.arange(len(i)) - np.repeat(np.cumsum(counts) - counts, counts))
+    lo = np.maximum.reduce([ev.month[i] + w, ev.month[j], np.full(len(i), first_m)])
+    hi = np.minimum.reduce([level_end[i] + w, level_end[j], np.full(len(i), ev.last_month + 1)])
+    ok = lo < hi
+    i, j, lo, hi = i[ok], j[ok], lo[ok] - first_m, hi[ok] - first_m
+    size = len(months) + 1
+
+    def spread(values: np.ndarray) -> np.ndarray:
+        diff = np.bincount(lo, weights=values, minlength=size) - np.bincount(hi, weights=values, minlength=size)
+        return np.cumsum(diff)[:-1]
+
+    bridge = mrr_bridge(ev, observation_end)
+    base = bridge.iloc[: len(months)]  # end of month M - window for M = first + window ...
+    out = pd.DataFrame({
+        "base_customers": base["end_customers"].to_numpy(),
+        "base_mrr": base["end_mrr"].to_numpy(),
+        "retained_mrr": spread(ev.after[j]),
+        "retained_mrr_capped": spread(np.minimum(ev.after[i], ev.after[j])),
+        "retained_customers": np.rint(spread((ev.after[j] > 0).astype(float))).astype(np.int64),
+    }, index=pd.Index(periods(months), name="month"))
+    for name in ("retained_mrr", "retained_mrr_capped"):
+        out.loc[out[name].abs() < TOLERANCE * max(1, n), name] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["nrr"] = out["retained_mrr"] / out["base_mrr"]
-        out["grr"] = np.minimum(out["retained_mrr_capped"] / out["base_mrr"], 1.0)
-        out["logo_retention"] = out["retained_customers"] / out["base_customers"]
+        out["nrr"] = out["retained_mrr"] / out["base_mrr"].where(out["base_mrr"] > 0)
+        out["grr"] = np.minimum(out["retained_mrr_capped"] / out["base_mrr"].where(out["base_mrr"] > 0), 1.0)
+        out["logo_retention"] = out["retained_customers"] / out["base_customers"].where(out["base_customers"] > 0)
     return out
 
 

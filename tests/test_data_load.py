@@ -1,0 +1,143 @@
+"""The entry point on the demo clients (the ledger finds exactly the messy rows the generator injected) and the
+one-line errors raised before any model runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clv_lib.data import last_order_date, load_client_data
+from clv_lib.data import demo
+from clv_lib.exceptions import DataError
+from clv_lib.params.load import load_params
+from clv_lib.params.schema import ClientParams
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def manifests():
+    return {rel: counts for rel, (_, counts) in demo.generate().items()}
+
+
+@pytest.fixture(scope="module")
+def orders():
+    return load_client_data(load_params(ROOT / "params/demo.yaml"), "2025-12-31", root=ROOT)
+
+
+def test_demo_orders_ledger_matches_the_injected_rows(orders, manifests):
+    m = manifests[demo.ORDERS_FILE]
+    rules = {r.rule: r.rows for r in orders.ledger.records}
+    assert orders.rows_read == m["rows"]
+    assert rules["exact duplicate row"] == m["duplicate_rows"]
+    assert rules["unparsable or missing date"] == m["unparsable_dates"]
+    assert rules["unparsable or missing amount"] == m["unparsable_amounts"]
+    assert rules["cancelled order (status)"] == m["cancelled_orders"]
+    assert rules["test order (status)"] == m["test_orders"]
+    assert rules["missing customer id and e-mail"] == m["rows_without_id_or_email"]
+    assert rules["customer id taken from the e-mail"] == m["guest_rows_known_email"] + m["guest_rows_new_email"]
+    assert rules["line items merged into their order"] == m["line_item_rows"] - m["line_item_orders"]
+    assert rules["order refunded in full (refund status)"] == m["refunded_in_full"]
+    assert rules["refund netted into its order"] == m["refund_rows_with_order"]
+    assert rules["refund netted into the customer's latest earlier order"] == m["return_rows_without_order"]
+    assert rules["zero-value order (kept)"] == m["zero_value_orders"]
+    converted = sum(n for rule, n in rules.items() if rule.startswith("converted from"))
+    assert converted == m["foreign_currency_rows"]
+    assert orders.ledger.rows_read == orders.rows_kept + orders.ledger.rows_removed
+
+
+def test_demo_orders_frame(orders):
+    frame = orders.frame
+    assert list(frame.columns) == ["customer_id", "order_id", "order_date", "amount", "status", "channel"]
+    assert frame["order_date"].max() == pd.Timestamp("2025-12-31") == orders.last_date
+    assert frame["order_date"].min() >= pd.Timestamp("2023-01-01")
+    assert 15_000 < len(frame) < 20_000 and 3_900 < orders.customers < 4_100
+    assert set(frame["channel"]) == {"search", "social", "email", "marketplace"}
+    assert "source: data/demo/orders.csv (csv, utf-8-sig, semicolon-separated)" in orders.describe()[0]
+    assert orders.source.sha256 == __import__("hashlib").sha256((ROOT / demo.ORDERS_FILE).read_bytes()).hexdigest()
+
+
+def test_demo_orders_ledger_csv(orders, tmp_path):
+    path = orders.ledger.write_csv(tmp_path / "data_quality.csv")
+    table = pd.read_csv(path, keep_default_na=False)
+    assert list(table.columns) == ["rule", "treatment", "rows", "revenue", "example_rows"]
+    assert table["rule"].tolist()[:2] == ["read", "kept"]
+    assert set(table["treatment"]) <= {"total", "excluded", "netted", "merged", "converted", "flagged"}
+
+
+def test_demo_subscriptions(manifests):
+    data = load_client_data(load_params(ROOT / "params/demo-subscription.yaml"), "2025-12-31", root=ROOT)
+    m = manifests[demo.SUBSCRIPTIONS_FILE]
+    rules = {r.rule: r.rows for r in data.ledger.records}
+    assert data.rows_read == m["rows"]
+    assert rules == {"exact duplicate row": m["duplicate_rows"], "missing customer id": m["rows_without_account"],
+                     "trial or free (zero price)": m["trial_rows"]}
+    frame = data.frame
+    assert set(frame["plan"]) == {"Starter", "Pro", "Business"}
+    assert set(frame["billing_interval_months"]) == {1.0, 12.0}
+    assert frame["end_date"].isna().sum() > 900  # active subscriptions
+    yearly = frame[frame["billing_interval_months"] == 12]
+    assert set(yearly["mrr"].round(2)) <= {round(p / 12, 2) for p in demo.ANNUAL_PRICE.values()}
+    # plan changes keep the segments of a subscription contiguous
+    changed = frame[frame.duplicated("subscription_id", keep=False)].sort_values(["subscription_id", "start_date"])
+    nxt = changed.groupby("subscription_id")["start_date"].shift(-1)
+    assert ((changed["end_date"] == nxt) | nxt.isna()).all()
+
+
+def test_last_order_date_reads_only_dates():
+    assert last_order_date(load_params(ROOT / "params/demo.yaml"), root=ROOT) == pd.Timestamp("2025-12-31")
+    assert last_order_date(load_params(ROOT / "params/demo-subscription.yaml"), root=ROOT) <= pd.Timestamp(
+        "2025-12-31")
+
+
+def test_observation_end_cuts_orders(orders):
+    mid = load_client_data(load_params(ROOT / "params/demo.yaml"), "2025-06-30", root=ROOT)
+    rules = {r.rule: r.rows for r in mid.ledger.records}
+    assert mid.frame["order_date"].max() <= pd.Timestamp("2025-06-30")
+    assert rules["after the observation end (2025-06-30)"] > 4_000
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Errors: one line, naming the file, the column and the counts
+# --------------------------------------------------------------------------------------------------------------
+
+def _params(tmp_path: Path, text: str, **data) -> ClientParams:
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "x.csv").write_text(text, encoding="utf-8")
+    return ClientParams.model_validate({"client_name": "X", "business_model": "transactional", "currency": "EUR",
+                                        "gross_margin": 0.4, "data": {"path": "data/x.csv", **data}})
+
+
+def test_missing_file(tmp_path):
+    params = ClientParams.model_validate({"client_name": "X", "business_model": "transactional", "currency": "EUR",
+                                          "gross_margin": 0.4, "data": {"path": "data/none.csv"}})
+    with pytest.raises(DataError, match=r"^data/none\.csv: file not found$"):
+        load_client_data(params, root=tmp_path)
+
+
+def test_missing_mapped_column(tmp_path):
+    params = _params(tmp_path, "Cliente;Data;Totale\n1;01/01/2024;1,00\n", columns={"amount": "Importo"})
+    with pytest.raises(DataError) as err:
+        load_client_data(params, root=tmp_path)
+    assert str(err.value) == ("data/x.csv: column 'Importo' (mapped to amount) not found; columns are: "
+                              "Cliente, Data, Totale")
+
+
+def test_no_valid_rows(tmp_path):
+    params = _params(tmp_path, "Cliente;Data;Totale\n1;ieri;1,00\n2;oggi;2,00\n")
+    with pytest.raises(DataError) as err:
+        load_client_data(params, root=tmp_path)
+    assert str(err.value) == ("data/x.csv: no valid orders left; 2 of 2 rows were excluded, mostly "
+                              "'unparsable or missing date' (2)")
+
+
+def test_too_few_customers(tmp_path):
+    lines = ["Cliente;Data;Totale"] + [f"{i % 12};01/01/2024;{i},00" for i in range(40)] + [f"x;n.d.;{i},00" for i in range(3)]
+    params = _params(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(DataError) as err:
+        load_client_data(params, root=tmp_path)
+    assert str(err.value) == ("data/x.csv: only 12 customers with a valid order (min_customers is 30); 3 of 43 rows "
+                              "were excluded, mostly 'unparsable or missing date' (3)")
+    assert "\n" not in str(err.value)
