@@ -21,44 +21,55 @@ class BetaGeoModel(TransactionModel):
     name = "BG/NBD"
 
     def _objective(self, x, t_x, T, w):
-        """Negative log-likelihood (eq. 6) and its gradient over log-parameters, on collapsed rows."""
+        """Negative log-likelihood (eq. 6) and its gradient over log-parameters, on collapsed rows.
+
+        Written for speed on millions of customers: log L_i = [terms of x only] - (r+x) log(alpha+T)
+        + [x > 0] softplus(D_i), D_i = log(a/(b+x-1)) + (r+x) log((alpha+T)/(alpha+t_x)); the x-only terms are
+        summed per distinct frequency and the logs per distinct T and t_x, so each evaluation makes a couple
+        of dozen passes over the repeat buyers' rows.
+        """
         ux, inv = np.unique(x, return_inverse=True)
-        uT, inv_T = np.unique(T, return_inverse=True)
-        utx, inv_tx = np.unique(t_x, return_inverse=True)
-        repeat = x > 0
+        w_x = np.bincount(inv, weights=w, minlength=len(ux))  # customers per distinct frequency
+        n = float(w.sum())
+        zero = x == 0
+        uT0, inv_T0 = np.unique(T[zero], return_inverse=True)
+        w_T0 = np.bincount(inv_T0, weights=w[zero], minlength=len(uT0))
+        rep = ~zero
+        x_r, w_r, inv_r = x[rep], w[rep], np.searchsorted(ux, x[rep])
+        uT, inv_T = np.unique(T[rep], return_inverse=True)
+        utx, inv_tx = np.unique(t_x[rep], return_inverse=True)
 
         def objective(theta):
             r, alpha, a, b = np.exp(theta)
-            # Terms that depend on x only: evaluated on the distinct frequencies.
-            g_rx = special.gammaln(r + ux)[inv]
-            g_bx = special.gammaln(b + ux)[inv]
-            g_abx = special.gammaln(a + b + ux)[inv]
-            d_rx = special.digamma(r + ux)[inv]
-            d_bx = special.digamma(b + ux)[inv]
-            d_abx = special.digamma(a + b + ux)[inv]
-            # Summaries in whole days or weeks have few distinct T and t_x: take the logs there.
-            log_alpha_T = np.log(alpha + uT)[inv_T]
-            log_alpha_tx = np.log(alpha + utx)[inv_tx]
-            inv_alpha_T = (1.0 / (alpha + uT))[inv_T]
-            inv_alpha_tx = (1.0 / (alpha + utx))[inv_tx]
-            log_A1 = g_rx - special.gammaln(r) + r * np.log(alpha)
-            log_A2 = special.gammaln(a + b) + g_bx - special.gammaln(b) - g_abx
-            l3 = -(r + x) * log_alpha_T
-            ubx1 = np.maximum(b + ux - 1.0, 1e-300)  # only used where x > 0, so b + x - 1 >= b > 0
-            log_bx1, inv_bx1 = np.log(ubx1)[inv], (1.0 / ubx1)[inv]
-            l4 = np.where(repeat, np.log(a) - log_bx1 - (r + x) * log_alpha_tx, -np.inf)
-            top = np.maximum(l3, l4)
-            e3, e4 = np.exp(l3 - top), np.exp(l4 - top)
-            total = e3 + e4
-            w3, w4 = e3 / total, e4 / total
-            ll = wsum(w, log_A1 + log_A2 + top + np.log(total))
-
-            d_r = d_rx - special.digamma(r) + np.log(alpha) - w3 * log_alpha_T - w4 * log_alpha_tx
-            d_alpha = r / alpha - (r + x) * (w3 * inv_alpha_T + w4 * inv_alpha_tx)
-            d_ab = special.digamma(a + b) - d_abx
-            d_a = d_ab + w4 / a
-            d_b = d_ab + d_bx - special.digamma(b) - w4 * inv_bx1
-            grad = np.array([wsum(w, d_r) * r, wsum(w, d_alpha) * alpha, wsum(w, d_a) * a, wsum(w, d_b) * b])
+            # Terms of x alone, on the distinct frequencies.
+            ll_x = (special.gammaln(r + ux) - special.gammaln(r) + r * np.log(alpha) + special.gammaln(a + b)
+                    + special.gammaln(b + ux) - special.gammaln(b) - special.gammaln(a + b + ux))
+            dr_x = special.digamma(r + ux) - special.digamma(r) + np.log(alpha)
+            da_x = special.digamma(a + b) - special.digamma(a + b + ux)
+            db_x = da_x + special.digamma(b + ux) - special.digamma(b)
+            bx1 = np.maximum(b + ux - 1.0, 1e-300)  # used for x > 0 only, where b + x - 1 >= b > 0
+            log_a_bx1 = np.log(a) - np.log(bx1)
+            # One-time buyers: only -r log(alpha + T), per distinct T.
+            log_T0 = np.log(alpha + uT0)
+            ll = wsum(w_x, ll_x) - r * wsum(w_T0, log_T0)
+            g_r = wsum(w_x, dr_x) - wsum(w_T0, log_T0)
+            g_alpha = n * r / alpha - r * wsum(w_T0, 1.0 / (alpha + uT0))
+            g_a = wsum(w_x, da_x)
+            g_b = wsum(w_x, db_x)
+            if len(x_r):
+                l_T, l_tx = np.log(alpha + uT)[inv_T], np.log(alpha + utx)[inv_tx]
+                i_T, i_tx = (1.0 / (alpha + uT))[inv_T], (1.0 / (alpha + utx))[inv_tx]
+                rx = r + x_r
+                gap = l_T - l_tx
+                d = log_a_bx1[inv_r] + rx * gap
+                w4 = special.expit(d)  # share of the likelihood from "dropped out after the last purchase"
+                ll += wsum(w_r, np.logaddexp(0.0, d) - rx * l_T)
+                g_r += wsum(w_r, w4 * gap - l_T)
+                g_alpha += wsum(w_r, rx * (w4 * (i_T - i_tx) - i_T))
+                w_w4 = w_r * w4
+                g_a += float(w_w4.sum()) / a
+                g_b -= wsum(w_w4, (1.0 / bx1)[inv_r])
+            grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
             return -ll, -grad
 
         return objective

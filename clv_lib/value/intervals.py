@@ -9,7 +9,6 @@ of the customers' future purchases (which mostly averages out in totals).
 
 from __future__ import annotations
 
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
