@@ -61,7 +61,9 @@ def validate(model: TransactionModel, frame: pd.DataFrame, actual_cumulative: pd
     duration = frame["duration_holdout"].to_numpy(dtype=float)
     actual = frame["frequency_holdout"].to_numpy(dtype=float)
     predicted = _predict_holdout(fitted, cal, duration)
-    naive = cal["frequency"].to_numpy(float) / cal["T"].to_numpy(float) * duration
+    T = cal["T"].to_numpy(float)
+    # Naive baseline: the observed repeat rate continued (0 for a customer acquired on the calibration end day).
+    naive = np.divide(cal["frequency"].to_numpy(float), T, out=np.zeros_like(T), where=T > 0) * duration
     metrics = {
         "customers": float(len(frame)),
         "actual_total": float(actual.sum()),

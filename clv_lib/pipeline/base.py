@@ -106,6 +106,11 @@ class BaseAnalysis:
         return max(start.normalize(), self.first_date.replace(day=1))
 
     @cached_property
+    def horizons(self) -> list[int]:
+        """CLV horizons in months: the params' plus 12 and 24, which the report's headline always shows."""
+        return sorted(set(self.params.horizon_months) | {12, 24})
+
+    @cached_property
     def cac_by_channel(self) -> dict[str, float] | None:
         cac = self.params.cac
         return dict(cac) if isinstance(cac, dict) else None

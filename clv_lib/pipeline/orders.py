@@ -84,11 +84,11 @@ class OrdersAnalysis(BaseAnalysis):
         sel = self.selection
         if sel is not None and sel.best is None:
             self.note("model.none_passed")
-            table = historical_clv(self.summary, time_unit=TIME_UNIT, horizons_months=p.horizon_months,
+            table = historical_clv(self.summary, time_unit=TIME_UNIT, horizons_months=self.horizons,
                                    annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin)
             return ClvResult(table, "historical", "observed mean", [sel.reason])
         model = sel.best if sel is not None else BetaGeoModel()
-        result = estimate_clv(self.summary, model, time_unit=TIME_UNIT, horizons_months=p.horizon_months,
+        result = estimate_clv(self.summary, model, time_unit=TIME_UNIT, horizons_months=self.horizons,
                               annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin)
         if result.method == "historical":
             self.note("model.fallback_historical")
@@ -113,7 +113,7 @@ class OrdersAnalysis(BaseAnalysis):
         spend = result.spend_model if result.spend_model is not None else result.customers["expected_spend"]
         try:
             return clv_intervals(self.summary, result.transaction_model, spend, time_unit=TIME_UNIT,
-                                 horizon_months=min(p.horizon_months), annual_discount_rate=p.annual_discount_rate,
+                                 horizon_months=12, annual_discount_rate=p.annual_discount_rate,
                                  margin=p.gross_margin, groups=self.segments["segment"].astype(str), n_draws=200)
         except (ModelInputError, ConvergenceError, np.linalg.LinAlgError):
             return None
@@ -122,12 +122,9 @@ class OrdersAnalysis(BaseAnalysis):
     @cached_property
     def customer_base(self) -> pd.DataFrame:
         """Summary + history + predictions, before segmentation."""
-        h = min(self.params.horizon_months)
-        clv = self.clv.customers.rename(columns={"p_alive": "prob_alive", f"purchases_{h}m": f"expected_purchases_{h}m"})
-        table = self.summary.join(self.history, how="left").join(clv, how="left")
-        if "expected_purchases_12m" not in table.columns:
-            table["expected_purchases_12m"] = table[f"expected_purchases_{h}m"]
-        return table
+        clv = self.clv.customers.rename(columns={"p_alive": "prob_alive"})
+        clv = clv.rename(columns={f"purchases_{h}m": f"expected_purchases_{h}m" for h in self.horizons})
+        return self.summary.join(self.history, how="left").join(clv, how="left")
 
     @cached_property
     def segments(self) -> pd.DataFrame:
@@ -142,7 +139,7 @@ class OrdersAnalysis(BaseAnalysis):
         from clv_lib.insights.value_tiers import value_tiers
 
         table = self.customer_base.join(self.segments)
-        table["value_tier"] = value_tiers(table, "clv_12m" if "clv_12m" in table else self.clv_column)
+        table["value_tier"] = value_tiers(table, self.clv_column)
         table["quadrant"] = self.risk.customers["quadrant"].reindex(table.index)
         first = self.recommendations.sort_values(["priority", "segment"]).drop_duplicates("segment")
         actions = first.set_index("segment")["action"]
@@ -151,13 +148,13 @@ class OrdersAnalysis(BaseAnalysis):
 
     @property
     def clv_column(self) -> str:
-        return f"clv_{min(self.params.horizon_months)}m"
+        return "clv_12m"
 
     @cached_property
     def risk(self):
         from clv_lib.insights.risk import risk_view
 
-        return risk_view(self.customer_base, value_col=self.clv_column, clv_col=self.clv_column)
+        return risk_view(self.customer_base, value_col=self.clv_column, clv_col=self.clv_column, language=self.language)
 
     @cached_property
     def profiles(self) -> pd.DataFrame:

@@ -210,12 +210,12 @@ class SubscriptionAnalysis(BaseAnalysis):
         table = self.tenure.copy()
         table["mrr"] = self.current_mrr.reindex(table.index).fillna(0.0)
         table["active"] = ~table["churned"].astype(bool) & (table["mrr"] > 0)
-        return subscription_clv(table, self.retention_models, horizons_months=p.horizon_months,
+        return subscription_clv(table, self.retention_models, horizons_months=self.horizons,
                                 annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin)
 
     @property
     def clv_column(self) -> str:
-        return f"clv_{min(self.params.horizon_months)}m"
+        return "clv_12m"
 
     @cached_property
     def customer_base(self) -> pd.DataFrame:
@@ -233,8 +233,7 @@ class SubscriptionAnalysis(BaseAnalysis):
             channel = self.subscriptions.sort_values("start_date").drop_duplicates("customer_id")
             table["channel"] = channel.set_index("customer_id")["channel"].reindex(t.index).fillna("(unknown)")
         table = table.join(self.clv)
-        h = min(self.params.horizon_months)
-        table["expected_purchases_12m"] = table[f"expected_months_{h}m"]
+        table["expected_purchases_12m"] = table["expected_months_12m"]
         return table
 
     @cached_property
@@ -262,7 +261,7 @@ class SubscriptionAnalysis(BaseAnalysis):
         from clv_lib.insights.risk import risk_view
 
         active = self.customer_base[~self.customer_base["churned"]]
-        return risk_view(active, value_col=self.clv_column, clv_col=self.clv_column)
+        return risk_view(active, value_col=self.clv_column, clv_col=self.clv_column, language=self.language)
 
     @cached_property
     def profiles(self) -> pd.DataFrame:

@@ -7,19 +7,20 @@
     report.save_outputs()
 
 Each chapter method returns a `Chapter` (HTML that Jupyter displays and nbconvert copies into the report). The
-analysis behind the chapters runs once, lazily, in `report.analysis` (see `clv_lib.pipeline`).
+analysis behind the chapters runs once, lazily, in `report.analysis` (see `clv_lib.pipeline`); the chapters
+themselves live in `clv_lib.report.chapters`, one module each.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
 from clv_lib.params import ClientParams, Period, load_params, params_path, parse_period, project_root
-from clv_lib.report import html as H
+from clv_lib.report import chapters
 from clv_lib.report.fmt import Formatter
+from clv_lib.report.html import Chapter
 from clv_lib.report.i18n import Texts
 
 
@@ -47,6 +48,25 @@ class Report:
 
     # ---- shared state -------------------------------------------------------------------------------------
     @cached_property
+    def analysis(self):
+        """The client's analysis (`clv_lib.pipeline`): every intermediate table, computed on first use."""
+        from clv_lib.pipeline import analysis_for
+
+        return analysis_for(self.client, self.params, self.requested_period, self.language, self.root)
+
+    @property
+    def a(self):
+        return self.analysis
+
+    @property
+    def period(self) -> Period:
+        return self.analysis.period
+
+    @property
+    def subscription(self) -> bool:
+        return self.params.business_model == "subscription"
+
+    @cached_property
     def t(self) -> Texts:
         return Texts(self.language)
 
@@ -55,46 +75,84 @@ class Report:
         return Formatter(self.language, self.params.currency)
 
     @cached_property
-    def period(self) -> Period:
-        if self.requested_period is None:
-            raise NotImplementedError("default period needs the data layer")
-        return self.requested_period
+    def headline(self) -> dict:
+        """The headline numbers, shared by the executive summary and kpis.json."""
+        from clv_lib.report.headline import headline
+
+        return headline(self)
+
+    def output_ids(self, ids) -> list[str]:
+        """Customer ids as shown in the report and outputs (pseudonymised when the params ask for it)."""
+        from clv_lib.report.outputs import output_ids
+
+        return output_ids(self, ids)
+
+    def segment_name(self, key) -> str:
+        from clv_lib.insights.profiles import segment_names
+
+        return segment_names(self.language).get(str(key), str(key))
 
     # ---- chapters -----------------------------------------------------------------------------------------
-    def cover(self) -> H.Chapter:
-        """Chapter 1: client, period, cut-off, currency, horizons, margin and discount rate."""
-        t, f, p = self.t, self.fmt, self.params
-        horizons = ", ".join(t("cover.horizon_value", months=m) for m in p.horizon_months)
-        facts = [
-            (t("cover.period"), self.period.label),
-            (t("cover.cutoff"), f.date(self.period.cutoff)),
-            (t("cover.business_model"), t(f"cover.{p.business_model}")),
-            (t("cover.currency"), p.currency),
-            (t("cover.horizon"), horizons),
-            (t("cover.margin"), f.pct(p.gross_margin, 0)),
-            (t("cover.discount"), f.pct(p.annual_discount_rate, 1)),
-            (t("cover.generated"), f.date(self.generated_at)),
-        ]
-        body = (f'{H.stylesheet()}<div class="clv"><div class="cover">'
-                f'<div class="brand">{H.e(t("report.brand"))}</div>'
-                f'<div class="title"><h1>{H.e(t("report.title"))}</h1>'
-                f'<div class="client">{H.e(t("cover.prepared_for"))} <strong>{H.e(p.client_name)}</strong></div>'
-                f'{H.definition_list(facts)}</div>'
-                f'<div class="muted">{H.e(t("cover.confidential"))}</div></div></div>')
-        return H.Chapter(body)
+    def cover(self) -> Chapter:
+        """1. Client, period, cut-off, currency, horizons, margin and discount rate."""
+        return chapters.cover.render(self)
 
-    def save_outputs(self) -> H.Chapter:
-        """Write the data outputs next to the report and the metadata the runner needs."""
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        meta = self.meta()
-        (self.output_dir / "report_meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        return H.Chapter(f"<p>Outputs written to {H.e(self.output_dir)}</p>")
+    def executive_summary(self) -> Chapter:
+        """2. KPI tiles, three findings from the numbers, the top three actions with the money at stake."""
+        return chapters.summary.render(self)
+
+    def data_quality(self) -> Chapter:
+        """3. Row funnel, cleaning ledger, column mapping, warnings."""
+        return chapters.data_quality.render(self)
+
+    def kpis(self) -> Chapter:
+        """4. Monthly revenue or MRR movements, active customers, period KPIs."""
+        return chapters.kpis.render(self)
+
+    def value_concentration(self) -> Chapter:
+        """5. Distribution of customer value, Pareto curve, deciles and tiers."""
+        return chapters.concentration.render(self)
+
+    def cohorts(self) -> Chapter:
+        """6. Retention triangle, cumulative value per customer vs CAC (survival curves for subscriptions)."""
+        return chapters.cohorts.render(self)
+
+    def segments(self) -> Chapter:
+        """7. RFM (or subscription) segments: grid, shares, profiles, migration since the last report."""
+        return chapters.segments.render(self)
+
+    def predicted_clv(self) -> Chapter:
+        """8. The model used and why, P(alive) vs CLV, CLV by segment with intervals, the win-back list."""
+        return chapters.predicted.render(self)
+
+    def unit_economics(self) -> Chapter:
+        """9. Lifetime, LTV, LTV:CAC, payback, maximum affordable CAC, sensitivity."""
+        return chapters.economics.render(self)
+
+    def validation(self) -> Chapter:
+        """10. Holdout validation of the model and its verdict."""
+        return chapters.validation.render(self)
+
+    def action_plan(self) -> Chapter:
+        """11. Recommendations per segment, ranked by the money at stake."""
+        return chapters.actions.render(self)
+
+    def appendix(self) -> Chapter:
+        """12. Method and formulas, segment rules, parameters, provenance."""
+        return chapters.appendix.render(self)
+
+    def save_outputs(self) -> Chapter:
+        """Write customers.csv, segments.csv, data_quality.csv, kpis.json and the run's metadata."""
+        from clv_lib.report.outputs import save_outputs
+
+        return save_outputs(self)
 
     def meta(self) -> dict:
         t = self.t
         return {
             "client": self.client, "client_name": self.params.client_name, "period": self.period.label,
             "cutoff": self.period.cutoff.date().isoformat(), "language": self.language,
+            "business_model": self.params.business_model,
             "title": f"{t('report.title')} – {self.params.client_name} – {self.period.label}",
             "footer": t("report.footer", client=self.params.client_name, period=self.period.label),
             "page_label": t("report.page"), "generated_at": self.generated_at.isoformat(timespec="seconds"),

@@ -1,0 +1,102 @@
+"""Chapter 12: appendix — method and formulas, segment rules and cut-points, parameters, definitions and
+provenance (input file hash, params, package versions, generated on)."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from importlib import metadata
+
+import yaml
+
+from clv_lib.report import html as H
+
+PACKAGES = ("clv-report", "pandas", "numpy", "scipy", "seaborn", "matplotlib", "papermill", "nbconvert", "duckdb",
+            "pydantic", "babel")
+
+
+def render(r) -> H.Chapter:
+    t = r.t
+    parts = [H.h3(t("appendix.method.title"))]
+    key = "subscription" if r.subscription else "orders"
+    parts.append(H.bullets([t(f"appendix.method.{key}.{i}") for i in range(1, 6)]))
+    parts.append(H.bullets([t(f"appendix.method.common.{i}") for i in range(1, 5)]))
+    parts += _segments(r)
+    parts += _definitions(r)
+    parts += _parameters(r)
+    parts += _provenance(r)
+    parts.append(H.h3(t("appendix.outputs.title")))
+    parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in ("customers", "segments", "quality", "kpis")]))
+    return H.chapter("appendix", t("toc.appendix"), *parts)
+
+
+def _segments(r) -> list[str]:
+    t, f = r.t, r.fmt
+    if r.subscription:
+        from clv_lib.insights.subscription_segments import SUBSCRIPTION_SEGMENT_DESCRIPTIONS, SUBSCRIPTION_SEGMENT_NAMES
+
+        names = SUBSCRIPTION_SEGMENT_NAMES[r.language]
+        descriptions = SUBSCRIPTION_SEGMENT_DESCRIPTIONS[r.language]
+        rows = [(names[k], descriptions[k]) for k in names]
+        return [H.h3(t("appendix.segments.title")), H.table([t("col.segment"), t("appendix.segments.rule")], rows)]
+    from clv_lib.insights.rfm_segments import SCORING_NOTES, cut_points, rule_table
+
+    rules = rule_table(r.language)
+    rows = [(row["name"], row["rule"], row["description"], f.number(row["cells"])) for _, row in rules.iterrows()]
+    out = [H.h3(t("appendix.segments.title")), H.p(SCORING_NOTES[r.language]),
+           H.table([t("col.segment"), t("appendix.segments.rule"), t("appendix.segments.description"),
+                    t("appendix.segments.cells")], rows, numeric=[False, False, False, True])]
+    a = r.analysis
+    cuts = cut_points(a.customer_base, a.segments)
+    rows = [(t(f"appendix.cuts.{row['dimension']}") if r.t.has(f"appendix.cuts.{row['dimension']}")
+             else str(row["dimension"]), str(row["score"]), f.number(row["customers"]),
+             _value(r, row["dimension"], row["min_value"]), _value(r, row["dimension"], row["max_value"]))
+            for _, row in cuts.iterrows()]
+    out.append(H.table([t("appendix.cuts.dimension"), t("appendix.cuts.score"), t("col.customers"),
+                        t("appendix.cuts.min"), t("appendix.cuts.max")], rows,
+                       numeric=[False, True, True, True, True], caption=t("appendix.cuts.caption")))
+    return out
+
+
+def _value(r, dimension, value) -> str:
+    return r.fmt.money(value, 2) if str(dimension).startswith("m") else r.fmt.number(value)
+
+
+def _definitions(r) -> list[str]:
+    t = r.t
+    keys = ("subscription" if r.subscription else "orders")
+    return [H.h3(t("appendix.definitions.title")),
+            H.bullets([t(f"appendix.definitions.{keys}.{i}") for i in range(1, 6)])]
+
+
+def _parameters(r) -> list[str]:
+    t = r.t
+    dumped = r.params.model_dump(mode="json", exclude_none=True)
+    text = yaml.safe_dump(dumped, sort_keys=False, allow_unicode=True)
+    return [H.h3(t("appendix.parameters.title")), f'<pre class="mono">{H.e(text)}</pre>']
+
+
+def _provenance(r) -> list[str]:
+    t, f, a = r.t, r.fmt, r.analysis
+    src = a.data.source
+    params_file = r.root / "params" / f"{r.client}.yaml"
+    params_hash = hashlib.sha256(params_file.read_bytes()).hexdigest() if params_file.exists() else "–"
+    versions = []
+    for name in PACKAGES:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    rows = [
+        (t("appendix.provenance.input"), src.display),
+        (t("appendix.provenance.input_hash"), src.sha256),
+        (t("appendix.provenance.params"), str(params_file.relative_to(r.root)) if params_file.exists() else "–"),
+        (t("appendix.provenance.params_hash"), params_hash),
+        (t("appendix.provenance.rows"), t("appendix.provenance.rows_value", read=f.number(a.data.rows_read),
+                                          kept=f.number(a.data.rows_kept))),
+        (t("appendix.provenance.generated"), r.generated_at.strftime("%Y-%m-%d %H:%M")),
+        (t("appendix.provenance.python"), platform.python_version()),
+        (t("appendix.provenance.packages"), ", ".join(versions)),
+    ]
+    return [H.h3(t("appendix.provenance.title")), H.table([t("appendix.provenance.item"),
+                                                            t("appendix.provenance.value")], rows)]

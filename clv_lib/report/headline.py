@@ -1,0 +1,95 @@
+"""The headline numbers of a report: computed once, printed by the executive summary, written to kpis.json.
+
+Money is rounded to cents and shares to 4 decimals here, so the file and the report show the same values.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def _money(value) -> float | None:
+    return None if value is None or not math.isfinite(float(value)) else round(float(value), 2)
+
+
+def _share(value) -> float | None:
+    return None if value is None or not math.isfinite(float(value)) else round(float(value), 4)
+
+
+def headline(report) -> dict:
+    """Headline numbers for `report` (a `clv_lib.report.Report`); None where a number does not apply."""
+    a = report.analysis
+    customers = a.customers
+    ue = a.unit_economics
+    h = {
+        "client": report.client, "period": a.period.label, "cutoff": a.cutoff.date().isoformat(),
+        "currency": report.params.currency, "business_model": report.params.business_model,
+        "customers": int(len(customers)),
+    }
+    for months in a.horizons:
+        column = f"clv_{months}m"
+        h[f"{column}_total"] = _money(customers[column].sum())
+    active_mask = _active(report, customers)
+    h["active_customers"] = int(active_mask.sum())
+    h["clv_12m_per_active_customer"] = _money(customers.loc[active_mask, "clv_12m"].mean()) if active_mask.any() else 0.0
+    if report.subscription:
+        k = a.trailing_kpis
+        monthly = a.monthly
+        h["revenue"] = _money(monthly["mrr"].tail(12).sum())
+        h["mrr"] = _money(k.end_mrr)
+        h["arr"] = _money(k.arr)
+        h["arpa"] = _money(k.arpa)
+        h["nrr"] = _share(k.nrr)
+        h["grr"] = _share(k.grr)
+    else:
+        k = a.trailing_kpis
+        h["revenue"] = _money(k.revenue)
+        h["orders"] = int(k.orders)
+        h["aov"] = _money(k.aov)
+        h["arpa"] = _money(ue.arpa)
+        h["repeat_customer_share"] = _share(k.repeat_customer_share)
+    h["churn_rate_monthly"] = _share(ue.churn_rate)
+    h["lifetime_months"] = round(float(ue.lifetime.months), 1)
+    h["lifetime_capped"] = bool(ue.lifetime.capped)
+    h["ltv"] = _money(ue.ltv)
+    h["cac"] = _money(ue.cac) if ue.cac is not None else None
+    h["ltv_cac"] = round(float(ue.ltv_to_cac), 2) if ue.ltv_to_cac is not None else None
+    h["payback_months"] = round(float(ue.payback_months), 1) if ue.payback_months is not None else None
+    h["break_even_cac"] = _money(ue.break_even_cac)
+    h["max_affordable_cac"] = _money(ue.max_affordable_cac)
+    risk = a.risk.customers
+    at_risk = risk["high_value"] & risk["at_risk"]
+    h["winback_customers"] = int(at_risk.sum())
+    h["winback_value_at_risk"] = _money(risk.loc[at_risk, "value_at_risk"].sum())
+    values = np.clip(customers["revenue"].to_numpy(float), 0, None)
+    top = np.sort(values)[::-1][: max(1, int(len(values) * 0.2))]
+    h["top20_revenue_share"] = _share(top.sum() / values.sum()) if values.sum() > 0 else None
+    clv = np.sort(customers["clv_12m"].to_numpy(float))[::-1]
+    h["top20_clv_share"] = _share(clv[: max(1, int(len(clv) * 0.2))].sum() / clv.sum()) if clv.sum() > 0 else None
+    h["model"] = model_name(report)
+    h["validation_verdict"] = verdict(report)
+    return h
+
+
+def _active(report, customers):
+    if report.subscription:
+        return ~customers["churned"].astype(bool)
+    return customers["days_since_last_purchase"] <= 365
+
+
+def model_name(report) -> str:
+    a = report.analysis
+    if report.subscription:
+        return "sBG"
+    result = a.clv
+    if result.method != "model" or result.transaction_model is None:
+        return "historical"
+    spend = " + Gamma-Gamma" if result.spend_method == "gamma-gamma" else ""
+    return f"{result.transaction_model.name}{spend}"
+
+
+def verdict(report) -> str:
+    v = report.analysis.validation
+    return getattr(v, "verdict", None) or "not validated"

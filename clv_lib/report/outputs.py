@@ -1,0 +1,125 @@
+"""The report's data outputs, written next to the HTML/PDF: customers.csv (for the CRM), segments.csv,
+data_quality.csv (the cleaning ledger), kpis.json (the headline numbers) and report_meta.json (for the runner).
+
+With `pseudonymize_ids: true` every customer id in every output is replaced by a salted SHA-256 pseudonym; the
+salt is created once per client (`reports/<client>/.id_salt`, never published) so that pseudonyms stay the same
+from one period to the next and segment migration still works.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from pathlib import Path
+
+import pandas as pd
+
+from clv_lib.params import parse_period
+from clv_lib.report import html as H
+
+ORDER_COLUMNS = ["segment", "segment_name", "value_tier", "frequency", "recency", "T", "monetary_value", "orders",
+                 "revenue", "first_order", "last_order", "days_since_last_purchase", "channel", "r_score", "f_score",
+                 "m_score", "prob_alive", "expected_purchases_12m", "clv_12m", "clv_24m", "quadrant",
+                 "recommended_action"]
+SUBSCRIPTION_COLUMNS = ["segment", "segment_name", "value_tier", "plan", "channel", "start_date", "end_date",
+                        "tenure_months", "churned", "mrr", "revenue", "prob_alive", "expected_months_12m", "clv_12m",
+                        "clv_24m", "recommended_action"]
+
+
+def id_salt(root: Path, client: str) -> str:
+    """The client's pseudonymisation salt (created on first use, kept outside any published folder)."""
+    path = root / "reports" / client / ".id_salt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(16), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def output_ids(report, ids) -> list[str]:
+    """Customer ids as written in outputs: unchanged, or salted-hash pseudonyms when the params ask for it."""
+    ids = [str(i) for i in ids]
+    if not report.params.pseudonymize_ids:
+        return ids
+    salt = id_salt(report.root, report.client)
+    return ["c_" + hashlib.sha256(f"{salt}:{i}".encode()).hexdigest()[:16] for i in ids]
+
+
+def customers_table(report) -> pd.DataFrame:
+    """customers.csv: one row per customer, in the report's language for names and actions."""
+    from clv_lib.insights.profiles import segment_names
+
+    a = report.analysis
+    table = a.customers.copy()
+    table["segment"] = table["segment"].astype(str)
+    table["segment_name"] = table["segment"].map(segment_names(report.language)).fillna(table["segment"])
+    columns = SUBSCRIPTION_COLUMNS if report.subscription else ORDER_COLUMNS
+    out = table[[c for c in columns if c in table.columns]].copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].round(4 if column == "prob_alive" else 2)
+        elif pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d").fillna("")
+        elif isinstance(out[column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].astype(str)
+    out.index = pd.Index(output_ids(report, out.index), name="customer_id")
+    return out
+
+
+def segments_table(report) -> pd.DataFrame:
+    """segments.csv: segment profiles with their interval and first (top) recommendation."""
+    a = report.analysis
+    profiles = a.profiles.copy()
+    intervals = getattr(a, "intervals", None)
+    if intervals is not None:
+        profiles["clv_12m_low"] = profiles["segment"].map(intervals["lower"]).fillna(profiles["clv_12m"])
+        profiles["clv_12m_high"] = profiles["segment"].map(intervals["upper"]).fillna(profiles["clv_12m"])
+        if "total" in intervals.index:
+            total = profiles["segment"] == "all"
+            profiles.loc[total, "clv_12m_low"] = float(intervals.loc["total", "lower"])
+            profiles.loc[total, "clv_12m_high"] = float(intervals.loc["total", "upper"])
+    recs = a.recommendations
+    first = recs[recs["action_rank"] == 1].set_index("segment")
+    keep = ["priority", "lever_name", "action", "value_base", "value_at_stake", "expected_gain_mid",
+            "max_spend_per_customer_mid", "kpi", "kpi_baseline", "test_verdict", "holdout_share",
+            "control_customers", "mde_at_reference_holdout"]
+    out = profiles.rename(columns={"name": "segment_name"}).set_index("segment").join(first[keep], how="left")
+    out["priority"] = out["priority"].astype("Int64")
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].round(4 if "share" in column or "prob" in column or "baseline" in column
+                                            or "index" in column or "mde" in column else 2)
+    return out
+
+
+def save_outputs(report) -> H.Chapter:
+    """Write every output into the report's output folder; return a short note (not shown in the report)."""
+    out = Path(report.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    customers_table(report).to_csv(out / "customers.csv", encoding="utf-8")
+    segments_table(report).to_csv(out / "segments.csv", encoding="utf-8")
+    report.analysis.data.ledger.write_csv(out / "data_quality.csv")
+    (out / "kpis.json").write_text(json.dumps(report.headline, indent=1, ensure_ascii=False), encoding="utf-8")
+    (out / "report_meta.json").write_text(json.dumps(report.meta(), indent=1, ensure_ascii=False), encoding="utf-8")
+    files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
+    return H.Chapter(f"<p>{H.e(report.t('outputs.written', folder=str(out), files=', '.join(files)))}</p>")
+
+
+def previous_customers(report) -> tuple[str, pd.Series] | None:
+    """The latest earlier published report of this client: (period label, segment per customer id)."""
+    folder = report.root / "reports" / report.client
+    current = report.period
+    best = None
+    for candidate in folder.glob("*/customers.csv"):
+        label = candidate.parent.name
+        try:
+            period = parse_period(label)
+        except Exception:  # noqa: BLE001 - folders that are not periods (interactive, failed) are skipped
+            continue
+        if period.end < current.end and (best is None or period.end > best[0].end):
+            best = (period, candidate)
+    if best is None:
+        return None
+    table = pd.read_csv(best[1], dtype={"customer_id": str, "segment": str}, usecols=["customer_id", "segment"])
+    table = table.dropna().drop_duplicates("customer_id")
+    return best[0].label, table.set_index("customer_id")["segment"]
