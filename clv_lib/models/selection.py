@@ -22,6 +22,9 @@ from clv_lib.models.pareto_nbd import ParetoNBDModel
 from clv_lib.models.validation import HoldoutValidation, validate
 
 
+VERDICT_RANK = {"pass": 0, "warn": 1}
+
+
 @dataclass
 class ModelSelection:
     """The outcome of `select_model`: per-candidate table, the winner (unfitted, to fit on the full data)."""
@@ -54,14 +57,18 @@ def select_model(frame: pd.DataFrame, candidates: Sequence[TransactionModel] | N
     if usable.empty:
         return ModelSelection(table, None, None, "no candidate model fitted the calibration data and passed the "
                               "holdout check; use historical CLV", validations)
-    best_mae = usable["mae"].min()
-    close = usable[usable["mae"] <= best_mae * 1.005]
+    # A model that passes the holdout check beats one that only warns, whatever their MAE; among the best
+    # verdict, the lowest MAE (ties within 0.5 %: the smaller bias).
+    best_verdict = min(usable["verdict"], key=VERDICT_RANK.__getitem__)
+    best = usable[usable["verdict"] == best_verdict]
+    best_mae = best["mae"].min()
+    close = best[best["mae"] <= best_mae * 1.005]
     name = close["bias"].abs().idxmin()
     chosen = next(m for m in candidates if m.name == name)
-    others = ", ".join(f"{n} {r.mae:.4f}" for n, r in usable.drop(index=name).iterrows())
-    reason = (f"{name} has the lowest holdout MAE per customer ({usable.loc[name, 'mae']:.4f}"
-              + (f"; {others}" if others else "") + f"), bias {usable.loc[name, 'bias']:+.1%}, verdict "
-              f"{usable.loc[name, 'verdict']}")
+    others = ", ".join(f"{n} {r.mae:.4f} ({r.verdict})" for n, r in usable.drop(index=name).iterrows())
+    reason = (f"{name} has the best holdout verdict ({best_verdict}) and, among those, the lowest MAE per customer "
+              f"({best.loc[name, 'mae']:.4f}" + (f"; {others}" if others else "") + f"), bias "
+              f"{best.loc[name, 'bias']:+.1%}")
     return ModelSelection(table, _unfitted(chosen), name, reason, validations)
 
 

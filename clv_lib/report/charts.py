@@ -47,6 +47,15 @@ def _money_axis(axis, fmt: Formatter) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.money_compact(v)))
 
 
+def _log_money_axis(axis, fmt: Formatter) -> None:
+    """Decade ticks on a log money axis, with cents below one unit of currency."""
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10))
+    axis.set_minor_formatter(NullFormatter())
+    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.money(v, 2) if v < 1 else fmt.money_compact(v)))
+
+
 def monthly_revenue(frame: pd.DataFrame, fmt: Formatter, labels: dict) -> Figure:
     """Stacked monthly revenue from new vs returning customers, active customers on a second axis.
 
@@ -126,7 +135,9 @@ def value_distribution(values: pd.Series, fmt: Formatter, labels: dict) -> Figur
             bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()), 40)
             ax.hist(positive, bins=bins, color=ACCENT, alpha=0.9)
             ax.set_xscale("log")
-        _money_axis(ax.xaxis, fmt)
+            _log_money_axis(ax.xaxis, fmt)
+        else:
+            _money_axis(ax.xaxis, fmt)
         ax.set_xlabel(labels["x"])
         ax.set_ylabel(labels["y"])
         return fig
@@ -284,7 +295,7 @@ def alive_vs_value(frame: pd.DataFrame, fmt: Formatter, labels: dict, value_thre
         ax.set_xscale("log")
         ax.axvline(max(value_threshold, 1e-2), color="#52606d", lw=0.8, ls="--")
         ax.axhline(alive_threshold, color="#52606d", lw=0.8, ls="--")
-        _money_axis(ax.xaxis, fmt)
+        _log_money_axis(ax.xaxis, fmt)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel(labels["x"])

@@ -19,7 +19,7 @@ def render(r) -> H.Chapter:
     parts = [H.p(t("data.lead", rows=f.number(ledger.rows_read), file=src.display, kept=f.number(data.rows_kept), kind=kind,
                    customers=f.number(data.customers), first=f.date(a.first_date), cutoff=f.date(a.cutoff)))]
     steps = pd.Series({t("data.funnel.read"): ledger.rows_read, t("data.funnel.valid"): valid,
-                       t("data.funnel.kept", kind=kind): data.rows_kept,
+                       t("data.funnel.kept", kind=kind).capitalize(): data.rows_kept,
                        t("data.funnel.customers"): data.customers})
     parts.append(H.figure(charts.funnel(steps, f, {}), t("data.funnel.caption")))
     rows = []

@@ -86,9 +86,11 @@ def _why(r) -> str:
     table = r.analysis.selection.table
     usable = table[table["verdict"] != "fail"] if "verdict" in table.columns else table
     best = r.analysis.selection.best_name
-    others = [t("predicted.model.other", model=name, mae=f.number(row["mae"], 3))
-              for name, row in usable.iterrows() if name != best and pd.notna(row.get("mae"))]
+    others = [t("predicted.model.other", model=name, mae=f.number(row["mae"], 3),
+                verdict=t(f"validation.verdict.{row['verdict']}"))
+              for name, row in table.iterrows() if name != best and pd.notna(row.get("mae"))]
     return t("predicted.model.why", mae=f.number(table.loc[best, "mae"], 3), bias=f.pct(table.loc[best, "bias"]),
+             verdict=t(f"validation.verdict.{table.loc[best, 'verdict']}"),
              others="; ".join(others) if others else t("predicted.model.no_others"))
 
 
