@@ -87,7 +87,7 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         nb = nbformat.read(executed, as_version=4)
         nb.metadata["title"] = meta.get("title", f"Customer Lifetime Value - {client}")
         nb.metadata["clv_report"] = meta
-        html_path = write_atomic(staging / "clv_report.html", notebook_to_html(nb))
+        html_path = write_atomic(staging / "clv_report.html", notebook_to_html(nb, meta.get("language", "en")))
         warning = None
         used = None
         if engine != "none":

@@ -16,7 +16,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 _EXTERNAL_SCRIPT = re.compile(r"<script[^>]+src=[\"']?https?:", re.IGNORECASE)
 
 
-def notebook_to_html(nb) -> str:
+def notebook_to_html(nb, language: str = "en") -> str:
     """Render an executed report notebook to HTML; RenderError if the result would not be self-contained."""
     from nbconvert import HTMLExporter
 
@@ -26,6 +26,7 @@ def notebook_to_html(nb) -> str:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        language_code=language,
     )
     try:
         body, _ = exporter.from_notebook_node(nb, resources={"clv_report_css": ""})

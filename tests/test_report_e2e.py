@@ -1,0 +1,180 @@
+"""End to end, as a user runs it: the report notebook under papermill on the demo clients, rendered to HTML and
+PDF, with the data outputs. Each report is built once per session in a scratch copy of the project."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from html import unescape
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clv_lib.report.fmt import Formatter
+from clv_lib.report.i18n import catalogue
+from clv_lib.runner.job import build_report
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ("summary", "data", "kpis", "concentration", "cohorts", "segments", "predicted", "economics",
+            "validation", "actions", "appendix")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory) -> Path:
+    """A scratch project root: the real notebooks, params and demo data, an empty reports folder."""
+    root = tmp_path_factory.mktemp("project")
+    for name in ("notebooks", "params", "data"):
+        (root / name).symlink_to(ROOT / name, target_is_directory=True)
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    (root / "reports").mkdir()
+    return root
+
+
+@pytest.fixture(scope="session")
+def built(project):
+    """Reports built once: the transactional demo in English, the subscription demo in Italian."""
+    old = os.environ.get("CLV_PROJECT_ROOT")
+    os.environ["CLV_PROJECT_ROOT"] = str(project)
+    try:
+        results = {
+            "demo": build_report("demo", None, "en", "weasyprint", progress=False, root=project),
+            "demo-subscription": build_report("demo-subscription", "2025Q4", "it", "auto", progress=False,
+                                              root=project),
+        }
+    finally:
+        if old is None:
+            os.environ.pop("CLV_PROJECT_ROOT", None)
+        else:
+            os.environ["CLV_PROJECT_ROOT"] = old
+    return results
+
+
+def test_outputs_are_published(built):
+    demo = built["demo"]
+    assert demo.period == "2025-12"  # the last complete month in the demo data
+    assert built["demo-subscription"].period == "2025Q4"
+    for result in built.values():
+        names = {p.name for p in result.folder.iterdir()}
+        assert {"clv_report.html", "clv_report.pdf", "clv_report.ipynb", "customers.csv", "segments.csv",
+                "data_quality.csv", "kpis.json"} <= names
+        assert not any(p.name.startswith(".staging") for p in result.folder.parent.iterdir())
+
+
+@pytest.mark.parametrize("client, language", [("demo", "en"), ("demo-subscription", "it")])
+def test_html_is_clean_and_complete(built, client, language):
+    html = (built[client].folder / "clv_report.html").read_text(encoding="utf-8")
+    assert "<script" not in html.lower() and not re.search(r"(src|href)=[\"']?https?:", html)
+    for noise in ("jp-InputArea", "In&nbsp;[", "Traceback", "report.cover()", "from clv_lib"):
+        assert noise not in html
+    text = re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html))
+    assert not re.search(r"\b(nan|NaN|inf|None)\b", text), re.search(r".{40}\b(nan|NaN|inf|None)\b.{40}", text)
+    texts = catalogue(language)
+    for chapter in CHAPTERS:
+        assert texts[f"toc.{chapter}"] in unescape(html), chapter
+    assert f'<html lang="{language}"' in html
+    assert html.count('src="data:image/svg+xml;base64,') >= 12
+
+
+def test_pdf_has_the_chapters_and_no_blank_page(built, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    for client, result in built.items():
+        reader = pypdf.PdfReader(result.folder / "clv_report.pdf")
+        assert len(reader.pages) >= 8
+        text = " ".join(page.extract_text() for page in reader.pages)
+        language = "en" if client == "demo" else "it"
+        for chapter in ("summary", "data", "predicted", "actions", "appendix"):
+            heading = catalogue(language)[f"toc.{chapter}"].split(":")[0]
+            assert heading in text, (client, heading)
+    if not shutil.which("pdftoppm"):
+        pytest.skip("poppler-utils (pdftoppm) not installed")
+    from PIL import Image
+
+    pdf = built["demo"].folder / "clv_report.pdf"
+    subprocess.run(["pdftoppm", "-png", "-r", "20", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 8
+    for page in pages:
+        gray = Image.open(page).convert("L")
+        dark = sum(gray.histogram()[:200])
+        assert dark > 0.01 * gray.width * gray.height, f"{page.name} is (nearly) blank"
+
+
+def test_headline_numbers_match_the_data_outputs(built):
+    for client, result in built.items():
+        kpis = json.loads((result.folder / "kpis.json").read_text())
+        customers = pd.read_csv(result.folder / "customers.csv", dtype={"customer_id": str})
+        segments = pd.read_csv(result.folder / "segments.csv")
+        assert kpis["customers"] == len(customers) == customers["customer_id"].nunique()
+        for column in ("clv_12m", "clv_24m"):
+            assert kpis[f"{column}_total"] == pytest.approx(customers[column].sum(), abs=0.01 * len(customers))
+            by_segment = segments.loc[segments["segment"] != "all", column].sum()
+            assert by_segment == pytest.approx(kpis[f"{column}_total"], rel=1e-6, abs=1.0)
+        assert segments.loc[segments["segment"] != "all", "customers"].sum() == len(customers)
+        for key in ("customers", "revenue", "clv_12m_total", "clv_24m_total", "churn_rate_monthly",
+                    "lifetime_months", "ltv", "ltv_cac", "model", "validation_verdict"):
+            assert key in kpis
+        assert kpis["ltv_cac"] is not None  # both demo clients give a CAC
+        assert not customers.select_dtypes("number").isna().any().any()
+        assert (customers[["clv_12m", "clv_24m"]] >= 0).all().all()
+        assert (customers["clv_24m"] >= customers["clv_12m"] - 0.01).all()
+
+
+def test_executive_summary_prints_the_kpis_json_numbers(built):
+    for client, result in built.items():
+        kpis = json.loads((result.folder / "kpis.json").read_text())
+        html = (result.folder / "clv_report.html").read_text(encoding="utf-8")
+        f = Formatter("en" if client == "demo" else "it", kpis["currency"])
+        for key in ("clv_12m_total", "clv_24m_total"):
+            assert f.money_compact(kpis[key]) in html, key
+        assert f.number(kpis["active_customers"]) in html
+        assert f.ratio(kpis["ltv_cac"]) in html
+        assert f.pct(kpis["churn_rate_monthly"]) in html
+
+
+def test_italian_report_uses_italian_formats(built):
+    html = (built["demo-subscription"].folder / "clv_report.html").read_text(encoding="utf-8")
+    assert "Sintesi" in html and "Piano d'azione" in unescape(html)
+    assert re.search(r"\d{1,3}(\.\d{3})+(,\d{2})?\xa0€", html)  # 1.234,56 €
+    assert "Executive summary" not in html
+
+
+def test_ledger_accounts_for_every_row(built):
+    ledger = pd.read_csv(built["demo"].folder / "data_quality.csv")
+    assert list(ledger.columns) == ["rule", "treatment", "rows", "revenue", "example_rows"]
+    read = int(ledger.loc[ledger["rule"] == "read", "rows"].iloc[0])
+    kept = int(ledger.loc[ledger["rule"] == "kept", "rows"].iloc[0])
+    removed = int(ledger.loc[ledger["treatment"].isin(["excluded", "netted", "merged"]), "rows"].sum())
+    assert read == kept + removed
+
+
+def test_html_renders_in_headless_chromium_without_errors(built):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not browser:
+        pytest.skip("no Chromium on this machine (.ci/run installs it)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        chrome = p.chromium.launch(executable_path=browser, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            for result in built.values():
+                page = chrome.new_page()
+                problems = []
+                page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+                page.goto((result.folder / "clv_report.html").as_uri(), wait_until="load")
+                images = page.evaluate("() => Array.from(document.images).map(i => "
+                                       "[i.complete, i.naturalWidth, i.getBoundingClientRect().width])")
+                assert len(images) >= 12
+                assert all(ok and natural > 0 and shown > 0 for ok, natural, shown in images), images
+                assert problems == []
+                page.close()
+        finally:
+            chrome.close()
