@@ -25,7 +25,7 @@ TASKS = BENCH / "tasks"
 # Peer libraries, each in its own environment so their pins never touch the project's.
 PEERS: dict[str, list[str]] = {
     # lifetimes 0.11.3 (2020) predates pandas 2 / numpy 2 / scipy's removal of `scipy.misc.logsumexp`.
-    "lifetimes": ["lifetimes==0.11.3", "pandas<2.0", "numpy<1.25", "scipy<1.12", "autograd", "psutil"],
+    "lifetimes": ["lifetimes==0.11.3", "pandas<2.0", "numpy<1.25", "scipy<1.12", "autograd", "psutil", "pyarrow<15"],
     "pymc": ["pymc-marketing==1.3.0", "psutil"],
     "duckdb": ["duckdb", "pyarrow", "pandas", "psutil"],
 }
