@@ -122,7 +122,8 @@ def check_usable(frame: pd.DataFrame, ledger: Ledger, min_customers: int, kind: 
 
 def last_order_date(params, root: Optional[Path] = None) -> Optional[pd.Timestamp]:
     """The last parsable order date (subscriptions: the last start or end date) in the client's file, reading
-    only that column; None when there is none. The report's default period is the last complete month before it.
+    only that column; None when there is none. Dates after today (typing errors such as 2052) are ignored. The
+    report's default period is the last complete month before it.
     """
     path, display = data_path(params, root)
     spec = params.data
@@ -134,7 +135,7 @@ def last_order_date(params, root: Optional[Path] = None) -> Optional[pd.Timestam
     last = None
     for header in columns:
         days, _ = parse_dates(raw.frame[header], spec.dayfirst, params.timezone, header)
-        top = days.max()
+        top = days[days <= pd.Timestamp.now().normalize()].max()
         if pd.notna(top) and (last is None or top > last):
             last = top
     return last
