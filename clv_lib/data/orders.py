@@ -174,23 +174,24 @@ def _net_refunds_and_merge(table: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
         agg["quantity"] = "sum"
     orders = sales.groupby("key", sort=False).agg(agg)
     orders["gross"] = orders["value"]
+    has_order = orders.index.get_indexer(refunds["key"]) >= 0  # hash lookup (isin on Arrow strings is slow)
 
     # Orders refunded in full, shown by the status of their own (only) rows.
     full = refunds["refund_status"].to_numpy() & (refunds["value"] >= 0).to_numpy() & \
-        ~refunds["key"].isin(orders.index).to_numpy() & ~refunds["order_id"].str.startswith("row ").to_numpy()
+        ~has_order & ~refunds["order_id"].str.startswith("row ").to_numpy()
     ledger.record("order refunded in full (refund status)", "netted", refunds["row"][full],
                   refunds["value"][full].sum())
-    refunds = refunds[~full].assign(v=lambda d: d["value"].abs())
+    refunds, has_order = refunds[~full].assign(v=lambda d: d["value"].abs()), has_order[~full]
 
     # Refunds of a known order.
-    matched = refunds[refunds["key"].isin(orders.index)].sort_values(["key", "order_date", "row"], kind="stable")
+    matched = refunds[has_order].sort_values(["key", "order_date", "row"], kind="stable")
     applied = _capped(matched, "key", orders["value"])
     orders["value"] = orders["value"] - pd.Series(applied, index=matched.index).groupby(matched["key"]).sum() \
         .reindex(orders.index, fill_value=0.0)
 
     # The rest: against the customer's latest order on or before the refund date that has value left.
     surplus = matched.assign(v=matched["v"].to_numpy() - applied, surplus=True)
-    rest = pd.concat([refunds[~refunds["key"].isin(orders.index)].assign(surplus=False),
+    rest = pd.concat([refunds[~has_order].assign(surplus=False),
                       surplus[surplus["v"] > CENT]])
     targets = orders[orders["value"] > CENT].reset_index()[["key", "customer_id", "order_date", "row"]]
     left = rest.drop(columns="key").sort_values("order_date", kind="stable").reset_index(drop=True)
