@@ -172,3 +172,19 @@ def test_typed_parquet_export_in_english(tmp_path):
     rules = {r.rule: r.rows for r in data.ledger.records}
     assert rules["missing customer id"] == 1 and rules["line items merged into their order"] == 1
     assert rules["refund netted into the customer's latest earlier order"] == 1
+
+
+def test_only_mapped_columns_are_kept_but_duplicates_see_every_column(tmp_path):
+    """Two line items differing only in an unmapped column (the SKU) are two items, not a duplicate."""
+    text = ("Name;Email;Created at;Total;Lineitem sku;Note\n"
+            "#1001;a@x.it;2024-03-01 10:00:00 +0100;19,90;TSHIRT-RED;\n"
+            "#1001;a@x.it;2024-03-01 10:00:00 +0100;19,90;TSHIRT-BLUE;\n"
+            "#1001;a@x.it;2024-03-01 10:00:00 +0100;19,90;TSHIRT-BLUE;\n"
+            "#1002;b@x.it;2024-03-02 10:00:00 +0100;5,00;MUG;\n")
+    params = _params(tmp_path, text, columns={"order_id": "Name", "order_date": "Created at", "amount": "Total"},
+                     min_customers=1)
+    data = load_client_data(params, root=tmp_path)
+    rules = {r.rule: r.rows for r in data.ledger.records}
+    assert rules["exact duplicate row"] == 1 and rules["line items merged into their order"] == 1
+    assert data.frame.set_index("order_id")["amount"].to_dict() == {"#1001": 39.8, "#1002": 5.0}
+    assert data.mapping.get("customer_id") is None and data.frame["customer_id"].tolist() == ["a@x.it", "b@x.it"]

@@ -89,8 +89,14 @@ def load_client_data(params, observation_end=None, root: Optional[Path] = None) 
 
     path, display = data_path(params, root)
     spec = params.data
-    raw = read_table(path, spec, display=display)
-    mapping = resolve_columns(list(raw.frame.columns), params.business_model, dict(spec.columns), display)
+    found: dict[str, ColumnMapping] = {}
+
+    def mapped_headers(headers: list[str]) -> list[str]:
+        found["mapping"] = resolve_columns(headers, params.business_model, dict(spec.columns), display)
+        return list(found["mapping"].columns.values())
+
+    raw = read_table(path, spec, columns=mapped_headers, display=display)
+    mapping = found["mapping"]
     end = pd.Timestamp(observation_end).normalize() if observation_end is not None else None
     if params.business_model == "subscription":
         result = clean_subscriptions(raw, mapping, spec, params.currency, params.timezone, end)

@@ -101,7 +101,7 @@ def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, tim
     ledger.record("malformed row (wrong number of fields)", "excluded", raw.malformed, 0.0)
     rules = RuleSet(ledger, raw.row_numbers, value)
 
-    rules.remove(frame.duplicated(keep="first").to_numpy(), "exact duplicate row")
+    rules.remove(raw.duplicated(), "exact duplicate row")
     rules.remove(days.isna().to_numpy(), "unparsable or missing date")
     rules.remove(np.isnan(amount), "unparsable or missing amount")
     if status is not None:
@@ -118,14 +118,14 @@ def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, tim
     refund_set = set(spec.refund_statuses and [fold_label(s) for s in spec.refund_statuses] or REFUND_STATUSES)
     is_refund_status = status.isin(refund_set).fillna(False).to_numpy(bool) if status is not None else np.zeros(n, bool)
     table = pd.DataFrame({
-        "pos": np.arange(n), "row": raw.row_numbers, "customer_id": customer.to_numpy(dtype=object),
-        "order_id": order.to_numpy(dtype=object), "order_date": days.to_numpy(), "value": value,
+        "pos": np.arange(n), "row": raw.row_numbers, "customer_id": customer.array,
+        "order_id": order.array, "order_date": days.to_numpy(), "value": value,
         "refund_status": is_refund_status,
     })
     if col("status"):
-        table["status"] = as_text(frame[col("status")]).to_numpy(dtype=object)
+        table["status"] = as_text(frame[col("status")]).array
     if col("channel"):
-        table["channel"] = as_text(frame[col("channel")]).to_numpy(dtype=object)
+        table["channel"] = as_text(frame[col("channel")]).array
     if col("quantity"):
         table["quantity"] = qty if not col("amount") else parse_amounts(frame[col("quantity")], spec.decimal)[0]
     table = table[rules.alive]
@@ -159,9 +159,9 @@ def _net_refunds_and_merge(table: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
     """Net refunds into orders and merge line items; return one row per order (gross and net amounts)."""
     table = table.copy()
     refund = (table["value"] < 0).to_numpy() | table["refund_status"].to_numpy()
-    synthetic = "row " + table["row"].astype(str)
+    synthetic = ("row " + table["row"].astype(str)).astype("string")
     table["order_id"] = table["order_id"].where(table["order_id"].notna(), synthetic)
-    table["key"] = table["order_id"].astype(str) + "\x1f" + table["customer_id"].astype(str)
+    table["key"] = table["order_id"] + "\x1f" + table["customer_id"]
     sales, refunds = table[~refund], table[refund]
 
     firsts = ~sales.duplicated("key", keep="first")
