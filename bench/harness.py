@@ -25,7 +25,7 @@ TASKS = BENCH / "tasks"
 # Peer libraries, each in its own environment so their pins never touch the project's.
 PEERS: dict[str, list[str]] = {
     # lifetimes 0.11.3 (2020) predates pandas 2 / numpy 2 / scipy's removal of `scipy.misc.logsumexp`.
-    "lifetimes": ["lifetimes==0.11.3", "pandas<2.0", "numpy<1.25", "scipy<1.12", "autograd", "psutil"],
+    "lifetimes": ["lifetimes==0.11.3", "pandas<2.0", "numpy<1.25", "scipy<1.12", "autograd", "psutil", "pyarrow<15"],
     # pymc-marketing >= 0.19.3 (and 1.x) require Python >= 3.12; 0.19.2 is the last release for Python 3.11.
     "pymc": ["pymc-marketing==0.19.2", "psutil"],
     "duckdb": ["duckdb", "pyarrow", "pandas", "psutil"],

@@ -141,3 +141,50 @@ def test_too_few_customers(tmp_path):
     assert str(err.value) == ("data/x.csv: only 12 customers with a valid order (min_customers is 30); 3 of 43 rows "
                               "were excluded, mostly 'unparsable or missing date' (3)")
     assert "\n" not in str(err.value)
+
+
+def test_last_order_date_ignores_future_typos(tmp_path):
+    params = _params(tmp_path, "Cliente;Data;Totale\n1;01/01/2024;1,00\n2;05/03/2052;2,00\n3;n.d.;1,00\n")
+    assert last_order_date(params, root=tmp_path) == pd.Timestamp("2024-01-01")
+
+
+def test_typed_parquet_export_in_english(tmp_path):
+    """An Online Retail-like export: float customer ids (with gaps), quantity x unit price, invoice lines."""
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({
+        "InvoiceNo": ["536365", "536365", "536366", "C536367", "536368"],
+        "Quantity": [6, 2, 1, -1, 3],
+        "InvoiceDate": pd.to_datetime(["2010-12-01 08:26", "2010-12-01 08:26", "2010-12-02 09:00",
+                                       "2010-12-03 10:00", "2010-12-04 11:00"]),
+        "UnitPrice": [2.55, 3.39, 1.85, 2.55, 1.0],
+        "CustomerID": [17850.0, 17850.0, 13047.0, 17850.0, None],
+    }).to_parquet(tmp_path / "data" / "retail.parquet")
+    params = ClientParams.model_validate({"client_name": "X", "business_model": "transactional", "currency": "GBP",
+                                          "gross_margin": 0.4, "timezone": "Europe/London",
+                                          "data": {"path": "data/retail.parquet", "min_customers": 1}})
+    data = load_client_data(params, "2010-12-31", root=tmp_path)
+    assert data.mapping.columns == {"customer_id": "CustomerID", "order_id": "InvoiceNo",
+                                    "order_date": "InvoiceDate", "quantity": "Quantity", "unit_price": "UnitPrice"}
+    frame = data.frame.set_index("order_id")
+    assert frame.loc["536365", "customer_id"] == "17850"
+    assert frame.loc["536365", "amount"] == pytest.approx(6 * 2.55 + 2 * 3.39 - 2.55)  # the C-invoice return
+    assert frame.loc["536365", "quantity"] == 8
+    rules = {r.rule: r.rows for r in data.ledger.records}
+    assert rules["missing customer id"] == 1 and rules["line items merged into their order"] == 1
+    assert rules["refund netted into the customer's latest earlier order"] == 1
+
+
+def test_only_mapped_columns_are_kept_but_duplicates_see_every_column(tmp_path):
+    """Two line items differing only in an unmapped column (the SKU) are two items, not a duplicate."""
+    text = ("Name;Email;Created at;Total;Lineitem sku;Note\n"
+            "#1001;a@x.it;2024-03-01 10:00:00 +0100;19,90;TSHIRT-RED;\n"
+            "#1001;a@x.it;2024-03-01 10:00:00 +0100;19,90;TSHIRT-BLUE;\n"
+            "#1001;a@x.it;2024-03-01 10:00:00 +0100;19,90;TSHIRT-BLUE;\n"
+            "#1002;b@x.it;2024-03-02 10:00:00 +0100;5,00;MUG;\n")
+    params = _params(tmp_path, text, columns={"order_id": "Name", "order_date": "Created at", "amount": "Total"},
+                     min_customers=1)
+    data = load_client_data(params, root=tmp_path)
+    rules = {r.rule: r.rows for r in data.ledger.records}
+    assert rules["exact duplicate row"] == 1 and rules["line items merged into their order"] == 1
+    assert data.frame.set_index("order_id")["amount"].to_dict() == {"#1001": 39.8, "#1002": 5.0}
+    assert data.mapping.get("customer_id") is None and data.frame["customer_id"].tolist() == ["a@x.it", "b@x.it"]

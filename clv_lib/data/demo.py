@@ -22,7 +22,6 @@ Only Python's own `random.Random` (seeded) is used, so the bytes are the same on
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import string
 from dataclasses import dataclass

@@ -12,6 +12,8 @@ source row numbers and the treatment. Treatments:
 Invariant (checked by `check()` and by the property tests): rows read = rows kept + rows of every rule whose
 treatment removes rows (excluded, netted, merged). `to_frame()` gives the table written as `data_quality.csv`:
 columns `rule, treatment, rows, revenue, example_rows`, a `read` row and a `kept` row (treatment `total`) first.
+Revenue is in the report currency after conversion (orders: amounts, `read` = every parsable amount with refunds
+negative, `kept` = net revenue kept; subscriptions: MRR); rows whose amount cannot be parsed count as 0.
 """
 
 from __future__ import annotations

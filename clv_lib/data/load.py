@@ -89,8 +89,14 @@ def load_client_data(params, observation_end=None, root: Optional[Path] = None) 
 
     path, display = data_path(params, root)
     spec = params.data
-    raw = read_table(path, spec, display=display)
-    mapping = resolve_columns(list(raw.frame.columns), params.business_model, dict(spec.columns), display)
+    found: dict[str, ColumnMapping] = {}
+
+    def mapped_headers(headers: list[str]) -> list[str]:
+        found["mapping"] = resolve_columns(headers, params.business_model, dict(spec.columns), display)
+        return list(found["mapping"].columns.values())
+
+    raw = read_table(path, spec, columns=mapped_headers, display=display)
+    mapping = found["mapping"]
     end = pd.Timestamp(observation_end).normalize() if observation_end is not None else None
     if params.business_model == "subscription":
         result = clean_subscriptions(raw, mapping, spec, params.currency, params.timezone, end)
@@ -122,7 +128,8 @@ def check_usable(frame: pd.DataFrame, ledger: Ledger, min_customers: int, kind: 
 
 def last_order_date(params, root: Optional[Path] = None) -> Optional[pd.Timestamp]:
     """The last parsable order date (subscriptions: the last start or end date) in the client's file, reading
-    only that column; None when there is none. The report's default period is the last complete month before it.
+    only that column; None when there is none. Dates after today (typing errors such as 2052) are ignored. The
+    report's default period is the last complete month before it.
     """
     path, display = data_path(params, root)
     spec = params.data
@@ -134,7 +141,7 @@ def last_order_date(params, root: Optional[Path] = None) -> Optional[pd.Timestam
     last = None
     for header in columns:
         days, _ = parse_dates(raw.frame[header], spec.dayfirst, params.timezone, header)
-        top = days.max()
+        top = days[days <= pd.Timestamp.now().normalize()].max()
         if pd.notna(top) and (last is None or top > last):
             last = top
     return last

@@ -37,8 +37,6 @@ Revenue in the ledger is in the report currency after conversion; rows whose amo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -47,7 +45,7 @@ from clv_lib.data.dates import parse_dates
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.mapping import ColumnMapping
 from clv_lib.data.read import RawTable, as_text, fold_labels
-from clv_lib.exceptions import CurrencyError
+from clv_lib.data.rules import CleanResult, RuleSet, convert_currencies, fill_customer_ids, fold_label
 
 EXCLUDED_STATUSES: dict[str, tuple[str, ...]] = {
     "cancelled order": ("cancelled", "canceled", "cancel", "voided", "void", "annullato", "annullata",
@@ -60,33 +58,6 @@ REFUND_STATUSES = ("refunded", "refund", "returned", "return", "chargeback", "ch
                    "rimborsato", "rimborsata", "rimborso", "reso", "restituito", "restituita", "stornato", "storno",
                    "nota_di_credito")
 CENT = 0.005
-
-
-@dataclass
-class CleanResult:
-    """A cleaned frame, the ledger that explains it and the parsing inferences (one sentence each)."""
-
-    frame: pd.DataFrame
-    ledger: Ledger
-    inferences: list[str]
-
-
-class _Rules:
-    """The live-row mask and the ledger, so that each rule removes rows only once and always records them."""
-
-    def __init__(self, ledger: Ledger, rows: np.ndarray, value: np.ndarray):
-        self.ledger, self.rows, self.value = ledger, rows, value
-        self.alive = np.ones(len(rows), dtype=bool)
-
-    def remove(self, mask, rule: str, treatment: str = "excluded") -> np.ndarray:
-        hit = np.asarray(mask, dtype=bool) & self.alive
-        self.ledger.record(rule, treatment, self.rows[hit], np.nansum(self.value[hit]))
-        self.alive &= ~hit
-        return hit
-
-    def flag(self, mask, rule: str, treatment: str = "converted") -> None:
-        hit = np.asarray(mask, dtype=bool) & self.alive
-        self.ledger.record(rule, treatment, self.rows[hit], np.nansum(self.value[hit]))
 
 
 def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, timezone: str = "Europe/Rome",
@@ -128,33 +99,33 @@ def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, tim
 
     ledger.read(n + len(raw.malformed), np.nansum(value))
     ledger.record("malformed row (wrong number of fields)", "excluded", raw.malformed, 0.0)
-    rules = _Rules(ledger, raw.row_numbers, value)
+    rules = RuleSet(ledger, raw.row_numbers, value)
 
-    rules.remove(frame.duplicated(keep="first").to_numpy(), "exact duplicate row")
+    rules.remove(raw.duplicated(), "exact duplicate row")
     rules.remove(days.isna().to_numpy(), "unparsable or missing date")
     rules.remove(np.isnan(amount), "unparsable or missing amount")
     if status is not None:
         _status_rules(rules, status, spec)
-    customer = _customer_ids(rules, customer, email, spec)
+    customer = fill_customer_ids(rules, customer, email, spec)
     if observation_end is not None:
         end = pd.Timestamp(observation_end).normalize()
         rules.remove((days > end).to_numpy(), f"after the observation end ({end.date()})")
     if spec.start_date:
         start = pd.Timestamp(spec.start_date)
         rules.remove((days < start).to_numpy(), f"before the start date ({start.date()})")
-    _currency_rules(rules, codes, rates, currency, raw.info.display)
+    convert_currencies(rules, codes, rates, currency, raw.info.display)
 
-    refund_set = set(spec.refund_statuses and [_fold(s) for s in spec.refund_statuses] or REFUND_STATUSES)
+    refund_set = set(spec.refund_statuses and [fold_label(s) for s in spec.refund_statuses] or REFUND_STATUSES)
     is_refund_status = status.isin(refund_set).fillna(False).to_numpy(bool) if status is not None else np.zeros(n, bool)
     table = pd.DataFrame({
-        "pos": np.arange(n), "row": raw.row_numbers, "customer_id": customer.to_numpy(dtype=object),
-        "order_id": order.to_numpy(dtype=object), "order_date": days.to_numpy(), "value": value,
+        "pos": np.arange(n), "row": raw.row_numbers, "customer_id": customer.array,
+        "order_id": order.array, "order_date": days.to_numpy(), "value": value,
         "refund_status": is_refund_status,
     })
     if col("status"):
-        table["status"] = as_text(frame[col("status")]).to_numpy(dtype=object)
+        table["status"] = as_text(frame[col("status")]).array
     if col("channel"):
-        table["channel"] = as_text(frame[col("channel")]).to_numpy(dtype=object)
+        table["channel"] = as_text(frame[col("channel")]).array
     if col("quantity"):
         table["quantity"] = qty if not col("amount") else parse_amounts(frame[col("quantity")], spec.decimal)[0]
     table = table[rules.alive]
@@ -165,52 +136,14 @@ def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, tim
     return CleanResult(result, ledger, inferences)
 
 
-def _fold(label: str) -> str:
-    return fold_labels(pd.Series([label])).iloc[0]
-
-
-def _status_rules(rules: _Rules, status: pd.Series, spec) -> None:
+def _status_rules(rules: RuleSet, status: pd.Series, spec) -> None:
     if spec.exclude_statuses:
-        wanted = {_fold(s) for s in spec.exclude_statuses}
+        wanted = {fold_label(s) for s in spec.exclude_statuses}
         rules.remove(status.isin(wanted).fillna(False).to_numpy(bool),
                      f"excluded status ({', '.join(sorted(wanted))})")
         return
     for rule, labels in EXCLUDED_STATUSES.items():
         rules.remove(status.isin(set(labels)).fillna(False).to_numpy(bool), f"{rule} (status)")
-
-
-def _customer_ids(rules: _Rules, customer: pd.Series, email: pd.Series, spec) -> pd.Series:
-    """Missing customer ids: e-mail fallback (converted) or exclusion; returns the completed ids."""
-    missing = customer.isna().to_numpy()
-    if not spec.email_fallback:
-        rules.remove(missing, "missing customer id")
-        return customer
-    has_mail = email.notna().to_numpy()
-    rules.remove(missing & ~has_mail, "missing customer id and e-mail")
-    known = pd.DataFrame({"email": email, "customer": customer})[rules.alive & ~missing & has_mail]
-    lookup = (known.groupby(["email", "customer"], sort=True).size().rename("n").reset_index()
-              .sort_values(["email", "n"], ascending=[True, False], kind="stable")
-              .drop_duplicates("email").set_index("email")["customer"])
-    fill = missing & has_mail & rules.alive
-    filled = customer.copy()
-    known_ids = lookup.to_dict()
-    filled[fill] = pd.array([known_ids.get(e, e) for e in email[fill]], dtype="string")
-    rules.flag(fill, "customer id taken from the e-mail")
-    return filled
-
-
-def _currency_rules(rules: _Rules, codes: pd.Series, rates: np.ndarray, currency: str, source: str) -> None:
-    unknown = rules.alive & np.isnan(rates)
-    if unknown.any():
-        counts = codes[unknown].value_counts()
-        listing = ", ".join(f"{c} ({k:,} rows)" for c, k in counts.items())
-        first = counts.index[0]
-        raise CurrencyError(f"{source}: amounts in {listing} but no exchange rate to {currency}; add params "
-                            f"data.fx_rates, e.g. fx_rates: {{{first}: <{currency} per 1 {first}>}}")
-    other = rules.alive & (codes != currency).to_numpy()
-    for code in sorted(codes[other].unique()):
-        rate = rates[other & (codes == code).to_numpy()][0]
-        rules.flag(other & (codes == code).to_numpy(), f"converted from {code} to {currency} at {rate:g}")
 
 
 def _capped(frame: pd.DataFrame, key: str, capacity: pd.Series) -> np.ndarray:
@@ -226,9 +159,9 @@ def _net_refunds_and_merge(table: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
     """Net refunds into orders and merge line items; return one row per order (gross and net amounts)."""
     table = table.copy()
     refund = (table["value"] < 0).to_numpy() | table["refund_status"].to_numpy()
-    synthetic = "row " + table["row"].astype(str)
+    synthetic = ("row " + table["row"].astype(str)).astype("string")
     table["order_id"] = table["order_id"].where(table["order_id"].notna(), synthetic)
-    table["key"] = table["order_id"].astype(str) + "\x1f" + table["customer_id"].astype(str)
+    table["key"] = table["order_id"] + "\x1f" + table["customer_id"]
     sales, refunds = table[~refund], table[refund]
 
     firsts = ~sales.duplicated("key", keep="first")
@@ -241,23 +174,24 @@ def _net_refunds_and_merge(table: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
         agg["quantity"] = "sum"
     orders = sales.groupby("key", sort=False).agg(agg)
     orders["gross"] = orders["value"]
+    has_order = orders.index.get_indexer(refunds["key"]) >= 0  # hash lookup (isin on Arrow strings is slow)
 
     # Orders refunded in full, shown by the status of their own (only) rows.
     full = refunds["refund_status"].to_numpy() & (refunds["value"] >= 0).to_numpy() & \
-        ~refunds["key"].isin(orders.index).to_numpy() & ~refunds["order_id"].str.startswith("row ").to_numpy()
+        ~has_order & ~refunds["order_id"].str.startswith("row ").to_numpy()
     ledger.record("order refunded in full (refund status)", "netted", refunds["row"][full],
                   refunds["value"][full].sum())
-    refunds = refunds[~full].assign(v=lambda d: d["value"].abs())
+    refunds, has_order = refunds[~full].assign(v=lambda d: d["value"].abs()), has_order[~full]
 
     # Refunds of a known order.
-    matched = refunds[refunds["key"].isin(orders.index)].sort_values(["key", "order_date", "row"], kind="stable")
+    matched = refunds[has_order].sort_values(["key", "order_date", "row"], kind="stable")
     applied = _capped(matched, "key", orders["value"])
     orders["value"] = orders["value"] - pd.Series(applied, index=matched.index).groupby(matched["key"]).sum() \
         .reindex(orders.index, fill_value=0.0)
 
     # The rest: against the customer's latest order on or before the refund date that has value left.
     surplus = matched.assign(v=matched["v"].to_numpy() - applied, surplus=True)
-    rest = pd.concat([refunds[~refunds["key"].isin(orders.index)].assign(surplus=False),
+    rest = pd.concat([refunds[~has_order].assign(surplus=False),
                       surplus[surplus["v"] > CENT]])
     targets = orders[orders["value"] > CENT].reset_index()[["key", "customer_id", "order_date", "row"]]
     left = rest.drop(columns="key").sort_values("order_date", kind="stable").reset_index(drop=True)

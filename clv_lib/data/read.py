@@ -6,7 +6,11 @@
   text, so that values are parsed later by rules that can report on them. Rows whose number of fields differs
   from the header's are set aside (`RawTable.malformed`) and end up in the cleaning ledger.
 * Excel `.xlsx`: the sheet from params (name or 0-based index, default the first); typed cells keep their type.
-* Parquet: pyarrow, types kept; only the requested columns are read when a projection is given.
+* Parquet: pyarrow, types kept.
+
+Only the columns the cleaning needs reach pandas (`columns`, a list or a function of the headers); the other
+columns are reduced to a 64-bit hash per row (`RawTable.rest_hash`), so that exact duplicates are still judged on
+every column of the file while wide exports (Shopify: 70+ columns) cost little memory.
 
 Source row numbers are those a spreadsheet shows: the header is row 1, the first record row 2.
 """
@@ -21,7 +25,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -70,6 +74,33 @@ class RawTable:
     row_numbers: np.ndarray
     info: SourceInfo
     malformed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="int64"))
+    rest_hash: Optional[np.ndarray] = None  # per row, a hash of the columns left out of `frame`
+
+    def duplicated(self) -> np.ndarray:
+        """Rows equal in every column of the file to an earlier row."""
+        frame = self.frame if self.rest_hash is None else self.frame.assign(__rest__=self.rest_hash)
+        return frame.duplicated(keep="first").to_numpy()
+
+
+Columns = Union[Sequence[str], Callable[[list[str]], Sequence[str]], None]
+
+
+def _wanted(headers: list[str], columns: Columns) -> list[str]:
+    chosen = columns(list(headers)) if callable(columns) else columns
+    if chosen is None:
+        return list(headers)
+    chosen = set(chosen)
+    return [h for h in headers if h in chosen]
+
+
+def rows_hash(columns: dict) -> Optional[np.ndarray]:
+    """A 64-bit hash per row of several columns (pandas Series or Arrow arrays), None when there is none."""
+    out = None
+    for values in columns.values():
+        series = values if isinstance(values, pd.Series) else values.to_pandas()
+        h = pd.util.hash_pandas_object(series.reset_index(drop=True), index=False).to_numpy()
+        out = h if out is None else (out * np.uint64(1_000_003)) ^ h
+    return out
 
 
 def detect_format(path: Path, declared: Optional[str] = None) -> str:
@@ -161,9 +192,9 @@ def _unique_headers(raw: Sequence[str]) -> list[str]:
     return out
 
 
-def read_table(path: Path, spec=None, columns: Optional[Sequence[str]] = None, display: Optional[str] = None
-               ) -> RawTable:
-    """Read `path` as described by `spec` (a `DataSpec`, optional); `columns` restricts the read to those headers.
+def read_table(path: Path, spec=None, columns: Columns = None, display: Optional[str] = None) -> RawTable:
+    """Read `path` as described by `spec` (a `DataSpec`, optional). `columns` (headers, or a function of the
+    headers returning them) restricts `frame` to those columns; the others only feed `rest_hash`.
 
     Raises DataError naming the file when it is missing, empty or unreadable.
     """
@@ -224,11 +255,11 @@ def _read_text(path: Path, spec, fmt: str, columns, display: str) -> RawTable:
     encoding, delimiter, headers, sample = _text_layout(path, spec, fmt, display)
     info = SourceInfo(path, display, "tsv" if delimiter == "\t" else "csv", file_sha256(path), encoding, delimiter,
                       None, tuple(headers))
-    wanted = list(headers) if columns is None else [c for c in headers if c in set(columns)]
+    wanted = _wanted(headers, columns)
     if delimiter == "whitespace":
         frame = pd.read_csv(path, sep=r"\s+", dtype=str, header=0, names=headers, encoding=encoding,
-                            usecols=wanted, keep_default_na=False, na_values=[""])
-        return RawTable(frame.reset_index(drop=True), np.arange(len(frame), dtype="int64") + 2, info)
+                            keep_default_na=False, na_values=[""])
+        return _split_rest(frame.reset_index(drop=True), wanted, np.arange(len(frame), dtype="int64") + 2, info)
     bad: list[int] = []
 
     def skip(row) -> str:
@@ -241,19 +272,28 @@ def _read_text(path: Path, spec, fmt: str, columns, display: str) -> RawTable:
                                        column_names=headers, skip_rows=1, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values='"' in sample,
                                          invalid_row_handler=skip),
-        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers}, include_columns=wanted,
+        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
                                              strings_can_be_null=True, null_values=[""]))
     if bad:
         return _read_text_python(path, encoding, delimiter, headers, wanted, info)
-    frame = table.to_pandas()
-    return RawTable(frame, np.arange(len(frame), dtype="int64") + 2, info)
+    rest = rows_hash({h: table.column(h) for h in headers if h not in wanted})
+    frame = table.select(wanted).to_pandas()
+    del table
+    return RawTable(frame, np.arange(len(frame), dtype="int64") + 2, info, rest_hash=rest)
+
+
+def _split_rest(frame: pd.DataFrame, wanted: list[str], numbers: np.ndarray, info: SourceInfo,
+                malformed: Optional[np.ndarray] = None) -> RawTable:
+    """Keep the wanted columns of a full frame and hash the others."""
+    rest = rows_hash({c: frame[c] for c in frame.columns if c not in wanted})
+    extra = {} if malformed is None else {"malformed": malformed}
+    return RawTable(frame[wanted].reset_index(drop=True), numbers, info, rest_hash=rest, **extra)
 
 
 def _read_text_python(path: Path, encoding: str, delimiter: str, headers: list[str], wanted: list[str],
                       info: SourceInfo) -> RawTable:
     """Exact but slower reading (Python's csv module), used when some rows have the wrong number of fields, so
     that those rows are reported by their row number."""
-    keep = [headers.index(c) for c in wanted]
     records, numbers, malformed = [], [], []
     with _open_bytes(path) as handle:
         text = io.TextIOWrapper(handle, encoding=encoding, newline="")
@@ -265,12 +305,10 @@ def _read_text_python(path: Path, encoding: str, delimiter: str, headers: list[s
             if len(row) != len(headers):
                 malformed.append(i)
                 continue
-            records.append([row[k] if row[k] != "" else None for k in keep])
+            records.append([v if v != "" else None for v in row])
             numbers.append(i)
-    frame = pd.DataFrame(records, columns=wanted, dtype=object)
-    for c in wanted:
-        frame[c] = frame[c].astype("string").astype(object).where(frame[c].notna(), None)
-    return RawTable(frame, np.asarray(numbers, dtype="int64"), info, np.asarray(malformed, dtype="int64"))
+    frame = pd.DataFrame(records, columns=headers, dtype=object)
+    return _split_rest(frame, wanted, np.asarray(numbers, dtype="int64"), info, np.asarray(malformed, dtype="int64"))
 
 
 def _read_excel(path: Path, spec, columns, display: str, nrows: Optional[int] = None) -> RawTable:
@@ -287,23 +325,23 @@ def _read_excel(path: Path, spec, columns, display: str, nrows: Optional[int] = 
     frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object, engine="openpyxl",
                           nrows=nrows)
     frame.columns = _unique_headers([str(c) for c in frame.columns])
-    if columns is not None:
-        frame = frame[[c for c in frame.columns if c in set(columns)]]
     frame = frame.reset_index(drop=True)
     info = SourceInfo(path, display, "xlsx", file_sha256(path), sheet=sheet if sheet is not None else names[0],
                       headers=tuple(frame.columns))
-    return RawTable(frame, np.arange(len(frame), dtype="int64") + 2, info)
+    return _split_rest(frame, _wanted(list(frame.columns), columns), np.arange(len(frame), dtype="int64") + 2, info)
 
 
 def _read_parquet(path: Path, columns, display: str) -> RawTable:
     import pyarrow.parquet as pq
 
-    names = pq.read_schema(path).names
-    wanted = names if columns is None else [c for c in names if c in set(columns)]
-    frame = pq.read_table(path, columns=wanted).to_pandas()
-    frame.columns = _unique_headers([str(c) for c in frame.columns])
-    info = SourceInfo(path, display, "parquet", file_sha256(path), headers=tuple(frame.columns))
-    return RawTable(frame.reset_index(drop=True), np.arange(len(frame), dtype="int64") + 2, info)
+    table = pq.read_table(path)
+    headers = _unique_headers([str(c) for c in table.column_names])
+    table = table.rename_columns(headers)
+    wanted = _wanted(headers, columns)
+    rest = rows_hash({h: table.column(h) for h in headers if h not in wanted})
+    frame = table.select(wanted).to_pandas()
+    info = SourceInfo(path, display, "parquet", file_sha256(path), headers=tuple(headers))
+    return RawTable(frame.reset_index(drop=True), np.arange(len(frame), dtype="int64") + 2, info, rest_hash=rest)
 
 
 def as_text(values: pd.Series) -> pd.Series:

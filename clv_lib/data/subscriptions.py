@@ -28,8 +28,8 @@ from clv_lib.data.amounts import parse_amounts
 from clv_lib.data.dates import parse_dates
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.mapping import ColumnMapping
-from clv_lib.data.orders import CleanResult, _currency_rules, _customer_ids, _fold, _Rules
 from clv_lib.data.read import RawTable, as_text, fold_labels
+from clv_lib.data.rules import CleanResult, RuleSet, convert_currencies, fill_customer_ids, fold_label
 
 INTERVAL_MONTHS = {
     **dict.fromkeys(("month", "monthly", "months", "mo", "m", "1m", "mensile", "mese", "mensilmente"), 1.0),
@@ -77,7 +77,7 @@ def clean_subscriptions(raw: RawTable, mapping: ColumnMapping, spec, currency: s
         price, ainf = parse_amounts(frame[col("amount")], spec.decimal, col("amount"))
         inferences.append(ainf.describe())
         if col("billing_interval"):
-            table = {**INTERVAL_MONTHS, **{_fold(k): float(v) for k, v in (spec.billing_interval_months or {}).items()}}
+            table = {**INTERVAL_MONTHS, **{fold_label(k): float(v) for k, v in (spec.billing_interval_months or {}).items()}}
             labels = fold_labels(frame[col("billing_interval")])
             months = labels.map(table).astype("float64").to_numpy()
             inferences.append(f"mrr: {col('amount')} / months of {col('billing_interval')} ("
@@ -96,8 +96,8 @@ def clean_subscriptions(raw: RawTable, mapping: ColumnMapping, spec, currency: s
 
     ledger.read(n + len(raw.malformed), np.nansum(mrr))
     ledger.record("malformed row (wrong number of fields)", "excluded", raw.malformed, 0.0)
-    rules = _Rules(ledger, raw.row_numbers, mrr)
-    rules.remove(frame.duplicated(keep="first").to_numpy(), "exact duplicate row")
+    rules = RuleSet(ledger, raw.row_numbers, mrr)
+    rules.remove(raw.duplicated(), "exact duplicate row")
     rules.remove(start.isna().to_numpy(), "unparsable or missing start date")
     rules.remove(end_given & end.isna().to_numpy(), "unparsable end date")
     rules.remove(np.isnan(price), "unparsable or missing price")
@@ -108,13 +108,13 @@ def clean_subscriptions(raw: RawTable, mapping: ColumnMapping, spec, currency: s
         rules.remove(unknown, f"unknown billing interval ({names})" if unknown.any() else "unknown billing interval")
     if status is not None:
         if spec.exclude_statuses:
-            wanted = {_fold(s) for s in spec.exclude_statuses}
+            wanted = {fold_label(s) for s in spec.exclude_statuses}
             rules.remove(status.isin(wanted).fillna(False).to_numpy(bool),
                          f"excluded status ({', '.join(sorted(wanted))})")
         else:
             for rule, labels_ in EXCLUDED_STATUSES.items():
                 rules.remove(status.isin(set(labels_)).fillna(False).to_numpy(bool), rule)
-    customer = _customer_ids(rules, customer, email, spec)
+    customer = fill_customer_ids(rules, customer, email, spec)
     rules.remove(price == 0, "trial or free (zero price)")
     rules.remove(price < 0, "negative price")
     rules.remove((end < start).to_numpy(), "ends before it starts")
@@ -125,7 +125,7 @@ def clean_subscriptions(raw: RawTable, mapping: ColumnMapping, spec, currency: s
     if spec.start_date:
         first = pd.Timestamp(spec.start_date)
         rules.remove((end < first).to_numpy(), f"ended before the start date ({first.date()})")
-    _currency_rules(rules, codes, rates, currency, raw.info.display)
+    convert_currencies(rules, codes, rates, currency, raw.info.display)
     end = end.copy()
     if observation_end is not None:
         later = (end > cut).to_numpy() & rules.alive

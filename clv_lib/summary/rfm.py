@@ -67,8 +67,10 @@ def _duration(first: str, last: str, time_unit: str, purchase_grain: str) -> str
 def _periods_sql(customer_col: str, date_col: str, amount_col: Optional[str], grain: str, where: str) -> str:
     """One row per customer and purchase period (day/week/month start), with the period's spend."""
     amount = f"SUM(CAST({_q(amount_col)} AS DOUBLE))" if amount_col else "0.0"
-    return (f"SELECT {_q(customer_col)} AS c, CAST(date_trunc('{_TRUNC[grain]}', CAST({_q(date_col)} AS DATE)) "
-            f"AS DATE) AS p, {amount} AS s FROM src WHERE {_q(date_col)} IS NOT NULL AND {where} GROUP BY 1, 2")
+    day = f"CAST({_q(date_col)} AS DATE)"
+    period = day if grain == "D" else f"CAST(date_trunc('{_TRUNC[grain]}', {day}) AS DATE)"
+    return (f"SELECT {_q(customer_col)} AS c, {period} AS p, {amount} AS s FROM src "
+            f"WHERE {_q(date_col)} IS NOT NULL AND {where} GROUP BY 1, 2")
 
 
 def _end_of(transactions: pd.DataFrame, date_col: str, observation_end) -> pd.Timestamp:
