@@ -99,3 +99,13 @@ def test_client_names_cannot_escape_reports(client):
 def test_unknown_client_lists_the_known_ones():
     with pytest.raises(ParamsError, match=r"no params file for client 'nope'.*demo"):
         params_path("nope", ROOT)
+
+
+def test_headerless_files_map_columns_by_position(tmp_path):
+    text = VALID.replace("  columns: {customer_id: Cliente, order_date: Data, amount: Importo}",
+                         "  header: false\n  columns: {customer_id: 2, order_date: 3, amount: 5}")
+    params = load_params(write(tmp_path, text))
+    assert params.data.header is False
+    assert params.data.columns == {"customer_id": "column_2", "order_date": "column_3", "amount": "column_5"}
+    with pytest.raises(ParamsError, match="position for 'amount' must be 1 or more"):
+        load_params(write(tmp_path, text.replace("amount: 5", "amount: 0")))

@@ -5,7 +5,8 @@ The rules, in the order they apply (a row is counted by the first rule that remo
 
 1. malformed rows (number of fields differs from the header) – excluded;
 2. exact duplicate rows (every column equal to an earlier row) – excluded; two genuinely identical line items on
-   separate rows are indistinguishable from a re-exported row and are treated as duplicates;
+   separate rows are indistinguishable from a re-exported row and are treated as duplicates, unless
+   `data.drop_exact_duplicates: false` says such rows are genuine (files without order ids, like CDNOW);
 3. unparsable or missing date – excluded; 4. unparsable or missing amount – excluded;
 5. cancelled, failed and test orders by status (defaults below, or params `exclude_statuses`) – excluded;
 6. missing customer id – with `email_fallback` the normalised e-mail (trimmed, lower case) stands in: the
@@ -101,7 +102,8 @@ def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, tim
     ledger.record("malformed row (wrong number of fields)", "excluded", raw.malformed, 0.0)
     rules = RuleSet(ledger, raw.row_numbers, value)
 
-    rules.remove(raw.duplicated(), "exact duplicate row")
+    if spec.drop_exact_duplicates:
+        rules.remove(raw.duplicated(), "exact duplicate row")
     rules.remove(days.isna().to_numpy(), "unparsable or missing date")
     rules.remove(np.isnan(amount), "unparsable or missing amount")
     if status is not None:

@@ -245,7 +245,14 @@ def _text_layout(path: Path, spec, fmt: str, display: str) -> tuple[str, str, li
         first = sample.lstrip("\ufeff").splitlines()[0].split()
     else:
         first = next(csv.reader(io.StringIO(sample.lstrip("\ufeff")), delimiter=delimiter), [])
+    if not has_header(spec):
+        return encoding, delimiter, [f"column_{i + 1}" for i in range(len(first))], sample
     return encoding, delimiter, _unique_headers(first), sample
+
+
+def has_header(spec) -> bool:
+    """Whether the file's first row holds the column names (`data.header`, default true)."""
+    return bool(getattr(spec, "header", True))
 
 
 def _read_text(path: Path, spec, fmt: str, columns, display: str) -> RawTable:
@@ -256,10 +263,12 @@ def _read_text(path: Path, spec, fmt: str, columns, display: str) -> RawTable:
     info = SourceInfo(path, display, "tsv" if delimiter == "\t" else "csv", file_sha256(path), encoding, delimiter,
                       None, tuple(headers))
     wanted = _wanted(headers, columns)
+    first_row = 2 if has_header(spec) else 1  # source row numbers as a spreadsheet shows them
     if delimiter == "whitespace":
-        frame = pd.read_csv(path, sep=r"\s+", dtype=str, header=0, names=headers, encoding=encoding,
-                            keep_default_na=False, na_values=[""])
-        return _split_rest(frame.reset_index(drop=True), wanted, np.arange(len(frame), dtype="int64") + 2, info)
+        frame = pd.read_csv(path, sep=r"\s+", dtype=str, header=0 if has_header(spec) else None, names=headers,
+                            encoding=encoding, keep_default_na=False, na_values=[""])
+        return _split_rest(frame.reset_index(drop=True), wanted, np.arange(len(frame), dtype="int64") + first_row,
+                           info)
     bad: list[int] = []
 
     def skip(row) -> str:
@@ -269,17 +278,17 @@ def _read_text(path: Path, spec, fmt: str, columns, display: str) -> RawTable:
     table = pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
-                                       column_names=headers, skip_rows=1, block_size=1 << 24),
+                                       column_names=headers, skip_rows=first_row - 1, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values='"' in sample,
                                          invalid_row_handler=skip),
         convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
                                              strings_can_be_null=True, null_values=[""]))
     if bad:
-        return _read_text_python(path, encoding, delimiter, headers, wanted, info)
+        return _read_text_python(path, encoding, delimiter, headers, wanted, info, first_row)
     rest = rows_hash({h: table.column(h) for h in headers if h not in wanted})
     frame = table.select(wanted).to_pandas()
     del table
-    return RawTable(frame, np.arange(len(frame), dtype="int64") + 2, info, rest_hash=rest)
+    return RawTable(frame, np.arange(len(frame), dtype="int64") + first_row, info, rest_hash=rest)
 
 
 def _split_rest(frame: pd.DataFrame, wanted: list[str], numbers: np.ndarray, info: SourceInfo,
@@ -291,15 +300,16 @@ def _split_rest(frame: pd.DataFrame, wanted: list[str], numbers: np.ndarray, inf
 
 
 def _read_text_python(path: Path, encoding: str, delimiter: str, headers: list[str], wanted: list[str],
-                      info: SourceInfo) -> RawTable:
+                      info: SourceInfo, first_row: int = 2) -> RawTable:
     """Exact but slower reading (Python's csv module), used when some rows have the wrong number of fields, so
     that those rows are reported by their row number."""
     records, numbers, malformed = [], [], []
     with _open_bytes(path) as handle:
         text = io.TextIOWrapper(handle, encoding=encoding, newline="")
         reader = csv.reader(text, delimiter=delimiter)
-        next(reader, None)
-        for i, row in enumerate(reader, start=2):
+        if first_row == 2:
+            next(reader, None)
+        for i, row in enumerate(reader, start=first_row):
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) != len(headers):

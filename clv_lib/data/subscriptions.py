@@ -97,7 +97,8 @@ def clean_subscriptions(raw: RawTable, mapping: ColumnMapping, spec, currency: s
     ledger.read(n + len(raw.malformed), np.nansum(mrr))
     ledger.record("malformed row (wrong number of fields)", "excluded", raw.malformed, 0.0)
     rules = RuleSet(ledger, raw.row_numbers, mrr)
-    rules.remove(raw.duplicated(), "exact duplicate row")
+    if spec.drop_exact_duplicates:
+        rules.remove(raw.duplicated(), "exact duplicate row")
     rules.remove(start.isna().to_numpy(), "unparsable or missing start date")
     rules.remove(end_given & end.isna().to_numpy(), "unparsable end date")
     rules.remove(np.isnan(price), "unparsable or missing price")

@@ -35,11 +35,16 @@ class DataSpec(_Strict):
     sheet: Optional[Union[str, int]] = Field(None, description="Excel sheet name or 0-based index.")
     delimiter: Optional[str] = Field(None, description="CSV field separator; sniffed when absent.")
     encoding: Optional[str] = Field(None, description="Text encoding; UTF-8 (with or without BOM) or cp1252 tried.")
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="Canonical column name -> the client's header. Empty: detect headers.")
+    columns: dict[str, Union[str, int]] = Field(
+        default_factory=dict, description="Canonical column name -> the client's header (or its 1-based position "
+                                          "when the file has no header row). Empty: detect headers.")
+    header: bool = Field(True, description="False when the file's first row is data (columns then map by position).")
     decimal: Optional[Literal[",", "."]] = Field(None, description="Decimal mark; inferred per column when absent.")
     dayfirst: Optional[bool] = Field(None, description="Read ambiguous dates as day first (default true).")
     start_date: Optional[str] = Field(None, description="Exclude orders before this date (YYYY-MM-DD).")
+    drop_exact_duplicates: bool = Field(
+        True, description="Exclude rows identical in every column (re-exports); false when such rows are genuine "
+                          "repeat purchases, e.g. a file without order ids.")
     email_fallback: bool = Field(False, description="Use the normalised e-mail when the customer id is missing.")
     exclude_statuses: Optional[list[str]] = Field(
         None, description="Order statuses to exclude (default: cancelled, failed, test and their Italian names).")
@@ -55,6 +60,18 @@ class DataSpec(_Strict):
     connection_env: Optional[str] = Field(None, description="Environment variable holding the connection URL.")
     table: Optional[str] = Field(None, description="Table (schema.table) in the engine.")
     sql: Optional[str] = Field(None, description="SQL query returning the orders, instead of a table.")
+
+    @field_validator("columns")
+    @classmethod
+    def _positions(cls, columns: dict) -> dict[str, str]:
+        out = {}
+        for canonical, header in columns.items():
+            if isinstance(header, int):
+                if header < 1:
+                    raise ValueError(f"column position for {canonical!r} must be 1 or more, got {header}")
+                header = f"column_{header}"
+            out[canonical] = str(header)
+        return out
 
     @field_validator("fx_rates")
     @classmethod
