@@ -49,28 +49,51 @@ def _run_one(client: str, period: str, pdf_engine: str, root: Path) -> Outcome:
     proc = subprocess.run(command, capture_output=True, text=True, cwd=root)
     lines = [line for line in (proc.stdout + proc.stderr).strip().splitlines() if line.strip()]
     if proc.returncode == 0:
-        folder = next((line.split("->", 1)[1].strip() for line in lines if "->" in line), "")
+        folder = next((line.split("->", 1)[1].split("  [")[0].strip() for line in lines if "->" in line), "")
         return Outcome(client, period or "(default)", True, time.perf_counter() - start, folder)
     error = next((line for line in lines if line.startswith("error:")), lines[-1] if lines else "failed")
     return Outcome(client, period or "(default)", False, time.perf_counter() - start, error.removeprefix("error: "))
 
 
+def _period_key(period: str):
+    from clv_lib.params import parse_period
+
+    try:
+        return (0, parse_period(period).end) if period else (1, None)
+    except ClvError:
+        return (2, None)
+
+
 def run_all(jobs: int = 1, pdf_engine: str = "auto", root: Path | None = None) -> int:
-    """Build all planned reports with `jobs` parallel processes; print the status table; return the exit code."""
+    """Build all planned reports with `jobs` parallel processes; print the status table; return the exit code.
+
+    Different clients run in parallel; one client's periods run one after the other, oldest first, so that each
+    report finds the previous period's outputs (segment migration) and no two runs write the same client folder.
+    """
     root = root or project_root()
     runs = planned_runs(root)
     if not runs:
         print("error: no client parameter files in params/", file=sys.stderr)
         return 2
+    by_client: dict[str, list[str]] = {}
+    for client, period in runs:
+        by_client.setdefault(client, []).append(period)
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
             tqdm(total=len(runs), desc="reports", unit="report", file=sys.stderr) as bar:
-        futures = {pool.submit(_run_one, c, p, pdf_engine, root): (c, p) for c, p in runs}
+
+        def client_runs(client: str, periods: list[str]) -> list[Outcome]:
+            done = []
+            for period in sorted(periods, key=_period_key):
+                outcome = _run_one(client, period, pdf_engine, root)
+                done.append(outcome)
+                bar.set_postfix_str(f"{client} {period or ''} {'ok' if outcome.ok else 'FAILED'}".replace("  ", " "))
+                bar.update()
+            return done
+
+        futures = [pool.submit(client_runs, c, ps) for c, ps in by_client.items()]
         for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            bar.set_postfix_str(f"{outcome.client} {'ok' if outcome.ok else 'FAILED'}")
-            bar.update()
+            outcomes += future.result()
     outcomes.sort(key=lambda o: (o.client, o.period))
     print(format_table(outcomes))
     failed = sum(not o.ok for o in outcomes)
