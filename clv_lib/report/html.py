@@ -79,7 +79,8 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequenc
         "<tr>" + "".join(f'<td class="num">{e(v)}</td>' if n else f"<td>{e(v)}</td>" for v, n in zip(row, numeric))
         + "</tr>" for row in rows)
     cap = f"<caption>{e(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    cls = ' class="compact"' if len(header) >= 9 else ""  # wide tables: smaller type so they fit on A4
+    return f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def figure(fig, caption: str | None = None) -> str:
