@@ -111,10 +111,16 @@ class SubscriptionAnalysis(BaseAnalysis):
                 churned = float(rows["churned"].sum())
                 if churned == 0:
                     continue
-                theta = churned / float(rows["tenure"].sum())
+                exposure = float(rows["tenure"].sum())  # renewal opportunities faced
+                theta = churned / exposure
                 scale = 1e6
-                models[float(length)] = ShiftedBetaGeoModel().with_params(alpha=theta * scale,
-                                                                          beta=(1 - theta) * scale)
+                model = ShiftedBetaGeoModel().with_params(alpha=theta * scale, beta=(1 - theta) * scale)
+                # Binomial sampling variance of theta, carried to (log alpha, log beta) by the delta method (a
+                # rank-one matrix; the tiny ridge keeps it factorable) so intervals reflect this estimate too.
+                grad = np.array([1 / theta, -1 / (1 - theta)])
+                model.log_param_covariance_ = (theta * (1 - theta) / exposure) * np.outer(grad, grad) \
+                    + 1e-12 * np.eye(2)
+                models[float(length)] = model
                 self.note("model.geometric_retention", severity="info", months=int(length), churn=theta)
             except ModelInputError:
                 continue
@@ -212,6 +218,40 @@ class SubscriptionAnalysis(BaseAnalysis):
         table["active"] = ~table["churned"].astype(bool) & (table["mrr"] > 0)
         return subscription_clv(table, self.retention_models, horizons_months=self.horizons,
                                 annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin)
+
+    @cached_property
+    def intervals(self) -> pd.DataFrame | None:
+        """90 % intervals of the 12-month CLV, total and per segment: the sBG parameters are drawn from their
+        estimates' sampling distribution (parametric bootstrap, 200 draws) and the CLV recomputed for each draw."""
+        from clv_lib.value.intervals import draw_models
+        from clv_lib.value.subscription_clv import subscription_clv
+
+        rng = np.random.default_rng(0)
+        n_draws = 200
+        draws = {length: draw_models(model, n_draws, rng) for length, model in self.retention_models.items()}
+        if not any(draws.values()):
+            return None
+        p = self.params
+        table = self.tenure.copy()
+        table["mrr"] = self.current_mrr.reindex(table.index).fillna(0.0)
+        table["active"] = ~table["churned"].astype(bool) & (table["mrr"] > 0)
+        groups = self.segments["segment"].astype(str).reindex(table.index)
+        totals = []
+        for i in range(n_draws):
+            models = {length: (d[i] if d else self.retention_models[length]) for length, d in draws.items()}
+            clv = subscription_clv(table, models, horizons_months=(12,), annual_discount_rate=p.annual_discount_rate,
+                                   margin=p.gross_margin)["clv_12m"]
+            by_group = clv.groupby(groups).sum()
+            by_group["total"] = clv.sum()
+            totals.append(by_group)
+        sample = pd.DataFrame(totals)
+        point = self.clv["clv_12m"].groupby(groups).sum()
+        point["total"] = self.clv["clv_12m"].sum()
+        out = pd.DataFrame({"customers": groups.value_counts().reindex(point.index).fillna(len(groups)),
+                            "estimate": point, "lower": sample.quantile(0.05), "upper": sample.quantile(0.95)})
+        out["lower"] = np.minimum(out["lower"], out["estimate"])
+        out["upper"] = np.maximum(out["upper"], out["estimate"])
+        return out
 
     @property
     def clv_column(self) -> str:

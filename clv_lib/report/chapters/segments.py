@@ -19,6 +19,12 @@ def render(r) -> H.Chapter:
         parts.append(H.p(t("segments.subscription.lead", risk=f.pct(s.risk_threshold, 0),
                            mrr=f.money(s.high_mrr_threshold, 2), onboarding=f.number(s.onboarding_months),
                            established=f.number(s.established_months))))
+        active = a.customers[~a.customers["churned"]]
+        by_contract = active.groupby("period_months")["prob_alive"].mean()
+        if len(by_contract) > 1:
+            items = ", ".join(t("segments.subscription.contract_item", months=f.number(m), share=f.pct(v, 0))
+                              for m, v in by_contract.items())
+            parts.append(H.p(t("segments.subscription.by_contract", items=items)))
     else:
         parts.append(H.p(t("segments.orders.lead")))
         scores = a.segments
