@@ -6,7 +6,7 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report import html as H
-from clv_lib.report.ledger_labels import rule_label, treatment_label
+from clv_lib.report.data_labels import inference_label, rule_label, treatment_label
 
 
 def render(r) -> H.Chapter:
@@ -44,7 +44,7 @@ def render(r) -> H.Chapter:
                        sha=src.sha256), "note"))
     if data.inferences:
         parts.append(H.p(t("data.inferences"), "note"))
-        parts.append(H.bullets(data.inferences, cls="note"))
+        parts.append(H.bullets([inference_label(i, r.language) for i in data.inferences], cls="note"))
     warnings = [note for note in a.notes if note.severity == "warn"]
     parts.append(H.h3(t("data.warnings.title")))
     if warnings:

@@ -1,6 +1,6 @@
-"""The cleaning ledger's rule names in the report's language.
+"""The data layer's words in the report's language: cleaning-rule names and value-reading sentences.
 
-The data layer names its rules in English (they are also the `rule` column of data_quality.csv, stable for
+The data layer writes them in English (the rule names are also the `rule` column of data_quality.csv, stable for
 tooling); the report shows them translated. Patterns with placeholders keep their values (dates, currencies).
 """
 
@@ -70,3 +70,47 @@ def rule_label(rule: str, language: str) -> str:
 
 def treatment_label(treatment: str, language: str) -> str:
     return _TREATMENTS.get(language, _TREATMENTS["en"]).get(treatment, treatment)
+
+
+_ITALIAN_PHRASES: list[tuple[str, str]] = [
+    ("rows empty (active) or unparsable", "righe vuote (attivi) o illeggibili"),
+    ("rows unparsable or empty", "righe illeggibili o vuote"),
+    ("(inferred from values above 12)", "(dedotto dai valori sopra 12)"),
+    ("(default, no value decides)", "(predefinito, nessun valore lo determina)"),
+    ("day first", "prima il giorno"),
+    ("month first", "prima il mese"),
+    ("from params", "dai parametri"),
+    ("timestamps converted to", "orari convertiti al fuso"),
+    ("numeric column, read as numbers", "colonna numerica, letta come numeri"),
+    ("no value decides the decimal mark: read as comma", "nessun valore determina il separatore decimale: letto come virgola"),
+    ("no value decides the decimal mark: read as point", "nessun valore determina il separatore decimale: letto come punto"),
+    ("decimal mark comma", "separatore decimale virgola"),
+    ("decimal mark point", "separatore decimale punto"),
+    ("inferred from the values", "dedotto dai valori"),
+    ("distinct values with ',' decimals", "valori distinti con decimali ','"),
+    ("distinct values were ambiguous (e.g. 1.234)", "valori distinti ambigui (es. 1.234)"),
+    ("distinct values could only be read with the other mark and were read so",
+     "valori distinti leggibili solo con l'altro separatore, letti così"),
+    ("with '.'", "con '.'"),
+    ("no readable dates", "nessuna data leggibile"),
+    ("no customer id column, the e-mail", "nessuna colonna del codice cliente, l'e-mail"),
+    ("identifies customers", "identifica i clienti"),
+    ("quantity x unit price", "quantità x prezzo unitario"),
+    ("no end date column, every subscription is taken as active",
+     "nessuna colonna della data di fine, ogni abbonamento è considerato attivo"),
+    ("no billing interval column,", "nessuna colonna della periodicità,"),
+    ("is taken as monthly", "è considerato mensile"),
+    ("months of", "mesi di"),
+    ("month =", "mese ="),
+    ("year =", "anno ="),
+    (" rows)", " righe)"),
+]
+
+
+def inference_label(text: str, language: str) -> str:
+    """A value-reading sentence of the data layer (`CleanData.inferences`) in `language`."""
+    if language != "it":
+        return text
+    for english, italian in _ITALIAN_PHRASES:
+        text = text.replace(english, italian)
+    return text
