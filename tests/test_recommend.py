@@ -88,7 +88,7 @@ def test_cdnow_recommendations(cdnow):
     assert not result.isna().any().any()
     lead = result[result["action_rank"] == 1].sort_values("priority")
     assert lead["priority"].tolist() == list(range(1, len(present) + 1))
-    assert lead["value_at_stake"].is_monotonic_decreasing
+    assert lead["expected_gain_mid"].is_monotonic_decreasing
     # money recomputed from the customer table
     champions = table[segments == "champions"]
     row = result[(result["segment"] == "champions") & (result["action_rank"] == 1)].iloc[0]

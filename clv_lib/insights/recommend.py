@@ -1,5 +1,5 @@
 """Recommendations: each segment's actions from the playbook, with the money at stake, the break-even spend per
-customer, the KPI and an A/B design, ranked by money at stake.
+customer, the KPI and an A/B design, ranked by the money each action is expected to bring.
 
 Everything is computed from the client's customer table (contract in clv_lib.insights.customer_table) and the
 playbook (``playbook.yaml`` beside this module, or a file of the same shape):
@@ -17,7 +17,8 @@ playbook (``playbook.yaml`` beside this module, or a file of the same shape):
   ``retention_rate`` = mean P(alive); ``active_rate`` = the purchase rate for transactional clients, the
   retention rate for subscription ones; ``reactivation_rate`` = the playbook's stated baseline.
 - A/B design: clv_lib.insights.ab_test.design_test for an effect of baseline x the rule's KPI lift.
-- Priority: segments ranked by the value at stake of their first action (1 = most money at stake).
+- Priority: segments ranked by the expected gain of their first action (value at stake x mid uplift; 1 = most
+  money expected), ties by value at stake.
 """
 
 from __future__ import annotations
@@ -253,6 +254,7 @@ def recommend(
     prob_alive_col: str = "prob_alive",
     expected_purchases_col: str = "expected_purchases_12m",
     revenue_col: str = "revenue",
+    base_revenue_col: str | None = None,
     max_actions: int = 2,
     alpha: float = ab_test.ALPHA,
     power: float = ab_test.POWER,
@@ -260,9 +262,10 @@ def recommend(
     min_share: float = ab_test.MIN_SHARE,
     max_share: float = ab_test.MAX_SHARE,
 ) -> pd.DataFrame:
-    """Return the recommendations, one row per (segment, action), ranked by money at stake.
+    """Return the recommendations, one row per (segment, action), ranked by expected gain.
 
-    Columns: ``priority`` (1 = most money at stake; shared by a segment's actions), ``action_rank``,
+    Columns: ``priority`` (1 = largest expected gain of the segment's first action, i.e. money at stake x mid
+    uplift; shared by a segment's actions), ``action_rank``,
     ``segment``, ``segment_name``, ``customers``, ``customer_share``, ``rule_id``, ``objective``,
     ``objective_name``, ``lever``, ``lever_name``, ``action``, ``value_base``, ``value_base_name``,
     ``value_at_stake`` (currency), ``value_at_stake_per_customer``, ``clv`` (segment predicted CLV),
@@ -274,7 +277,8 @@ def recommend(
     ``test_verdict_name``, ``holdout_share``, ``control_customers``, ``treatment_customers``, ``test_power``,
     ``reference_holdout``, ``mde_at_reference_holdout`` (absolute). No NaN.
 
-    `gross_margin` (0-1) is needed only by rules on the ``revenue`` base; `max_actions` caps the actions per
+    `gross_margin` (0-1) is needed only by rules on the ``revenue`` base, which values `base_revenue_col` (default
+    `revenue_col`; e.g. a former subscriber's annual revenue at her last MRR); `max_actions` caps the actions per
     segment; the A/B settings are passed to clv_lib.insights.ab_test.design_test.
     """
     what = "recommendations"
@@ -307,7 +311,8 @@ def recommend(
                     f"{what}: rule {rule.id} values historical revenue and needs `gross_margin` and column "
                     f"{revenue_col!r}")
             if "revenue" not in bases:
-                bases["revenue"] = np.clip(numeric(customers, revenue_col, what=what), 0, None) * gross_margin
+                column = base_revenue_col or revenue_col
+                bases["revenue"] = np.clip(numeric(customers, column, what=what), 0, None) * gross_margin
         return bases[rule.value_base]
 
     def baseline(rule: Rule, mask: np.ndarray) -> tuple[float, str]:
@@ -368,8 +373,11 @@ def recommend(
                 "mde_at_reference_holdout": design.mde_at_reference,
             })
     table = pd.DataFrame(rows)
+    # Priority: the money each segment's first action is expected to bring (value at stake x the mid uplift), so
+    # a large base with little recoverable (former customers' past margin) does not outrank a smaller, likelier
+    # gain; ties by value at stake.
     lead = table[table["action_rank"] == 1].sort_values(
-        ["value_at_stake", "expected_gain_mid", "segment"], ascending=[False, False, True], kind="mergesort")
+        ["expected_gain_mid", "value_at_stake", "segment"], ascending=[False, False, True], kind="mergesort")
     priority = {segment: i for i, segment in enumerate(lead["segment"], start=1)}
     table.insert(0, "priority", table["segment"].map(priority).astype("int64"))
     table = table.sort_values(["priority", "action_rank"], kind="mergesort").reset_index(drop=True)

@@ -201,6 +201,13 @@ class SubscriptionAnalysis(BaseAnalysis):
         return customer_mrr(self.subscriptions, self.cutoff)
 
     @cached_property
+    def last_mrr(self) -> pd.Series:
+        """Each customer's MRR on her latest subscription segment (what a former subscriber used to pay)."""
+        subs = self.subscriptions[self.subscriptions["start_date"] <= self.cutoff]
+        latest = subs.sort_values(["customer_id", "start_date"], kind="stable").drop_duplicates("customer_id", keep="last")
+        return latest.set_index("customer_id")["mrr"].rename("last_mrr")
+
+    @cached_property
     def revenue(self) -> pd.Series:
         """Historical revenue per customer: MRR times months covered up to the cut-off."""
         subs = self.subscriptions
@@ -209,14 +216,33 @@ class SubscriptionAnalysis(BaseAnalysis):
         return (subs["mrr"] * months).groupby(subs["customer_id"]).sum().rename("revenue")
 
     @cached_property
+    def valuation_table(self) -> pd.DataFrame:
+        """What subscriber CLV needs per customer: `active` (paying at the cut-off), `tenure` and
+        `months_to_renewal` in the current spell, `period_months`, `mrr`. A customer who churned and came back is
+        valued from the start of her current spell (a new lifetime, as the sBG model sees a new customer)."""
+        table = self.tenure.copy()
+        table["mrr"] = self.current_mrr.reindex(table.index).fillna(0.0)
+        table["active"] = table["mrr"] > 0
+        back = table["active"] & table["churned"].astype(bool)
+        if back.any():
+            subs = self.subscriptions[self.subscriptions["customer_id"].isin(table.index[back])]
+            first_end = table.loc[back, "end_date"].reindex(subs["customer_id"]).to_numpy()
+            later = subs[subs["start_date"].to_numpy() >= first_end]
+            start = later.groupby("customer_id")["start_date"].min().reindex(table.index[back])
+            start = start.fillna(self.cutoff)
+            elapsed = _months_elapsed(start, self.cutoff).clip(lower=0)
+            period = table.loc[back, "period_months"]
+            tenure = (elapsed // period).astype(float)
+            table.loc[back, "tenure"] = tenure
+            table.loc[back, "months_to_renewal"] = ((tenure + 1) * period - elapsed).clip(lower=1, upper=period)
+        return table
+
+    @cached_property
     def clv(self) -> pd.DataFrame:
         from clv_lib.value.subscription_clv import subscription_clv
 
         p = self.params
-        table = self.tenure.copy()
-        table["mrr"] = self.current_mrr.reindex(table.index).fillna(0.0)
-        table["active"] = ~table["churned"].astype(bool) & (table["mrr"] > 0)
-        return subscription_clv(table, self.retention_models, horizons_months=self.horizons,
+        return subscription_clv(self.valuation_table, self.retention_models, horizons_months=self.horizons,
                                 annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin)
 
     @cached_property
@@ -232,9 +258,7 @@ class SubscriptionAnalysis(BaseAnalysis):
         if not any(draws.values()):
             return None
         p = self.params
-        table = self.tenure.copy()
-        table["mrr"] = self.current_mrr.reindex(table.index).fillna(0.0)
-        table["active"] = ~table["churned"].astype(bool) & (table["mrr"] > 0)
+        table = self.valuation_table
         groups = self.segments["segment"].astype(str).reindex(table.index)
         totals = []
         for i in range(n_draws):
@@ -266,9 +290,11 @@ class SubscriptionAnalysis(BaseAnalysis):
         table["end_date"] = t["end_date"]
         table["period_months"] = t["period_months"]
         table["tenure_months"] = _months_elapsed(t["start_date"], t["end_date"].fillna(self.cutoff)).clip(lower=0)
-        table["churned"] = t["churned"].astype(bool)
         table["mrr"] = self.current_mrr.reindex(t.index).fillna(0.0)
+        table["churned"] = table["mrr"] <= 0  # not paying at the cut-off (a reactivated customer is not churned)
         table["revenue"] = self.revenue.reindex(t.index).fillna(0.0)
+        table["annual_revenue_at_exit"] = np.where(table["churned"], 12 * self.last_mrr.reindex(t.index).fillna(0.0),
+                                                   0.0)
         if "channel" in self.subscriptions.columns:
             channel = self.subscriptions.sort_values("start_date").drop_duplicates("customer_id")
             table["channel"] = channel.set_index("customer_id")["channel"].reindex(t.index).fillna("(unknown)")
@@ -316,7 +342,7 @@ class SubscriptionAnalysis(BaseAnalysis):
 
         table = self.customer_base.join(self.segments[["segment"]])
         return recommend(table, table["segment"], business_model="subscription", gross_margin=self.params.gross_margin,
-                         language=self.language, clv_col=self.clv_column)
+                         language=self.language, clv_col=self.clv_column, base_revenue_col="annual_revenue_at_exit")
 
     # ---- survival, cohorts, unit economics --------------------------------------------------------------
     @cached_property

@@ -51,7 +51,9 @@ def _log_money_axis(axis, fmt: Formatter) -> None:
     """Decade ticks on a log money axis, with cents below one unit of currency."""
     from matplotlib.ticker import LogLocator, NullFormatter
 
-    axis.set_major_locator(LogLocator(base=10))
+    low, high = axis.get_view_interval()
+    narrow = low > 0 and high / low < 100  # under two decades: label 1-2-5 steps, not just powers of ten
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
     axis.set_minor_formatter(NullFormatter())
     axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.money(v, 2) if v < 1 else fmt.money_compact(v)))
 
@@ -98,7 +100,7 @@ def mrr_movements(frame: pd.DataFrame, fmt: Formatter, labels: dict) -> Figure:
     `mrr_end`.
     """
     with themed():
-        fig = _figure(7.2, 3.4)
+        fig = _figure(7.2, 2.9)
         ax = fig.add_subplot()
         x = np.arange(len(frame))
         bottom = np.zeros(len(frame))

@@ -48,6 +48,11 @@ def p(text: str, cls: str | None = None, raw: bool = False) -> str:
     return f'<p class="{cls}">{body}</p>' if cls else f"<p>{body}</p>"
 
 
+def keep(*parts: str) -> str:
+    """Parts that must stay on one page together (a heading, its lead and its figure)."""
+    return f'<div class="keep">{"".join(parts)}</div>'
+
+
 def h3(text: str) -> str:
     return f"<h3>{e(text)}</h3>"
 

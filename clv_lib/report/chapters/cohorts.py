@@ -53,8 +53,8 @@ def _value_curves(r) -> list[str]:
     cac = a.blended_cac
     chart = charts.cumulative_value(frame, f, {"x": t("cohorts.value.x"), "y": t("cohorts.value.y"),
                                                "cac": t("cohorts.value.cac")}, cac=cac)
-    out = [H.h3(t("cohorts.value.title")), H.p(t("cohorts.value.lead", grouping=label))]
-    out.append(H.figure(chart, t("cohorts.value.caption")))
+    out = [H.keep(H.h3(t("cohorts.value.title")), H.p(t("cohorts.value.lead", grouping=label)),
+                  H.figure(chart, t("cohorts.value.caption")))]
     cac_of = a.cac_by_channel or {}
     rows = []
     for name, curve in curves.items():
@@ -89,5 +89,5 @@ def _survival(r) -> list[str]:
         projected = pd.Series(model.survival(months), index=months)
     chart = charts.survival_curves(wide, f, {"x": t("cohorts.survival.x"), "y": t("cohorts.survival.y"),
                                              "projected": t("cohorts.survival.projected")}, projected)
-    return [H.h3(t("cohorts.survival.title")), H.p(t("cohorts.survival.lead")),
-            H.figure(chart, t("cohorts.survival.caption"))]
+    return [H.keep(H.h3(t("cohorts.survival.title")), H.p(t("cohorts.survival.lead")),
+                   H.figure(chart, t("cohorts.survival.caption")))]

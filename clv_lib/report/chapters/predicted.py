@@ -20,11 +20,11 @@ def render(r) -> H.Chapter:
     key = "subscription" if r.subscription else "orders"
     labels = {"x": t("predicted.quadrant.x"), "y": t(f"predicted.quadrant.y_{key}"),
               "winback": t("predicted.quadrant.winback")}
-    parts.append(H.h3(t("predicted.quadrant.title")))
-    parts.append(H.p(t(f"predicted.quadrant.lead_{key}", value=f.money(risk.value_threshold, 2),
-                       alive=f.pct(risk.alive_threshold, 0))))
-    parts.append(H.figure(charts.alive_vs_value(frame, f, labels, risk.value_threshold, risk.alive_threshold),
-                          t("predicted.quadrant.caption")))
+    parts.append(H.keep(H.h3(t("predicted.quadrant.title")),
+                        H.p(t(f"predicted.quadrant.lead_{key}", value=f.money(risk.value_threshold, 2),
+                              alive=f.pct(risk.alive_threshold, 0))),
+                        H.figure(charts.alive_vs_value(frame, f, labels, risk.value_threshold, risk.alive_threshold),
+                                 t("predicted.quadrant.caption"))))
     rows = [(row["name"], f.number(row["customers"]), f.pct(row["customer_share"]), f.money(row["value"]),
              f.pct(row["value_share"]), f.money(row["value_at_risk"]), f.pct(row["mean_prob_alive"], 0))
             for _, row in risk.summary.iterrows()]
@@ -104,14 +104,14 @@ def _by_segment(r) -> list[str]:
         frame["high"] = intervals["upper"].reindex(frame.index).fillna(frame["value"])
     frame.index = profiles["name"]
     frame = frame.sort_values("value", ascending=False)
-    out = [H.h3(t("predicted.segments.title"))]
+    lead = ""
     if intervals is not None:
         total = intervals.loc["total"]
-        out.append(H.p(t("predicted.segments.lead", total=f.money(total["estimate"]), low=f.money(total["lower"]),
-                         high=f.money(total["upper"]))))
-    out.append(H.figure(charts.bars_with_intervals(frame, f, {"x": t("col.clv_12m")}),
-                        t("predicted.segments.caption")))
-    return out
+        lead = H.p(t("predicted.segments.lead", total=f.money(total["estimate"]), low=f.money(total["lower"]),
+                     high=f.money(total["upper"])))
+    return [H.keep(H.h3(t("predicted.segments.title")), lead,
+                   H.figure(charts.bars_with_intervals(frame, f, {"x": t("col.clv_12m")}),
+                            t("predicted.segments.caption")))]
 
 
 def _winback(r) -> list[str]:

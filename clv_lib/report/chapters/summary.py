@@ -25,7 +25,7 @@ def tiles(r) -> list[tuple[str, str, str]]:
     if r.subscription:
         first = [
             (t("tiles.active_subscribers"), f.number(h["active_customers"]),
-             t("tiles.of_customers", total=f.number(h["customers"]))),
+             t("tiles.of_subscribers", total=f.number(h["customers"]))),
             (t("tiles.mrr"), f.money_compact(h["mrr"]), t("tiles.arr", arr=f.money_compact(h["arr"]))),
         ]
         churn_sub = t("tiles.logo_churn_sub", lifetime=f.number(h["lifetime_months"], 0))
@@ -85,5 +85,6 @@ def top_actions(r, n: int = 3) -> list[str]:
     recs = r.analysis.recommendations
     first = recs[recs["action_rank"] == 1].sort_values("priority").head(n)
     return [t("summary.action_line", segment=row.segment_name, customers=f.number(row.customers),
-              action=row.action, value=f.money(row.value_at_stake), spend=f.money(row.max_spend_per_customer_mid, 2))
+              action=row.action, value=f.money(row.value_at_stake), gain=f.money(row.expected_gain_mid),
+              spend=f.money(row.max_spend_per_customer_mid, 2))
             for row in first.itertuples()]
