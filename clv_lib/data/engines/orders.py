@@ -98,7 +98,8 @@ class EngineOrders:
     def restrict(self, channel: str) -> "EngineOrders":
         """The orders of the customers acquired through `channel` (their first order's channel)."""
         d = self._with_first(self.days)
-        acquired = d.filter((d.d == d.fd) & (d.ch == channel)).select(cust="customer_id").distinct()
+        same = d.ch.isnull() if channel == "(unknown)" else d.ch == channel
+        acquired = d.filter((d.d == d.fd) & same).select(cust="customer_id").distinct()
         days = self.days.semi_join(acquired, self.days.customer_id == acquired.cust)
         return EngineOrders(self.orders.semi_join(acquired, self.orders.customer_id == acquired.cust), self.engine,
                             f"{self.label} (channel {channel})", has_channel=self.has_channel, days=days)
