@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clv_lib.data.engines.orders import cache, count_if
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.orders import CENT, EXCLUDED_STATUSES, REFUND_STATUSES
 from clv_lib.data.read import fold_labels
@@ -144,7 +145,7 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
     if spec.start_date:
         start = pd.Timestamp(spec.start_date)
         rules.append((t.day < ibis.literal(start.date()), f"before the start date ({start.date()})"))
-    t = t.mutate(rule=ibis.cases(*[(cond, i) for i, (cond, _) in enumerate(rules)], else_=-1))
+    t = cache(t.mutate(rule=ibis.cases(*[(cond, i) for i, (cond, _) in enumerate(rules)], else_=-1)), engine)
 
     counts = _execute(t.group_by("rule").aggregate(n=t.count(), revenue=t.value.sum()), engine, source)
     read_n = int(_execute(raw.count(), engine, source))
@@ -174,6 +175,7 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
                       rows=int(filled["n"].iloc[0]))
         t = t.mutate(cid=ibis.coalesce(t.cid, t.lk_cid, t.email)).drop("lk_email", "lk_cid")
 
+    t = cache(t, engine)  # the rules' table, read by every later step: computed once
     alive = t.filter(t.rule == -1)
     _currency_rules(alive, ledger, currency, rates_table, source, engine)
     orders = _net_refunds_and_merge(alive, ledger, spec, labels, bool(col("status")), engine, source)
@@ -329,8 +331,8 @@ def _net_refunds_and_merge(alive, ledger: Ledger, spec, labels: dict, has_status
     m = _execute(matched.aggregate(n=matched.count(), a=matched.applied.sum()), engine, source)
     r = _execute(rest.aggregate(
         spill=rest.applied.sum(where=rest.surplus), other=rest.applied.sum(where=~rest.surplus),
-        n_other=(~rest.surplus).cast("int64").sum(),
-        short_n=((rest.v - rest.applied) > CENT).cast("int64").sum(),
+        n_other=count_if(~rest.surplus),
+        short_n=count_if((rest.v - rest.applied) > CENT),
         short_v=(rest.v - rest.applied).sum(where=(rest.v - rest.applied) > CENT)), engine, source)
     ledger.record("refund netted into its order", "netted", [],
                   _float(m["a"].iloc[0]) + _float(r["spill"].iloc[0]), rows=int(m["n"].iloc[0]))
@@ -344,7 +346,7 @@ def _net_refunds_and_merge(alive, ledger: Ledger, spec, labels: dict, has_status
 def _finish_orders(orders, ledger: Ledger, engine: str, source: str):
     gone = (orders.gross > CENT) & (orders.value2 <= CENT)
     zero = orders.gross.abs() <= CENT
-    s = _execute(orders.aggregate(gone=gone.cast("int64").sum(), zero=(zero & ~gone).cast("int64").sum()),
+    s = _execute(orders.aggregate(gone=count_if(gone), zero=count_if(zero & ~gone)),
                  engine, source)
     ledger.record("order refunded in full", "netted", [], 0.0, rows=int(s["gone"].iloc[0] or 0))
     ledger.record("zero-value order (kept)", "flagged", [], 0.0, rows=int(s["zero"].iloc[0] or 0))

@@ -276,7 +276,7 @@ class EngineOrders:
         inside = d.filter((d.m >= start) & (d.m <= last))
         per = inside.group_by("customer_id").aggregate(pdays=inside.count(), n=inside.n.sum(), s=inside.s.sum(),
                                                        new_s=inside.s.sum(where=inside.fm >= start))
-        row = self._run(per.aggregate(customers=per.count(), repeat=(per.pdays >= 2).cast("int64").sum(),
+        row = self._run(per.aggregate(customers=per.count(), repeat=count_if(per.pdays >= 2),
                                       orders=per.n.sum(), revenue=per.s.sum(), new_revenue=per.new_s.sum())).iloc[0]
         if not row["customers"]:
             raise DataError(f"orders: no order between {periods([start])[0]} and {periods([last])[0]}")
@@ -289,7 +289,7 @@ class EngineOrders:
             monthly = self.churn(observation_end, threshold.days)
         return period_kpis_from_counts(
             start, last, customers=int(row["customers"]), new_customers=new_customers, orders=int(row["orders"]),
-            revenue=float(row["revenue"]), new_revenue=float(row["new_revenue"] or 0.0),
+            revenue=float(row["revenue"]), new_revenue=_number(row["new_revenue"]),
             repeat_customers=int(row["repeat"]),
             median_gap=quantile_of_counts(values, counts, 0.5) if counts.sum() else None,
             threshold=threshold, monthly_churn=monthly)
@@ -344,16 +344,28 @@ class EngineOrders:
         return out.reset_index(drop=True)
 
 
+def count_if(condition):
+    """Number of rows where `condition` holds (portable: PostgreSQL cannot cast booleans to integers)."""
+    import ibis
+
+    return ibis.cases((condition, 1), else_=0).sum()
+
+
 def ibis_literal(value):
     import ibis
 
     return ibis.literal(value)
 
 
+def _number(value) -> float:
+    """A SQL aggregate as a float: NULL (a SUM over no row) is 0."""
+    return 0.0 if value is None or pd.isna(value) else float(value)
+
+
 def _spread(keys, values, first: int, width: int) -> np.ndarray:
     """Per-month values of an aggregate (month numbers `keys`) on the axis first..first+width-1 (0 elsewhere)."""
     keys = np.asarray(keys, dtype=np.int64) - first
-    values = np.asarray(values, dtype=np.float64)
+    values = np.nan_to_num(np.asarray(values, dtype=np.float64))  # SUM over no row is NULL in SQL
     keep = (keys >= 0) & (keys < width)
     return np.bincount(keys[keep], weights=values[keep], minlength=width)
 
