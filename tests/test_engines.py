@@ -303,3 +303,24 @@ def test_demo_table_keeps_the_messy_rows(demo_memory):
     table = demo_orders_table(ROOT)
     assert len(table) == demo_memory.rows_read
     assert table["total"].isna().sum() == 7 and table["created_at"].isna().sum() == 9
+
+
+def test_demo_postgres_without_the_variable(monkeypatch):
+    """`make report CLIENT=demo-postgres` says which variable to set; `make reports` skips the client."""
+    from clv_lib.runner.batch import _run_one, format_table
+    from clv_lib.runner.job import validate
+
+    monkeypatch.delenv("CLV_DB_URL", raising=False)
+    with pytest.raises(EngineError) as err:
+        validate("demo-postgres", "", ROOT)
+    assert "CLV_DB_URL is not set" in str(err.value) and "\n" not in str(err.value)
+    outcome = _run_one("demo-postgres", "2025Q4", "none", ROOT)
+    assert outcome.skipped and not outcome.ok
+    assert "skipped" in format_table([outcome]) and "CLV_DB_URL not set" in format_table([outcome])
+
+
+def test_demo_postgres_params_read_the_loaded_table(postgres_url, monkeypatch):
+    """params/demo-postgres.yaml + load_demo: the engine path finds the demo's 17,057 rows."""
+    monkeypatch.setenv("CLV_DB_URL", postgres_url)
+    data = load_client_data(load_params(ROOT / "params" / "demo-postgres.yaml"), END, ROOT)
+    assert data.rows_read == 17_057 and data.source.table == "demo.orders"
