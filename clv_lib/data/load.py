@@ -4,6 +4,10 @@
 cleaned frame (orders or subscriptions, per `business_model`), the ledger (written as `data_quality.csv`), the
 column mapping used, the parsing inferences and the source file's SHA-256. `last_order_date(params)` reads only
 the date column, cheaply, for choosing the default reporting period.
+
+Data in a database or warehouse (`data.table` / `data.sql`), and local Parquet/CSV files too large for memory, go
+through `clv_lib.data.engines`: the result is an `EngineData` with the same ledger, mapping and description, whose
+orders stay in the engine and are summarised there.
 """
 
 from __future__ import annotations
@@ -53,6 +57,12 @@ class CleanData:
     def customers(self) -> int:
         return int(self.frame["customer_id"].nunique())
 
+    @property
+    def first_date(self) -> Optional[pd.Timestamp]:
+        """The first order (subscriptions: start) date kept, None when nothing is kept."""
+        dates = self.frame["order_date" if self.kind == "orders" else "start_date"]
+        return dates.min() if len(dates) else None
+
     def describe(self) -> list[str]:
         """Lines for the report's data appendix: source, mapping, inferences, counts."""
         lines = [f"source: {self.source.describe()}"]
@@ -69,8 +79,7 @@ def data_path(params, root: Optional[Path] = None) -> tuple[Path, str]:
 
     spec = params.data
     if not spec.path:
-        raise EngineError(f"params data: engine {spec.engine!r} with table/sql is not supported by this version; "
-                          "export the data to a CSV, Excel or Parquet file and set data.path")
+        raise EngineError(f"params data: engine {spec.engine} reads {spec.table or 'a sql query'}, not a file")
     root = root or project_root()
     path = resolve_data_path(spec.path, root)
     try:
@@ -84,11 +93,14 @@ def load_client_data(params, observation_end=None, root: Optional[Path] = None) 
     """Read, map and clean a client's data (params: a `ClientParams`); `observation_end` is the cut-off day
     (inclusive; None keeps every date). Raises DataError subclasses with one-line messages before any model runs:
     missing file or column, unknown currency, no valid rows, fewer customers than `data.min_customers`."""
+    from clv_lib.data.engines.load import load_engine_data, uses_engine
     from clv_lib.data.orders import clean_orders
     from clv_lib.data.subscriptions import clean_subscriptions
 
-    path, display = data_path(params, root)
     spec = params.data
+    if spec.table or spec.sql or uses_engine(spec, data_path(params, root)[0]):
+        return load_engine_data(params, observation_end, root)
+    path, display = data_path(params, root)
     found: dict[str, ColumnMapping] = {}
 
     def mapped_headers(headers: list[str]) -> list[str]:
@@ -131,8 +143,12 @@ def last_order_date(params, root: Optional[Path] = None) -> Optional[pd.Timestam
     only that column; None when there is none. Dates after today (typing errors such as 2052) are ignored. The
     report's default period is the last complete month before it.
     """
-    path, display = data_path(params, root)
+    from clv_lib.data.engines.load import last_engine_date, uses_engine
+
     spec = params.data
+    if spec.table or spec.sql or uses_engine(spec, data_path(params, root)[0]):
+        return last_engine_date(params, root)
+    path, display = data_path(params, root)
     headers = read_headers(path, spec, display)
     mapping = resolve_columns(headers, params.business_model, dict(spec.columns), display)
     wanted = ["order_date"] if params.business_model != "subscription" else ["start_date", "end_date"]

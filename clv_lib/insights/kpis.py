@@ -84,10 +84,19 @@ def order_kpis(orders: pd.DataFrame | OrderArrays, observation_end) -> pd.DataFr
     active = np.bincount(pairs % width, minlength=width)
     acquired = a.first_month <= a.last_month
     new = np.bincount(a.first_month[acquired] - first, minlength=width)
+    return order_kpis_frame(first, a.last_month, active, new, orders_n, revenue, new_revenue)
+
+
+def order_kpis_frame(first: int, last: int, active, new, orders_n, revenue, new_revenue) -> pd.DataFrame:
+    """The ``order_kpis`` frame from per-month arrays (month numbers `first`..`last`): distinct active customers,
+    customers acquired, orders, revenue and revenue of customers acquired that month. Shared by the in-memory and
+    the engine paths, so both define the ratios the same way."""
+    active, new, orders_n = (np.asarray(x, dtype=np.int64) for x in (active, new, orders_n))
+    revenue, new_revenue = np.asarray(revenue, dtype=np.float64), np.asarray(new_revenue, dtype=np.float64)
     out = pd.DataFrame({
         "active_customers": active, "new_customers": new, "returning_customers": active - new,
         "orders": orders_n, "revenue": revenue, "new_revenue": new_revenue, "returning_revenue": revenue - new_revenue,
-    }, index=pd.Index(periods(np.arange(first, a.last_month + 1)), name="month"))
+    }, index=pd.Index(periods(np.arange(first, last + 1)), name="month"))
     with np.errstate(divide="ignore", invalid="ignore"):
         out["aov"] = revenue / np.where(orders_n > 0, orders_n, np.nan)
         out["orders_per_customer"] = orders_n / np.where(active > 0, active, np.nan)
@@ -147,15 +156,42 @@ def lapse_threshold(orders: pd.DataFrame | OrderArrays, observation_end, *, quan
     if not 0 < quantile < 1:
         raise ParamsError(f"lapse quantile must be in (0, 1), got {quantile}")
     gaps = days_between_orders(orders, observation_end).to_numpy()
-    if len(gaps) == 0:
+    values, counts = np.unique(gaps, return_counts=True)
+    return threshold_from_gaps(values, counts, quantile=quantile, min_repeat_purchases=min_repeat_purchases)
+
+
+def threshold_from_gaps(values, counts, *, quantile: float = 0.9, min_repeat_purchases: int = 100
+                        ) -> LapseThreshold:
+    """The data-driven ``LapseThreshold`` from a histogram of days between purchases (distinct `values`, their
+    `counts`): what ``lapse_threshold`` computes, from an aggregate an engine can return."""
+    n = int(np.sum(counts))
+    if n == 0:
         raise DataError("orders: no customer bought twice, so no lapse threshold can be derived from the data; "
                         "set the lapse days in the parameters")
-    value = max(1, int(math.ceil(np.quantile(gaps, quantile))))
+    value = max(1, int(math.ceil(quantile_of_counts(values, counts, quantile))))
     warnings = ()
-    if len(gaps) < min_repeat_purchases:
-        warnings = (f"The lapse threshold rests on only {len(gaps)} repeat purchases; consider setting it in the "
+    if n < min_repeat_purchases:
+        warnings = (f"The lapse threshold rests on only {n} repeat purchases; consider setting it in the "
                     f"parameters.",)
-    return LapseThreshold(days=value, source="data", quantile=quantile, repeat_purchases=len(gaps), warnings=warnings)
+    return LapseThreshold(days=value, source="data", quantile=quantile, repeat_purchases=n, warnings=warnings)
+
+
+def quantile_of_counts(values, counts, q: float) -> float:
+    """``np.quantile(x, q)`` (linear interpolation) of the sample in which each of `values` occurs `counts` times,
+    without expanding it: the same arithmetic as numpy's, so the result is identical."""
+    order = np.argsort(values, kind="stable")
+    values = np.asarray(values, dtype=np.float64)[order]
+    ends = np.cumsum(np.asarray(counts, dtype=np.int64)[order])
+    n = int(ends[-1])
+    virtual = (n - 1) * q  # numpy's virtual index for the linear method
+    if virtual >= n - 1:
+        return float(values[-1])
+    lo = int(np.floor(virtual))
+    t = virtual - lo
+    a = values[np.searchsorted(ends, lo, side="right")]
+    b = values[np.searchsorted(ends, lo + 1, side="right")]
+    diff = b - a
+    return float(b - diff * (1 - t) if t >= 0.5 else a + diff * t)
 
 
 def lapse_churn(orders: pd.DataFrame | OrderArrays, observation_end, threshold_days: int, *,
@@ -184,19 +220,34 @@ def lapse_churn(orders: pd.DataFrame | OrderArrays, observation_end, threshold_d
     returned = ~first_of_customer & (np.r_[0, np.diff(day)] > threshold_days)
     buy_month = month_numbers_from_days(day)
 
-    def per_month(months: np.ndarray) -> np.ndarray:
-        months = months[(months >= first) & (months <= a.last_month)] - first
-        return np.bincount(months, minlength=width)
+    return lapse_churn_frame(first, a.last_month, buy_month[first_of_customer], buy_month[returned], lapse_month,
+                             lapse_month[live_at_start], trailing_months=trailing_months,
+                             min_customers=min_customers)
 
-    new = per_month(buy_month[first_of_customer])
-    back = per_month(buy_month[returned])
-    lapsed_all = per_month(lapse_month)
-    lapsed = per_month(lapse_month[live_at_start])
+
+def lapse_churn_frame(first: int, last: int, new_months, returned_months, lapse_months, lapse_live_months, *,
+                      trailing_months: int = TRAILING_MONTHS, min_customers: int = MIN_CUSTOMERS) -> pd.DataFrame:
+    """The ``lapse_churn`` frame for months `first`..`last` from the month number of each event: first purchases,
+    returns after a lapse, lapses, and lapses of customers live at the start of their month (numpy arrays, or
+    (months, counts) pairs of an aggregate). Shared by the in-memory and the engine paths."""
+    width = last - first + 1
+
+    def per_month(months) -> np.ndarray:
+        months, weights = months if isinstance(months, tuple) else (months, None)
+        months = np.asarray(months, dtype=np.int64)
+        keep = (months >= first) & (months <= last)
+        w = None if weights is None else np.asarray(weights, dtype=np.float64)[keep]
+        return np.rint(np.bincount(months[keep] - first, weights=w, minlength=width)).astype(np.int64)
+
+    new = per_month(new_months)
+    back = per_month(returned_months)
+    lapsed_all = per_month(lapse_months)
+    lapsed = per_month(lapse_live_months)
     end = np.cumsum(new + back - lapsed_all)
     start = np.r_[0, end[:-1]]
     out = pd.DataFrame({"start_customers": start, "new_customers": new, "returned_customers": back,
                         "lapsed_customers": lapsed, "end_customers": end},
-                       index=pd.Index(periods(np.arange(first, a.last_month + 1)), name="month"))
+                       index=pd.Index(periods(np.arange(first, last + 1)), name="month"))
     with np.errstate(divide="ignore", invalid="ignore"):
         out["churn_rate"] = lapsed / np.where(start > 0, start, np.nan)
     out["churn_rate_trailing"] = trailing_mean(out["churn_rate"], trailing_months)
@@ -267,37 +318,49 @@ def order_period_kpis(orders: pd.DataFrame | OrderArrays, observation_end, *, pe
     customer, amount, day = a.customer[inside], a.amount[inside], a.day[inside]
     is_new = a.first_month[customer] >= start
     buyers = np.bincount(customer, minlength=a.n_customers) > 0
-    n_customers = int(buyers.sum())
-    n_new = int(((a.first_month >= start) & (a.first_month <= a.last_month)).sum())
-    revenue, new_revenue = float(amount.sum()), float(amount[is_new].sum())
     sub = OrderArrays(customer_ids=a.customer_ids, customer=customer, day=day, month=a.month[inside], amount=amount,
                       first_day=a.first_day, first_month=a.first_month, observation_end=a.observation_end,
                       last_month=a.last_month)
     pc, _ = _purchase_days(sub)
     purchase_days_per_customer = np.bincount(pc, minlength=a.n_customers)
     gaps = days_between_orders(sub, observation_end).to_numpy()
-    warnings = []
-    churn = trailing = per_customer = events = lapse_days = None
+    monthly = threshold = None
     if lapse is not None:
         threshold = lapse if isinstance(lapse, LapseThreshold) else lapse_threshold(a, observation_end, days=lapse)
+        monthly = lapse_churn(a, observation_end, threshold.days, trailing_months=trailing_months)
+    return period_kpis_from_counts(
+        start, a.last_month, customers=int(buyers.sum()),
+        new_customers=int(((a.first_month >= start) & (a.first_month <= a.last_month)).sum()),
+        orders=int(inside.sum()), revenue=float(amount.sum()), new_revenue=float(amount[is_new].sum()),
+        repeat_customers=int((purchase_days_per_customer >= 2).sum()),
+        median_gap=float(np.median(gaps)) if len(gaps) else None, threshold=threshold, monthly_churn=monthly)
+
+
+def period_kpis_from_counts(start: int, last: int, *, customers: int, new_customers: int, orders: int,
+                            revenue: float, new_revenue: float, repeat_customers: int, median_gap: float | None,
+                            threshold: LapseThreshold | None, monthly_churn: pd.DataFrame | None) -> OrderPeriodKpis:
+    """``OrderPeriodKpis`` for months `start`..`last` from the period's totals and the monthly lapse churn frame
+    (``lapse_churn``, or None without a lapse threshold). Shared by the in-memory and the engine paths."""
+    warnings = []
+    churn = trailing = per_customer = events = lapse_days = None
+    if threshold is not None and monthly_churn is not None:
         lapse_days = threshold.days
         warnings += list(threshold.warnings)
-        monthly = lapse_churn(a, observation_end, threshold.days, trailing_months=trailing_months)
-        monthly = monthly[monthly.index >= periods([start])[0]]
+        monthly = monthly_churn[monthly_churn.index >= periods([start])[0]]
         churn = _none(monthly["churn_rate"].mean())
         trailing = _none(monthly["churn_rate_trailing"].iloc[-1])
         events = int(monthly["lapsed_customers"].sum())
         live = ((monthly["start_customers"] + monthly["end_customers"]) / 2).sum()
         per_customer = _none(revenue / live) if live > 0 else None
         warnings += list(stability_warnings(int(monthly["start_customers"].iloc[-1]), events))
-    months = a.last_month - start + 1
+    months = last - start + 1
     return OrderPeriodKpis(
-        first_month=periods([start])[0], last_month=periods([a.last_month])[0], months=months,
-        customers=n_customers, new_customers=n_new, orders=int(inside.sum()), revenue=revenue,
+        first_month=periods([start])[0], last_month=periods([last])[0], months=months,
+        customers=customers, new_customers=new_customers, orders=orders, revenue=revenue,
         new_revenue=new_revenue, returning_revenue=revenue - new_revenue,
-        aov=_none(revenue / inside.sum()), orders_per_customer=_none(inside.sum() / n_customers),
-        repeat_customer_share=_none((purchase_days_per_customer >= 2).sum() / n_customers),
-        median_days_between_orders=_none(float(np.median(gaps))) if len(gaps) else None,
+        aov=_none(revenue / orders), orders_per_customer=_none(orders / customers),
+        repeat_customer_share=_none(repeat_customers / customers),
+        median_days_between_orders=_none(median_gap) if median_gap is not None else None,
         lapse_days=lapse_days, monthly_churn_rate=churn, trailing_churn_rate=trailing,
         monthly_revenue_per_customer=per_customer, churn_events=events, warnings=tuple(warnings))
 

@@ -50,8 +50,8 @@ class BaseAnalysis:
 
         last = last_order_date(self.params, self.root)
         if last is None:
-            raise DataError(f"{self.params.data.path}: no parsable date in the file, so no reporting period can be "
-                            "chosen; check the date column mapping")
+            raise DataError(f"{self.params.data.path or self.params.data.table or 'sql query'}: no parsable date in "
+                            "the data, so no reporting period can be chosen; check the date column mapping")
         return pd.Timestamp(last)
 
     @cached_property
@@ -71,17 +71,26 @@ class BaseAnalysis:
         from clv_lib.data import load_client_data
 
         data = load_client_data(self.params, self.cutoff, self.root)
-        first = data.frame[self.date_column].min()
-        if pd.isna(first) or first > self.cutoff:
-            raise DataError(f"{self.params.data.path}: no {data.kind} on or before the cut-off "
-                            f"{self.cutoff.date()} (PERIOD {self.period.label})")
+        first = data.first_date
+        if first is None or pd.isna(first) or first > self.cutoff:
+            raise DataError(f"{self.params.data.path or data.source.display}: no {data.kind} on or before the "
+                            f"cut-off {self.cutoff.date()} (PERIOD {self.period.label})")
         return data
 
     date_column = "order_date"
 
     @cached_property
+    def source(self):
+        """Where the order aggregations run (`clv_lib.data.engines.source`): the engine holding the data
+        (`EngineOrders`: database, warehouse, large file) or the cleaned frame in memory (`FrameOrders`)."""
+        from clv_lib.data.engines.source import FrameOrders
+
+        orders = getattr(self.data, "orders", None)
+        return orders if orders is not None else FrameOrders(self.data.frame)
+
+    @cached_property
     def first_date(self) -> pd.Timestamp:
-        return pd.Timestamp(self.data.frame[self.date_column].min())
+        return pd.Timestamp(self.data.first_date)
 
     @cached_property
     def history_months(self) -> float:

@@ -23,38 +23,31 @@ class OrdersAnalysis(BaseAnalysis):
 
     @property
     def orders(self) -> pd.DataFrame:
+        """The cleaned orders in memory (file sources only: engine sources keep them in the engine)."""
         return self.data.frame
 
-    # ---- summaries --------------------------------------------------------------------------------------
+    # ---- summaries (computed by `self.source`: in memory, or in the engine that holds the orders) ----------
     @cached_property
     def summary(self) -> pd.DataFrame:
-        from clv_lib.summary import rfm_summary
-
-        return rfm_summary(self.orders, observation_end=self.cutoff, time_unit=TIME_UNIT)
+        return self.source.summary(self.cutoff, time_unit=TIME_UNIT)
 
     @cached_property
     def history(self) -> pd.DataFrame:
-        from clv_lib.summary.customers import customer_history
-
-        return customer_history(self.orders, self.cutoff)
+        return self.source.history(self.cutoff)
 
     @cached_property
     def holdout(self) -> pd.DataFrame | None:
         """Calibration/holdout frame, or None when the calibration period would be too short."""
-        from clv_lib.summary import calibration_holdout_summary
-
         if (self.calibration_end - self.first_date).days < MIN_CALIBRATION_DAYS:
             self.note("model.no_holdout", months=round(self.history_months), holdout=self.holdout_months)
             return None
-        return calibration_holdout_summary(self.orders, self.calibration_end, self.cutoff, time_unit=TIME_UNIT)
+        return self.source.holdout(self.calibration_end, self.cutoff, time_unit=TIME_UNIT)
 
     @cached_property
     def tracking_actual(self) -> pd.Series | None:
-        from clv_lib.summary.customers import holdout_tracking
-
         if self.holdout is None:
             return None
-        return holdout_tracking(self.orders, self.calibration_end, self.cutoff, self.holdout.index)
+        return self.source.tracking(self.calibration_end, self.cutoff)
 
     # ---- models -----------------------------------------------------------------------------------------
     @cached_property
@@ -176,31 +169,23 @@ class OrdersAnalysis(BaseAnalysis):
     # ---- KPIs, churn, cohorts, unit economics ------------------------------------------------------------
     @cached_property
     def lapse(self):
-        from clv_lib.insights.kpis import lapse_threshold
-
-        return lapse_threshold(self.orders, self.cutoff, days=self.params.inactivity_days)
+        return self.source.lapse(self.cutoff, days=self.params.inactivity_days)
 
     @cached_property
     def monthly(self) -> pd.DataFrame:
-        from clv_lib.insights.kpis import lapse_churn, order_kpis
-
-        kpis = order_kpis(self.orders, self.cutoff)
-        churn = lapse_churn(self.orders, self.cutoff, self.lapse.days)
+        kpis = self.source.kpis(self.cutoff)
+        churn = self.source.churn(self.cutoff, self.lapse.days)
         return kpis.join(churn[["churn_rate", "churn_rate_trailing", "lapsed_customers", "small_base"]], how="left")
 
     @cached_property
     def period_kpis(self):
-        from clv_lib.insights.kpis import order_period_kpis
-
-        return order_period_kpis(self.orders, self.cutoff, period_start=max(self.period.start, self.first_date),
-                                 lapse=self.lapse)
+        return self.source.period_kpis(self.cutoff, period_start=max(self.period.start, self.first_date),
+                                       lapse=self.lapse)
 
     @cached_property
     def trailing_kpis(self):
         """KPIs over the 12 months to the cut-off: the basis of the unit economics."""
-        from clv_lib.insights.kpis import order_period_kpis
-
-        return order_period_kpis(self.orders, self.cutoff, period_start=self.trailing_start, lapse=self.lapse)
+        return self.source.period_kpis(self.cutoff, period_start=self.trailing_start, lapse=self.lapse)
 
     @cached_property
     def unit_economics(self):
@@ -233,18 +218,17 @@ class OrdersAnalysis(BaseAnalysis):
     def channel_economics(self) -> pd.DataFrame | None:
         """Unit economics per acquisition channel (when the data has channels): ARPA and lapse churn of each
         channel's customers over the last 12 months, and its CAC when given."""
-        from clv_lib.insights.kpis import order_period_kpis
         from clv_lib.value.unit_economics import unit_economics
 
-        if "channel" not in self.orders.columns:
+        if not self.source.has_channel:
             return None
         rows = []
         cac = self.cac_by_channel or {}
         channel_of = self.history["channel"]
         for channel, ids in channel_of.groupby(channel_of).groups.items():
-            orders = self.orders[self.orders["customer_id"].isin(ids)]
             try:
-                k = order_period_kpis(orders, self.cutoff, period_start=self.trailing_start, lapse=self.lapse)
+                k = self.source.restrict(channel).period_kpis(self.cutoff, period_start=self.trailing_start,
+                                                              lapse=self.lapse)
             except Exception:  # noqa: BLE001 - a channel without orders in the window has no economics
                 continue
             if not k.monthly_revenue_per_customer or k.trailing_churn_rate is None:
@@ -260,17 +244,13 @@ class OrdersAnalysis(BaseAnalysis):
 
     @cached_property
     def cohort_cells(self) -> pd.DataFrame:
-        from clv_lib.summary.cohorts import order_cohort_cells
-
-        return order_cohort_cells(self.orders, self.cutoff)
+        return self.source.cohort_cells(self.cutoff)
 
     @cached_property
     def cohort_cells_by_channel(self) -> pd.DataFrame | None:
-        from clv_lib.summary.cohorts import order_cohort_cells
-
-        if "channel" not in self.orders.columns:
+        if not self.source.has_channel:
             return None
-        return order_cohort_cells(self.orders, self.cutoff, by="channel")
+        return self.source.cohort_cells(self.cutoff, by="channel")
 
     @cached_property
     def triangles(self) -> dict:

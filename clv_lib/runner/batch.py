@@ -2,7 +2,9 @@
 
 Each report runs in its own process (`python -m clv_lib.runner report ...`), so one client's crash cannot affect
 another and independent clients can run in parallel (`JOBS=2`). Prints a status table with output paths and
-returns non-zero when any report failed.
+returns non-zero when any report failed. A client whose data is in a database whose connection variable is not
+set on this machine (e.g. `demo-postgres` without `CLV_DB_URL`) is skipped, not failed: the table says
+"skipped: CLV_DB_URL not set", and `make report CLIENT=...` for it says which variable to set.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Outcome:
     ok: bool
     seconds: float
     detail: str
+    skipped: bool = False
 
 
 def planned_runs(root: Path) -> list[tuple[str, str]]:
@@ -42,8 +45,21 @@ def planned_runs(root: Path) -> list[tuple[str, str]]:
     return runs
 
 
+def _unset_connection(client: str, root: Path) -> str | None:
+    """The connection variable a client's params need and this environment lacks, else None."""
+    from clv_lib.data.engines.connect import missing_connection
+
+    try:
+        return missing_connection(load_params(root / "params" / f"{client}.yaml").data)
+    except ClvError:
+        return None
+
+
 def _run_one(client: str, period: str, pdf_engine: str, root: Path) -> Outcome:
     start = time.perf_counter()
+    unset = _unset_connection(client, root)
+    if unset:
+        return Outcome(client, period or "(default)", False, 0.0, f"{unset} not set", skipped=True)
     command = [sys.executable, "-m", "clv_lib.runner", "report", "--client", client, "--period", period,
                "--pdf-engine", pdf_engine, "--quiet"]
     proc = subprocess.run(command, capture_output=True, text=True, cwd=root)
@@ -87,7 +103,7 @@ def run_all(jobs: int = 1, pdf_engine: str = "auto", root: Path | None = None) -
             for period in sorted(periods, key=_period_key):
                 outcome = _run_one(client, period, pdf_engine, root)
                 done.append(outcome)
-                bar.set_postfix_str(f"{client} {period or ''} {'ok' if outcome.ok else 'FAILED'}".replace("  ", " "))
+                bar.set_postfix_str(f"{client} {period or ''} {_status(outcome)}".replace("  ", " "))
                 bar.update()
             return done
 
@@ -96,14 +112,21 @@ def run_all(jobs: int = 1, pdf_engine: str = "auto", root: Path | None = None) -
             outcomes += future.result()
     outcomes.sort(key=lambda o: (o.client, o.period))
     print(format_table(outcomes))
-    failed = sum(not o.ok for o in outcomes)
-    print(f"\n{len(outcomes) - failed} of {len(outcomes)} reports built" + (f", {failed} failed" if failed else ""))
+    failed = sum(not o.ok and not o.skipped for o in outcomes)
+    skipped = sum(o.skipped for o in outcomes)
+    built = len(outcomes) - failed - skipped
+    print(f"\n{built} of {len(outcomes)} reports built" + (f", {failed} failed" if failed else "")
+          + (f", {skipped} skipped (connection variable not set)" if skipped else ""))
     return 1 if failed else 0
+
+
+def _status(outcome: Outcome) -> str:
+    return "ok" if outcome.ok else "skipped" if outcome.skipped else "FAILED"
 
 
 def format_table(outcomes: list[Outcome]) -> str:
     header = ("client", "period", "status", "seconds", "output / error")
-    rows = [(o.client, o.period, "ok" if o.ok else "FAILED", f"{o.seconds:.0f}", o.detail) for o in outcomes]
+    rows = [(o.client, o.period, _status(o), f"{o.seconds:.0f}", o.detail) for o in outcomes]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header[:-1])]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header[:-1], widths)) + "  " + header[-1]]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r[:-1], widths)) + "  " + r[-1] for r in rows]

@@ -47,6 +47,10 @@ def validate(client: str, period: str | None, root: Path):
         data_path = resolve_data_path(spec.path, root)
         if not data_path.is_file():
             raise DataError(f"{path.relative_to(root)}: data.path {spec.path}: file not found ({data_path})")
+    else:
+        from clv_lib.data.engines.connect import connection_url
+
+        connection_url(spec)  # a database source: its connection variable must be set (named in the error)
     return path, params
 
 

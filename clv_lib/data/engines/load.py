@@ -1,0 +1,254 @@
+"""Load a client's data through an engine: a database or warehouse table (`table:`), a query (`sql:`), or a large
+local file read by DuckDB out of core.
+
+`load_engine_data(params, observation_end)` connects, maps the columns, runs the cleaning rules in the engine
+(`clean.py`) and returns an `EngineData`: the ledger, the mapping, the provenance (engine, table or query text,
+row counts; never the URL) and `orders`, an `EngineOrders` that computes every summary the report needs in the
+engine. Subscription tables (one row per subscription segment, of the order of the number of customers) are
+read as the mapped columns and cleaned in memory by the file path's rules.
+
+Large local files: a Parquet file with at least `ENGINE_MIN_ROWS` rows, or a CSV/TSV file of at least
+`ENGINE_MIN_BYTES`, is summarised by DuckDB from disk (memory capped at `DUCKDB_MEMORY_LIMIT`, spilling to a
+temporary folder) instead of being loaded into pandas. Such a file needs typed values (Parquet) or a CSV that
+DuckDB can type (ISO dates, `.` or the declared `decimal` mark).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from clv_lib.data.ledger import Ledger
+from clv_lib.data.mapping import ColumnMapping, resolve_columns
+from clv_lib.exceptions import DataError, EngineError
+
+ENGINE_MIN_ROWS = 5_000_000
+ENGINE_MIN_BYTES = 512 * 2**20
+DUCKDB_MEMORY_LIMIT = os.environ.get("CLV_DUCKDB_MEMORY", "2GB")
+
+
+@dataclass(frozen=True)
+class EngineSource:
+    """Provenance of engine data: engine, table or query text, the variable holding the URL (never the URL)."""
+
+    engine: str
+    display: str
+    table: Optional[str] = None
+    sql: Optional[str] = None
+    connection_env: Optional[str] = None
+    path: Optional[str] = None
+
+    def describe(self) -> str:
+        """One line for the report's data appendix."""
+        if self.path:
+            what = f"{self.path} (read by {self.engine} out of core)"
+        elif self.table:
+            what = f"{self.engine} table {self.table}"
+        else:
+            what = f"{self.engine} query: {' '.join(self.sql.split())}"
+        return what + (f", connection from ${self.connection_env}" if self.connection_env else "")
+
+
+@dataclass
+class EngineData:
+    """A client's data cleaned and summarised by an engine (the counterpart of `clv_lib.data.CleanData`).
+
+    `orders` (`EngineOrders`) computes the summaries; `frame` is the cleaned subscriptions for subscription
+    clients, and raises for orders (they stay in the engine).
+    """
+
+    kind: str
+    ledger: Ledger
+    mapping: ColumnMapping
+    inferences: list[str]
+    source: EngineSource
+    observation_end: Optional[pd.Timestamp]
+    last_date: Optional[pd.Timestamp]
+    orders: object = None
+    subscriptions: Optional[pd.DataFrame] = None
+    totals: dict = field(default_factory=dict)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self.subscriptions is not None:
+            return self.subscriptions
+        raise EngineError(f"engine {self.source.engine}: the orders of {self.source.display} stay in the engine; "
+                          "use the analysis' summaries (analysis.source) instead of the raw frame")
+
+    @property
+    def first_date(self) -> Optional[pd.Timestamp]:
+        if self.subscriptions is not None:
+            return self.subscriptions["start_date"].min()
+        return self.totals.get("first_date")
+
+    @property
+    def rows_read(self) -> int:
+        return self.ledger.rows_read
+
+    @property
+    def rows_kept(self) -> int:
+        return int(self.ledger.rows_kept or 0)
+
+    @property
+    def customers(self) -> int:
+        if self.subscriptions is not None:
+            return int(self.subscriptions["customer_id"].nunique())
+        return int(self.totals.get("customers", 0))
+
+    def describe(self) -> list[str]:
+        """Lines for the report's data appendix: source, mapping, inferences, counts."""
+        lines = [f"source: {self.source.describe()}"]
+        lines += [f"column {line}" for line in self.mapping.describe()]
+        lines += [f"values {line}" for line in self.inferences]
+        lines.append(f"rows: {self.rows_read:,} read, {self.rows_kept:,} {self.kind} kept, "
+                     f"{self.customers:,} customers")
+        return lines
+
+
+def uses_engine(spec, path: Optional[Path] = None) -> bool:
+    """True when the data is read through an engine: a table or query, or a large Parquet/CSV file."""
+    if spec.table or spec.sql:
+        return True
+    return path is not None and large_file(path, spec)
+
+
+def large_file(path: Path, spec) -> bool:
+    """A Parquet file of at least ENGINE_MIN_ROWS rows, or a CSV/TSV of at least ENGINE_MIN_BYTES."""
+    from clv_lib.data.read import detect_format
+
+    try:
+        fmt = detect_format(path, spec.format)
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows >= ENGINE_MIN_ROWS
+        if fmt in ("csv", "tsv"):
+            return path.stat().st_size >= ENGINE_MIN_BYTES
+    except (OSError, DataError, ValueError):
+        return False
+    return False
+
+
+def file_backend(path: Path, spec, display: str):
+    """DuckDB (on a temporary database file, memory capped, spilling to disk) and the file as a lazy table."""
+    import ibis
+
+    from clv_lib.data.read import detect_format
+
+    folder = tempfile.mkdtemp(prefix="clv-duckdb-")
+    con = ibis.duckdb.connect(os.path.join(folder, "work.duckdb"))
+    con.raw_sql(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.raw_sql(f"SET temp_directory = '{os.path.join(folder, 'spill')}'")
+    con.raw_sql("SET preserve_insertion_order = false")
+    fmt = detect_format(path, spec.format)
+    if fmt == "parquet":
+        return con, con.read_parquet(str(path))
+    options = {}
+    if spec.delimiter:
+        options["delim"] = spec.delimiter
+    if spec.decimal == ",":
+        options["decimal_separator"] = ","
+    return con, con.read_csv(str(path), **options)
+
+
+def open_source(params, root: Optional[Path] = None):
+    """(backend, raw Ibis table, EngineSource) for the params' data."""
+    from clv_lib.data.engines.connect import connect, open_table, source_label
+
+    spec = params.data
+    if spec.path:
+        from clv_lib.data.load import data_path
+
+        path, display = data_path(params, root)
+        if not path.is_file():
+            raise DataError(f"{display}: file not found")
+        con, raw = file_backend(path, spec, display)
+        return con, raw, EngineSource("duckdb", display, path=display)
+    con = connect(spec)
+    raw = open_table(con, spec)
+    return con, raw, EngineSource(spec.engine, source_label(spec), spec.table, spec.sql, spec.connection_env)
+
+
+def load_engine_data(params, observation_end=None, root: Optional[Path] = None) -> EngineData:
+    """Connect, map, clean in the engine; DataError subclasses (one line, no URL) before any model runs."""
+    from clv_lib.data.engines.clean import clean_engine_orders
+    from clv_lib.data.engines.orders import EngineOrders
+    from clv_lib.data.load import check_usable
+
+    spec = params.data
+    con, raw, source = open_source(params, root)
+    mapping = resolve_columns(list(raw.columns), params.business_model, dict(spec.columns), source.display)
+    end = pd.Timestamp(observation_end).normalize() if observation_end is not None else None
+    if params.business_model == "subscription":
+        return _subscriptions(params, raw, mapping, source, end)
+    result = clean_engine_orders(raw, mapping, spec, params.currency, end, source.display, source.engine)
+    orders = EngineOrders(result.orders, source.engine, source.display, has_channel=bool(mapping.get("channel")))
+    orders.backend = con
+    totals = orders.totals()
+    ledger = result.ledger
+    if not totals["orders"]:
+        raise DataError(f"{source.display}: no valid orders left; {ledger.rows_excluded:,} of "
+                        f"{ledger.rows_read:,} rows were excluded" + (
+                            f", mostly {ledger.main_cause()}" if ledger.main_cause() else ""))
+    if totals["customers"] < spec.min_customers:
+        check_usable(pd.DataFrame({"customer_id": np.arange(totals["customers"])}), ledger, spec.min_customers,
+                     "orders")
+    return EngineData("orders", ledger, mapping, result.inferences, source, end, totals["last_date"],
+                      orders=orders, totals=totals)
+
+
+def _subscriptions(params, raw, mapping: ColumnMapping, source: EngineSource, end) -> EngineData:
+    """Subscription segments: the mapped columns come back (one row per segment) and are cleaned in memory."""
+    from clv_lib.data.load import check_usable
+    from clv_lib.data.read import RawTable
+    from clv_lib.data.subscriptions import clean_subscriptions
+
+    columns = list(dict.fromkeys(mapping.columns.values()))
+    try:
+        frame = raw.select(*columns).execute()
+    except Exception as exc:  # noqa: BLE001 - translated at the boundary
+        from clv_lib.data.engines.connect import describe_failure
+
+        raise EngineError(f"engine {source.engine}: reading {source.display} failed ({describe_failure(exc)})"
+                          ) from None
+    table = RawTable(frame, np.arange(2, len(frame) + 2), source)
+    result = clean_subscriptions(table, mapping, params.data, params.currency, params.timezone, end)
+    check_usable(result.frame, result.ledger, params.data.min_customers, "subscriptions")
+    dates = pd.concat([result.frame["start_date"], result.frame["end_date"]])
+    last = dates.max() if len(dates) and dates.notna().any() else None
+    return EngineData("subscriptions", result.ledger, mapping, result.inferences, source, end, last,
+                      subscriptions=result.frame)
+
+
+def last_engine_date(params, root: Optional[Path] = None) -> Optional[pd.Timestamp]:
+    """The last order date (subscriptions: start or end date) in the engine's table, by one aggregate query."""
+    from clv_lib.data.engines.clean import _day
+
+    spec = params.data
+    _, raw, source = open_source(params, root)
+    mapping = resolve_columns(list(raw.columns), params.business_model, dict(spec.columns), source.display)
+    wanted = ["order_date"] if params.business_model != "subscription" else ["start_date", "end_date"]
+    last = None
+    for canon in wanted:
+        header = mapping.get(canon)
+        if not header:
+            continue
+        try:
+            value = raw.select(v=_day(raw[header], header, source.engine)).v.max().execute()
+        except EngineError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            from clv_lib.data.engines.connect import describe_failure
+
+            raise EngineError(f"engine {source.engine}: reading column {header} of {source.display} failed "
+                              f"({describe_failure(exc)})") from None
+        if value is not None and pd.notna(value):
+            value = pd.Timestamp(value)
+            last = value if last is None or value > last else last
+    return last

@@ -1,0 +1,392 @@
+"""Order aggregations computed by the engine: what the report needs, one row per customer, month or cohort cell.
+
+`EngineOrders` wraps the cleaned orders as a lazy Ibis table (see `clean.py`) and offers the same methods as the
+in-memory `FrameOrders` (see `source.py`); each returns exactly what the in-memory function of the same name
+returns, built from a small aggregate that the engine computes. The work is shared through one table cached in the
+engine, `days`: one row per customer and purchase day (orders, spend, the channel of the day's first order), the
+grain of every BTYD summary, KPI and cohort (several orders on one day are one purchase, as in `rfm_summary`).
+
+Time in the engine: `d` is the day number (days since 1970-01-01) and `m` the month number (months since January
+1970), the integers of `clv_lib.summary.months`, so months since acquisition and cut-offs are integer arithmetic
+that every SQL dialect compiles the same way.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from clv_lib.exceptions import DataError, EngineError, ModelInputError
+from clv_lib.summary.months import day_numbers, last_complete_month, month_number, periods
+
+UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+EPOCH_MONTH = 1970 * 12
+
+
+def _day(value) -> int:
+    return int(day_numbers(np.array([pd.Timestamp(value).normalize().to_datetime64()]))[0])
+
+
+def _month_of(date_col):
+    return date_col.year() * 12 + date_col.month() - 1 - EPOCH_MONTH
+
+
+class EngineOrders:
+    """Cleaned orders held by an engine (`orders`: Ibis table with customer_id, order_id, order_date (date), amount
+    and optionally channel), aggregated there. `engine` and `label` name it in messages."""
+
+    def __init__(self, orders, engine: str, label: str, *, has_channel: bool = False, days=None):
+        self.orders = orders
+        self.engine = engine
+        self.label = label
+        self.has_channel = has_channel
+        if days is not None:
+            self.__dict__["days"] = days
+
+    # ---- shared tables ----------------------------------------------------------------------------------
+    @cached_property
+    def days(self):
+        """Customer x purchase day (cached in the engine): customer_id, d, m, n (orders), s (spend), ch (channel of
+        the day's first order by order id, when the orders have channels)."""
+        import ibis
+
+        o = self.orders
+        if self.has_channel:
+            first = ibis.row_number().over(ibis.window(group_by=[o.customer_id, o.order_date], order_by=o.order_id))
+            o = o.mutate(_first=first)
+            ch = o.channel.min(where=o._first == 0)
+        else:
+            ch = ibis.null("string")
+        t = o.group_by(["customer_id", "order_date"]).aggregate(n=o.count(), s=o.amount.sum(), ch=ch)
+        t = t.select("customer_id", d=t.order_date.epoch_days().cast("int64"),
+                     m=_month_of(t.order_date).cast("int64"), n=t.n.cast("int64"), s=t.s.cast("float64"), ch=t.ch)
+        return cache(t, self.engine)
+
+    def _run(self, expr) -> pd.DataFrame:
+        try:
+            out = expr.execute()
+        except Exception as exc:  # noqa: BLE001 - translated at the boundary
+            from clv_lib.data.engines.connect import _first_line, describe_failure
+
+            raise EngineError(f"engine {self.engine}: aggregating {self.label} failed ({describe_failure(exc)}: "
+                              f"{_first_line(exc)})") from None
+        return out
+
+    def _upto(self, end_day: int):
+        return self.days.filter(self.days.d <= end_day)
+
+    def _with_first(self, days):
+        """`days` with each customer's first purchase day `fd` and month `fm` (over the rows given)."""
+        import ibis
+
+        w = ibis.window(group_by=days.customer_id)
+        fd = days.d.min().over(w)
+        return days.mutate(fd=fd, fm=days.m.min().over(w))
+
+    # ---- what the data holds ------------------------------------------------------------------------------
+    def totals(self) -> dict:
+        """Orders, revenue, customers, first and last order day (Timestamps) of the cleaned orders."""
+        d = self.days
+        row = self._run(d.aggregate(n=d.n.sum(), s=d.s.sum(), c=d.customer_id.nunique(), lo=d.d.min(),
+                                    hi=d.d.max())).iloc[0]
+        as_ts = lambda x: pd.Timestamp(np.datetime64(int(x), "D")) if pd.notna(x) else None  # noqa: E731
+        return {"orders": int(row["n"] or 0), "revenue": float(row["s"] or 0.0), "customers": int(row["c"] or 0),
+                "first_date": as_ts(row["lo"]), "last_date": as_ts(row["hi"])}
+
+    def restrict(self, channel: str) -> "EngineOrders":
+        """The orders of the customers acquired through `channel` (their first order's channel)."""
+        d = self._with_first(self.days)
+        same = d.ch.isnull() if channel == "(unknown)" else d.ch == channel
+        acquired = d.filter((d.d == d.fd) & same).select(cust="customer_id").distinct()
+        days = self.days.semi_join(acquired, self.days.customer_id == acquired.cust)
+        return EngineOrders(self.orders.semi_join(acquired, self.orders.customer_id == acquired.cust), self.engine,
+                            f"{self.label} (channel {channel})", has_channel=self.has_channel, days=days)
+
+    # ---- BTYD summaries -----------------------------------------------------------------------------------
+    def _rfm(self, end_day: int, time_unit: str) -> pd.DataFrame:
+        if time_unit not in UNIT_DAYS:
+            raise ValueError(f"time_unit must be one of D, W, M (got {time_unit!r})")
+        d = self._with_first(self._upto(end_day))
+        agg = d.group_by("customer_id").aggregate(first=d.fd.min(), last=d.d.max(), n=d.n.count(),
+                                                  total=d.s.sum(), first_s=d.s.sum(where=d.d == d.fd))
+        frame = self._run(agg)
+        unit = UNIT_DAYS[time_unit]
+        n = frame["n"].to_numpy(np.float64)
+        out = pd.DataFrame({
+            "frequency": n - 1,
+            "recency": (frame["last"] - frame["first"]).to_numpy(np.float64) / unit,
+            "T": (end_day - frame["first"]).to_numpy(np.float64) / unit,
+        }, index=pd.Index(frame["customer_id"].astype(str), name="customer_id"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mv = (frame["total"].to_numpy(np.float64) - frame["first_s"].to_numpy(np.float64)) / (n - 1)
+        out["monetary_value"] = np.where((n > 1) & np.isfinite(mv), mv, 0.0)
+        return out.sort_index()
+
+    def summary(self, observation_end, time_unit: str = "D") -> pd.DataFrame:
+        """`clv_lib.summary.rfm_summary` of the orders up to `observation_end` (day purchase grain)."""
+        return self._rfm(_day(observation_end), time_unit)
+
+    def holdout(self, calibration_end, observation_end, time_unit: str = "D") -> pd.DataFrame:
+        """`clv_lib.summary.calibration_holdout_summary` (day purchase grain)."""
+        cal, end = _day(calibration_end), _day(observation_end)
+        if end <= cal:
+            raise ModelInputError(f"transactions: the observation end {pd.Timestamp(observation_end).date()} must "
+                                  f"come after the calibration end {pd.Timestamp(calibration_end).date()}")
+        out = self._rfm(cal, time_unit)
+        out.columns = [f"{c}_cal" for c in out.columns]
+        d = self.days
+        held = d.filter((d.d > cal) & (d.d <= end))
+        hold = self._run(held.group_by("customer_id").aggregate(frequency_holdout=held.n.count(),
+                                                               monetary_value_holdout=held.s.mean()))
+        hold = hold.set_index(hold["customer_id"].astype(str)).drop(columns="customer_id")
+        out = out.join(hold, how="left")
+        out["frequency_holdout"] = out["frequency_holdout"].fillna(0.0).astype("float64")
+        out["monetary_value_holdout"] = out["monetary_value_holdout"].fillna(0.0).astype("float64")
+        out["duration_holdout"] = (end - cal) / UNIT_DAYS[time_unit]
+        out.index.name = "customer_id"
+        return out
+
+    def history(self, observation_end) -> pd.DataFrame:
+        """`clv_lib.summary.customers.customer_history`: orders, revenue, first/last order, days since, channel."""
+        end = _day(observation_end)
+        d = self._with_first(self._upto(end))
+        agg = dict(orders=d.n.sum(), revenue=d.s.sum(), first=d.fd.min(), last=d.d.max())
+        if self.has_channel:
+            agg["channel"] = d.ch.min(where=d.d == d.fd)
+        frame = self._run(d.group_by("customer_id").aggregate(**agg))
+        out = pd.DataFrame({
+            "orders": frame["orders"].astype("int64").to_numpy(),
+            "revenue": frame["revenue"].astype("float64").to_numpy(),
+            "first_order": _dates(frame["first"]),
+            "last_order": _dates(frame["last"]),
+        }, index=pd.Index(frame["customer_id"].astype(str), name="customer_id"))
+        out["days_since_last_purchase"] = (end - frame["last"].to_numpy(np.int64)).astype("int64")
+        if self.has_channel:
+            out["channel"] = frame["channel"].fillna("(unknown)").astype(str).to_numpy()
+        return out.sort_index()
+
+    def tracking(self, calibration_end, observation_end, step_days: int = 7) -> pd.Series:
+        """`clv_lib.summary.customers.holdout_tracking` of the customers with a purchase by `calibration_end`."""
+        cal, end = _day(calibration_end), _day(observation_end)
+        d = self._with_first(self._upto(end))
+        held = d.filter((d.d > cal) & (d.fd <= cal))
+        counts = self._run(held.group_by(off=held.d - cal).aggregate(k=held.count()))
+        total = end - cal
+        steps = np.unique(np.append(np.arange(step_days, total, step_days), total)).astype(float)
+        offsets = np.repeat(counts["off"].to_numpy(np.int64), counts["k"].to_numpy(np.int64))
+        values = np.searchsorted(np.sort(offsets), steps, side="right").astype("float64")
+        return pd.Series(values, index=pd.Index(steps, name="days_since_calibration_end"), name="actual_cumulative")
+
+    # ---- KPIs and lapse churn -----------------------------------------------------------------------------
+    def _axis(self, observation_end) -> tuple[int, int, int]:
+        """(end day, first acquisition month, last complete month); DataError when no complete month exists."""
+        end = _day(observation_end)
+        last = last_complete_month(pd.Timestamp(observation_end))
+        d = self._upto(end)
+        first = self._run(d.aggregate(m=d.m.min()))["m"].iloc[0]
+        if pd.isna(first):
+            raise DataError(f"{self.label}: no order on or before the observation end "
+                            f"{pd.Timestamp(observation_end).date()}")
+        if int(first) > last:
+            raise DataError(f"orders: no complete month of orders before the observation end "
+                            f"{pd.Timestamp(observation_end).date()}")
+        return end, int(first), last
+
+    def kpis(self, observation_end) -> pd.DataFrame:
+        """`clv_lib.insights.kpis.order_kpis`: monthly active/new customers, orders, revenue, new revenue."""
+        from clv_lib.insights.kpis import order_kpis_frame
+
+        end, first, last = self._axis(observation_end)
+        d = self._with_first(self._upto(end))
+        inside = d.filter(d.m <= last)
+        by_month = self._run(inside.group_by("m").aggregate(
+            active=inside.customer_id.nunique(), orders=inside.n.sum(), revenue=inside.s.sum(),
+            new_revenue=inside.s.sum(where=inside.m == inside.fm)))
+        firsts = d.filter(d.d == d.fd)
+        firsts = firsts.filter(firsts.fm <= last)
+        new = self._run(firsts.group_by("fm").aggregate(k=firsts.count()))
+        width = last - first + 1
+        arrays = {c: _spread(by_month["m"], by_month[c], first, width) for c in
+                  ("active", "orders", "revenue", "new_revenue")}
+        return order_kpis_frame(first, last, arrays["active"], _spread(new["fm"], new["k"], first, width),
+                                arrays["orders"], arrays["revenue"], arrays["new_revenue"])
+
+    def _gap_histogram(self, days) -> tuple[np.ndarray, np.ndarray]:
+        """Days between consecutive purchase days of each customer in `days`: (distinct gaps, counts)."""
+        import ibis
+
+        prev = days.d.lag().over(ibis.window(group_by=days.customer_id, order_by=days.d))
+        gaps = days.mutate(gap=days.d - prev)
+        gaps = gaps.filter(gaps.gap.notnull())
+        hist = self._run(gaps.group_by("gap").aggregate(k=gaps.count()))
+        return hist["gap"].to_numpy(np.int64), hist["k"].to_numpy(np.int64)
+
+    def lapse(self, observation_end, *, quantile: float = 0.9, days: int | None = None,
+              min_repeat_purchases: int = 100):
+        """`clv_lib.insights.kpis.lapse_threshold`: `days`, or the `quantile` of days between purchases."""
+        from clv_lib.insights.kpis import lapse_threshold, threshold_from_gaps
+
+        if days is not None:
+            return lapse_threshold(None, observation_end, days=days)
+        values, counts = self._gap_histogram(self._upto(_day(observation_end)))
+        return threshold_from_gaps(values, counts, quantile=quantile, min_repeat_purchases=min_repeat_purchases)
+
+    def churn(self, observation_end, threshold_days: int, **options) -> pd.DataFrame:
+        """`clv_lib.insights.kpis.lapse_churn` with the lapse rule of `threshold_days` days."""
+        import ibis
+
+        from clv_lib.exceptions import ParamsError
+        from clv_lib.insights.kpis import lapse_churn_frame
+
+        if int(threshold_days) != threshold_days or threshold_days < 1:
+            raise ParamsError(f"threshold_days must be a whole number >= 1, got {threshold_days}")
+        end, first, last = self._axis(observation_end)
+        d = self._upto(end)
+        w = ibis.window(group_by=d.customer_id, order_by=d.d)
+        t = d.mutate(prev=d.d.lag().over(w), nxt=d.d.lead().over(w))
+        thr = int(threshold_days)
+        t = t.mutate(first=t.prev.isnull(), returned=t.prev.notnull() & ((t.d - t.prev) > thr),
+                     lapses=t.nxt.isnull() | ((t.nxt - t.d) > thr))
+        events = self._run(t.group_by(["m", "first", "returned"]).aggregate(k=t.count()))
+        lapsed = t.filter(t.lapses)
+        lapse_rows = self._run(lapsed.group_by(ld=lapsed.d + thr + 1, m=lapsed.m).aggregate(k=lapsed.count()))
+        lapse_month = _months_of_days(lapse_rows["ld"].to_numpy(np.int64))
+        live = lapse_rows["m"].to_numpy(np.int64) < lapse_month
+        k = lapse_rows["k"].to_numpy(np.int64)
+        new = events[events["first"].astype(bool)]
+        back = events[events["returned"].astype(bool)]
+        return lapse_churn_frame(first, last, (new["m"].to_numpy(np.int64), new["k"].to_numpy()),
+                                 (back["m"].to_numpy(np.int64), back["k"].to_numpy()),
+                                 (lapse_month, k), (lapse_month[live], k[live]), **options)
+
+    def period_kpis(self, observation_end, *, period_start=None, lapse=None):
+        """`clv_lib.insights.kpis.order_period_kpis` over the whole months from `period_start` to the last one."""
+        from clv_lib.insights.kpis import (
+            LapseThreshold,
+            _period_months,
+            period_kpis_from_counts,
+            quantile_of_counts,
+        )
+
+        end, first, last = self._axis(observation_end)
+        start = _period_months(period_start, first, last)
+        d = self._with_first(self._upto(end))
+        inside = d.filter((d.m >= start) & (d.m <= last))
+        per = inside.group_by("customer_id").aggregate(pdays=inside.count(), n=inside.n.sum(), s=inside.s.sum(),
+                                                       new_s=inside.s.sum(where=inside.fm >= start))
+        row = self._run(per.aggregate(customers=per.count(), repeat=count_if(per.pdays >= 2),
+                                      orders=per.n.sum(), revenue=per.s.sum(), new_revenue=per.new_s.sum())).iloc[0]
+        if not row["customers"]:
+            raise DataError(f"orders: no order between {periods([start])[0]} and {periods([last])[0]}")
+        firsts = d.filter((d.d == d.fd) & (d.fm >= start) & (d.fm <= last))
+        new_customers = int(self._run(firsts.count()))
+        values, counts = self._gap_histogram(inside.select("customer_id", "d"))
+        monthly = threshold = None
+        if lapse is not None:
+            threshold = lapse if isinstance(lapse, LapseThreshold) else self.lapse(observation_end, days=lapse)
+            monthly = self.churn(observation_end, threshold.days)
+        return period_kpis_from_counts(
+            start, last, customers=int(row["customers"]), new_customers=new_customers, orders=int(row["orders"]),
+            revenue=float(row["revenue"]), new_revenue=_number(row["new_revenue"]),
+            repeat_customers=int(row["repeat"]),
+            median_gap=quantile_of_counts(values, counts, 0.5) if counts.sum() else None,
+            threshold=threshold, monthly_churn=monthly)
+
+    # ---- cohorts ------------------------------------------------------------------------------------------
+    def cohort_cells(self, observation_end, *, by: str | None = None) -> pd.DataFrame:
+        """`clv_lib.summary.cohorts.order_cohort_cells` (optionally `by="channel"` of the first order)."""
+        from clv_lib.summary.cohorts import _tidy
+
+        if by not in (None, "channel") or (by and not self.has_channel):
+            raise DataError(f"{self.label}: cohorts by {by!r} need a mapped {by} column")
+        end = _day(observation_end)
+        last = last_complete_month(pd.Timestamp(observation_end))
+        d = self._with_first(self._upto(end))
+        if by:
+            import ibis
+
+            g = d.ch.min(where=d.d == d.fd).over(ibis.window(group_by=d.customer_id))
+            d = d.mutate(g=ibis.coalesce(g, "(none)"))
+        else:
+            d = d.mutate(g=ibis_literal(""))
+        acquired = d.filter(d.fm <= last)
+        sizes = self._run(acquired.filter(acquired.d == acquired.fd).group_by(["g", "fm"]).aggregate(
+            k=lambda x: x.count()))
+        if sizes.empty:
+            raise DataError(f"orders: no customer was acquired in a complete month before the observation end "
+                            f"{pd.Timestamp(observation_end).date()}")
+        seen = acquired.filter(acquired.m <= last)
+        seen = seen.mutate(age=seen.m - seen.fm)
+        cells = self._run(seen.group_by(["g", "fm", "age"]).aggregate(
+            active=seen.customer_id.nunique(), orders=seen.n.sum(), revenue=seen.s.sum()))
+        m0 = int(sizes["fm"].min())
+        width = last - m0 + 1
+        labels = pd.Index(sorted(sizes["g"].astype(str).unique()), name=by) if by else None
+        gcode = (lambda s: labels.get_indexer(s.astype(str))) if by else (lambda s: np.zeros(len(s), np.int64))
+        groups = len(labels) if by else 1
+        size = np.zeros(groups * width, dtype=np.int64)
+        np.add.at(size, gcode(sizes["g"]) * width + (sizes["fm"].to_numpy(np.int64) - m0), sizes["k"].to_numpy())
+        flat = ((gcode(cells["g"]) * width + (cells["fm"].to_numpy(np.int64) - m0)) * width
+                + cells["age"].to_numpy(np.int64))
+        n_cells = groups * width * width
+        columns = {}
+        for name in ("active", "orders", "revenue"):
+            arr = np.zeros(n_cells, dtype=np.float64 if name == "revenue" else np.int64)
+            np.add.at(arr, flat, cells[name].to_numpy(arr.dtype))
+            columns["active_customers" if name == "active" else name] = arr
+        out = _tidy(size, width, m0, last, columns)
+        if by:
+            out.insert(0, by, labels.take(out.pop("_group").to_numpy()))
+        else:
+            out = out.drop(columns="_group")
+        return out.reset_index(drop=True)
+
+
+def count_if(condition):
+    """Number of rows where `condition` holds (portable: PostgreSQL cannot cast booleans to integers)."""
+    import ibis
+
+    return ibis.cases((condition, 1), else_=0).sum()
+
+
+def ibis_literal(value):
+    import ibis
+
+    return ibis.literal(value)
+
+
+def _number(value) -> float:
+    """A SQL aggregate as a float: NULL (a SUM over no row) is 0."""
+    return 0.0 if value is None or pd.isna(value) else float(value)
+
+
+def _spread(keys, values, first: int, width: int) -> np.ndarray:
+    """Per-month values of an aggregate (month numbers `keys`) on the axis first..first+width-1 (0 elsewhere)."""
+    keys = np.asarray(keys, dtype=np.int64) - first
+    values = np.nan_to_num(np.asarray(values, dtype=np.float64))  # SUM over no row is NULL in SQL
+    keep = (keys >= 0) & (keys < width)
+    return np.bincount(keys[keep], weights=values[keep], minlength=width)
+
+
+def _months_of_days(days: np.ndarray) -> np.ndarray:
+    from clv_lib.summary.months import month_numbers_from_days
+
+    return month_numbers_from_days(days) if len(days) else np.zeros(0, dtype=np.int64)
+
+
+def _dates(days: pd.Series) -> np.ndarray:
+    return days.to_numpy(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
+
+
+def cache(expr, engine: str):
+    """Materialise `expr` in the engine (a temporary table, or Spark's cache) so later queries reuse it; the lazy
+    expression when the engine does not allow it (e.g. no right to create temporary tables)."""
+    try:
+        return expr.cache()
+    except Exception:  # noqa: BLE001 - caching is an optimisation only
+        return expr
+
+
+__all__ = ["EngineOrders", "cache", "month_number"]
