@@ -42,8 +42,11 @@ def peer_python(name: str) -> Path:
     if not stamp.exists():
         print(f"[bench] creating peer environment {env} ({' '.join(PEERS[name])}) ...", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PEERS[name]],
-                       check=True)
+        proc = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                               *PEERS[name]], capture_output=True, text=True)
+        if proc.returncode != 0:  # pip's output only when it failed (its index warnings are noise otherwise)
+            print(proc.stdout[-3000:], proc.stderr[-3000:], file=sys.stderr)
+            raise SystemExit(f"[bench] could not install the {name} peer environment")
         stamp.touch()
     return python
 

@@ -9,12 +9,15 @@ the same rows (`load_client_data` on a file), so the equality covers the ledger 
 
 from __future__ import annotations
 
+import os
+
 import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from system_tools import missing
 
 from clv_lib.data import load_client_data
 from clv_lib.data.engines.load_demo import COLUMNS, demo_orders_table
@@ -87,7 +90,7 @@ def duckdb_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def postgres_url():
     if not pg_binary("initdb"):
-        pytest.fail("PostgreSQL server programs not found: install the postgresql package (.ci/run does)")
+        missing("PostgreSQL server programs not found: install the postgresql package (.ci/run does)")
     import ibis
 
     from clv_lib.data.engines.load_demo import load_demo
@@ -102,7 +105,12 @@ def postgres_url():
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory):
+    import shutil
+
     from pyspark.sql import SparkSession
+
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        missing("Java not found: Spark's local mode needs a JRE (openjdk-17-jre-headless; .ci/run installs it)")
 
     folder = tmp_path_factory.mktemp("spark")
     session = (SparkSession.builder.master("local[2]").appName("clv-tests")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from system_tools import missing
 
 from clv_lib.report.fmt import Formatter
 from clv_lib.report.i18n import catalogue
@@ -106,7 +107,7 @@ def test_pdf_has_the_chapters_and_no_blank_page(built, tmp_path):
             heading = catalogue(language)[f"toc.{chapter}"].split(":")[0]
             assert heading in text, (client, heading)
     if not shutil.which("pdftoppm"):
-        pytest.skip("poppler-utils (pdftoppm) not installed")
+        missing("poppler-utils (pdftoppm) not installed (.ci/run installs it)")
     from PIL import Image
 
     pdf = built["demo"].folder / "clv_report.pdf"
@@ -172,7 +173,7 @@ def test_ledger_accounts_for_every_row(built):
 def test_html_renders_in_headless_chromium_without_errors(built):
     browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if not browser:
-        pytest.skip("no Chromium on this machine (.ci/run installs it)")
+        missing("no Chromium on this machine (.ci/run installs it)")
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         chrome = p.chromium.launch(executable_path=browser, args=[
