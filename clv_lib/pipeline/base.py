@@ -124,6 +124,79 @@ class BaseAnalysis:
         cac = self.params.cac
         return dict(cac) if isinstance(cac, dict) else None
 
+
+    # ---- segment, value, recommend (shared by both business models) ------------------------------------
+    clv_column = "clv_12m"  # the horizon behind tiers, risk and recommendations
+    recommend_options: dict = {}  # business-model extras for `recommend`
+
     @cached_property
-    def customers(self) -> pd.DataFrame:  # pragma: no cover - defined by subclasses
+    def customer_base(self) -> pd.DataFrame:  # pragma: no cover - defined by subclasses
+        """Per customer: history and predictions, before segmentation."""
         raise NotImplementedError
+
+    @cached_property
+    def segments(self) -> pd.DataFrame:  # pragma: no cover - defined by subclasses
+        """Per customer: the segment (and the scores or bands behind it)."""
+        raise NotImplementedError
+
+    @cached_property
+    def segmented(self) -> pd.DataFrame:
+        """The customer base with its `segment` column."""
+        return self.customer_base.join(self.segments[["segment"]])
+
+    @cached_property
+    def profiles(self) -> pd.DataFrame:
+        from clv_lib.insights.profiles import segment_profiles
+
+        table = self.segmented
+        return segment_profiles(table, table["segment"], language=self.language, with_total=True)
+
+    @cached_property
+    def recommendations(self) -> pd.DataFrame:
+        """Per segment and action, ranked by expected gain, in the report's language."""
+        from clv_lib.insights.recommend import recommend
+
+        table = self.segmented
+        return recommend(table, table["segment"], business_model=self.business_model,
+                         gross_margin=self.params.gross_margin, language=self.language, clv_col=self.clv_column,
+                         **self.recommend_options)
+
+    def risk_population(self) -> pd.DataFrame:
+        """Customers the value x churn-risk view covers (subclasses may exclude former customers)."""
+        return self.customer_base
+
+    @cached_property
+    def risk(self):
+        from clv_lib.insights.risk import risk_view
+
+        return risk_view(self.risk_population(), value_col=self.clv_column, clv_col=self.clv_column,
+                         language=self.language)
+
+    @cached_property
+    def customers(self) -> pd.DataFrame:
+        """One row per customer: history, predictions, segment (with its scores), value tier, risk quadrant and
+        the segment's first recommended action."""
+        from clv_lib.insights.value_tiers import value_tiers
+
+        base = self.customer_base
+        table = base.join(self.segments[[c for c in self.segments.columns if c not in base.columns]])
+        table["value_tier"] = value_tiers(table, self.clv_column)
+        table["quadrant"] = self.risk.customers["quadrant"].reindex(table.index)
+        first = self.recommendations.sort_values(["priority", "segment"]).drop_duplicates("segment")
+        table["recommended_action"] = table["segment"].astype(str).map(first.set_index("segment")["action"]).fillna("")
+        return table
+
+    # ---- cohorts ------------------------------------------------------------------------------------------
+    @cached_property
+    def cohort_cells(self) -> pd.DataFrame:  # pragma: no cover - defined by subclasses
+        raise NotImplementedError
+
+    @cached_property
+    def triangles(self) -> dict:
+        """Logo retention, revenue retention and cumulative margin per customer, by acquisition cohort."""
+        from clv_lib.summary.cohorts import cumulative_value_triangle, logo_triangle, revenue_triangle
+
+        cells = self.cohort_cells
+        return {"logo": logo_triangle(cells), "revenue": revenue_triangle(cells),
+                "cumulative": cumulative_value_triangle(cells, self.params.gross_margin)}
+

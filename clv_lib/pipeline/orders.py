@@ -126,46 +126,6 @@ class OrdersAnalysis(BaseAnalysis):
 
         return rfm_segments(self.customer_base)
 
-    @cached_property
-    def customers(self) -> pd.DataFrame:
-        """One row per customer: history, BTYD summary, predictions, segment, value tier, risk quadrant."""
-        from clv_lib.insights.value_tiers import value_tiers
-
-        table = self.customer_base.join(self.segments)
-        table["value_tier"] = value_tiers(table, self.clv_column)
-        table["quadrant"] = self.risk.customers["quadrant"].reindex(table.index)
-        first = self.recommendations.sort_values(["priority", "segment"]).drop_duplicates("segment")
-        actions = first.set_index("segment")["action"]
-        table["recommended_action"] = table["segment"].astype(str).map(actions).fillna("")
-        return table
-
-    @property
-    def clv_column(self) -> str:
-        return "clv_12m"
-
-    @cached_property
-    def risk(self):
-        from clv_lib.insights.risk import risk_view
-
-        return risk_view(self.customer_base, value_col=self.clv_column, clv_col=self.clv_column, language=self.language)
-
-    @cached_property
-    def profiles(self) -> pd.DataFrame:
-        from clv_lib.insights.profiles import segment_profiles
-
-        table = self.customer_base.join(self.segments[["segment"]])
-        return segment_profiles(table, table["segment"], language=self.language, with_total=True)
-
-    @cached_property
-    def recommendations(self) -> pd.DataFrame:
-        """Per segment and action, ranked by money at stake, in the report's language."""
-        from clv_lib.insights.recommend import recommend
-
-        table = self.customer_base.join(self.segments[["segment"]])
-        return recommend(table, table["segment"], business_model="transactional",
-                         gross_margin=self.params.gross_margin, language=self.language,
-                         clv_col=self.clv_column)
-
     # ---- KPIs, churn, cohorts, unit economics ------------------------------------------------------------
     @cached_property
     def lapse(self):
@@ -251,11 +211,3 @@ class OrdersAnalysis(BaseAnalysis):
         if not self.source.has_channel:
             return None
         return self.source.cohort_cells(self.cutoff, by="channel")
-
-    @cached_property
-    def triangles(self) -> dict:
-        from clv_lib.summary.cohorts import cumulative_value_triangle, logo_triangle, revenue_triangle
-
-        cells = self.cohort_cells
-        return {"logo": logo_triangle(cells), "revenue": revenue_triangle(cells),
-                "cumulative": cumulative_value_triangle(cells, self.params.gross_margin)}

@@ -277,10 +277,6 @@ class SubscriptionAnalysis(BaseAnalysis):
         out["upper"] = np.maximum(out["upper"], out["estimate"])
         return out
 
-    @property
-    def clv_column(self) -> str:
-        return "clv_12m"
-
     @cached_property
     def customer_base(self) -> pd.DataFrame:
         t = self.tenure
@@ -312,37 +308,10 @@ class SubscriptionAnalysis(BaseAnalysis):
     def segments(self) -> pd.DataFrame:
         return self.segmentation.customers
 
-    @cached_property
-    def customers(self) -> pd.DataFrame:
-        from clv_lib.insights.value_tiers import value_tiers
+    recommend_options = {"base_revenue_col": "annual_revenue_at_exit"}  # win-back valued at a year of former MRR
 
-        table = self.customer_base.join(self.segments[["segment"]])
-        table["value_tier"] = value_tiers(table, self.clv_column)
-        first = self.recommendations.sort_values(["priority", "segment"]).drop_duplicates("segment")
-        table["recommended_action"] = table["segment"].astype(str).map(first.set_index("segment")["action"]).fillna("")
-        return table
-
-    @cached_property
-    def risk(self):
-        from clv_lib.insights.risk import risk_view
-
-        active = self.customer_base[~self.customer_base["churned"]]
-        return risk_view(active, value_col=self.clv_column, clv_col=self.clv_column, language=self.language)
-
-    @cached_property
-    def profiles(self) -> pd.DataFrame:
-        from clv_lib.insights.profiles import segment_profiles
-
-        table = self.customer_base.join(self.segments[["segment"]])
-        return segment_profiles(table, table["segment"], language=self.language, with_total=True)
-
-    @cached_property
-    def recommendations(self) -> pd.DataFrame:
-        from clv_lib.insights.recommend import recommend
-
-        table = self.customer_base.join(self.segments[["segment"]])
-        return recommend(table, table["segment"], business_model="subscription", gross_margin=self.params.gross_margin,
-                         language=self.language, clv_col=self.clv_column, base_revenue_col="annual_revenue_at_exit")
+    def risk_population(self) -> pd.DataFrame:
+        return self.customer_base[~self.customer_base["churned"]]  # former subscribers are not "at risk"
 
     # ---- survival, cohorts, unit economics --------------------------------------------------------------
     @cached_property
@@ -357,14 +326,6 @@ class SubscriptionAnalysis(BaseAnalysis):
         from clv_lib.summary.cohorts import subscription_cohort_cells
 
         return subscription_cohort_cells(self.subscriptions, self.cutoff)
-
-    @cached_property
-    def triangles(self) -> dict:
-        from clv_lib.summary.cohorts import cumulative_value_triangle, logo_triangle, revenue_triangle
-
-        cells = self.cohort_cells
-        return {"logo": logo_triangle(cells), "revenue": revenue_triangle(cells),
-                "cumulative": cumulative_value_triangle(cells, self.params.gross_margin)}
 
     @cached_property
     def blended_cac(self) -> float | None:
