@@ -10,6 +10,7 @@ the same rows (`load_client_data` on a file), so the equality covers the ledger 
 from __future__ import annotations
 
 import dataclasses
+import gc
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +99,7 @@ def postgres_url():
         con.create_table("cdnow", cdnow_table(), overwrite=True)
         con.disconnect()
         yield url
+        gc.collect()  # drop the engine's cached tables while the server still runs
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +114,7 @@ def spark(tmp_path_factory):
     session.sparkContext.setLogLevel("ERROR")
     session.createDataFrame(cdnow_table()).createOrReplaceTempView("cdnow")
     yield "local[2]"
+    gc.collect()
     session.stop()
 
 
