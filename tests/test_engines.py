@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 import dataclasses
+import gc
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +102,7 @@ def postgres_url():
         con.create_table("cdnow", cdnow_table(), overwrite=True)
         con.disconnect()
         yield url
+        gc.collect()  # drop the engine's cached tables while the server still runs
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +122,7 @@ def spark(tmp_path_factory):
     session.sparkContext.setLogLevel("ERROR")
     session.createDataFrame(cdnow_table()).createOrReplaceTempView("cdnow")
     yield "local[2]"
+    gc.collect()
     session.stop()
 
 

@@ -1,0 +1,60 @@
+"""clv_lib's engine path on a local file: DuckDB cleans and summarises it out of core (memory capped at 2 GB,
+spilling to disk); only one row per customer, month or cohort cell comes back. Or, with `memory: true`, the
+in-memory path (pandas read + cleaning + numpy summaries) on the same file, for comparison.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import args, done  # noqa: E402
+
+END = pd.Timestamp("2024-12-31")
+CAL = pd.Timestamp("2023-12-31")
+
+
+def main() -> None:
+    from clv_lib.params.schema import ClientParams
+
+    p = args()
+    params = ClientParams(client_name="bench", business_model="transactional", currency="EUR", gross_margin=0.4,
+                          timezone="UTC", data={"path": p["path"], "columns": {
+                              "customer_id": "customer_id", "order_id": "order_id", "order_date": "order_date",
+                              "amount": "amount", "status": "status", "channel": "channel"}})
+    steps = {}
+    t0 = time.perf_counter()
+    if p.get("memory"):
+        from clv_lib.data.engines.source import FrameOrders
+        from clv_lib.data.load import CleanData  # noqa: F401
+        from clv_lib.data.orders import clean_orders
+        from clv_lib.data.mapping import resolve_columns
+        from clv_lib.data.read import read_table
+
+        raw = read_table(Path(p["path"]), params.data, display=p["path"])
+        mapping = resolve_columns(list(raw.frame.columns), "transactional", dict(params.data.columns), p["path"])
+        result = clean_orders(raw, mapping, params.data, "EUR", "UTC", END)
+        del raw
+        source, kept = FrameOrders(result.frame), len(result.frame)
+    else:
+        from clv_lib.data.engines.load import load_engine_data
+
+        data = load_engine_data(params, END)
+        source, kept = data.orders, data.rows_kept
+    steps["clean_s"] = time.perf_counter() - t0
+    for name, call in (("summary_s", lambda: source.summary(END)), ("holdout_s", lambda: source.holdout(CAL, END)),
+                       ("kpis_s", lambda: source.kpis(END)), ("cohorts_s", lambda: source.cohort_cells(END))):
+        t0 = time.perf_counter()
+        out = call()
+        steps[name] = time.perf_counter() - t0
+        if name == "summary_s":
+            customers = len(out)
+    done(kept=kept, customers=customers, **steps)
+
+
+if __name__ == "__main__":
+    main()
