@@ -134,6 +134,6 @@ def _winback(r) -> list[str]:
     out.append(H.p(t("predicted.winback.lead", customers=f.number(len(chosen)),
                      value=f.money(chosen["value_at_risk"].sum()), shown=f.number(min(WINBACK_ROWS, len(chosen))))))
     out.append(H.table([t("col.customer_id"), t("col.segment"), t("col.clv_12m"),
-                        t("col.prob_alive" if not r.subscription else "col.prob_retained"), t("col.value_at_risk"),
+                        t("col.prob_alive_one" if not r.subscription else "col.prob_retained_one"), t("col.value_at_risk"),
                         last_label], rows, numeric=[False, False, True, True, True, True]))
     return out
