@@ -6,6 +6,7 @@ paths (`cover.title`). A missing key is a bug, so it raises KeyError instead of 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +35,16 @@ def catalogue(language: str) -> dict[str, str]:
     return flat
 
 
+# Italian elides the article before numbers read with an initial vowel: l'8%, l'11%, l'1,5%, dell'80%, all'1%.
+_ELISION = re.compile(r"\b(il|del|al|nel|sul|dal) (?=(?:8\d*|11|1)(?:[.,]\d+)?\s?%)")
+_ELIDED = {"il": "l'", "del": "dell'", "al": "all'", "nel": "nell'", "sul": "sull'", "dal": "dall'"}
+
+
+def elide_italian(text: str) -> str:
+    """Fix the article before percentages that start with a vowel sound (il 83% -> l'83%)."""
+    return _ELISION.sub(lambda m: _ELIDED[m.group(1)], text)
+
+
 class Texts:
     """Looks up and fills the report's sentences in one language."""
 
@@ -43,7 +54,8 @@ class Texts:
 
     def __call__(self, key: str, **values) -> str:
         text = self._texts[key]
-        return text.format(**values) if values else text
+        text = text.format(**values) if values else text
+        return elide_italian(text) if self.language == "it" and values else text
 
     def has(self, key: str) -> bool:
         return key in self._texts
