@@ -99,7 +99,7 @@ def _sensitivity(r, ue) -> list[str]:
     t, f = r.t, r.fmt
     if not ue.churn_rate > 0:
         return []
-    churns = ue.churn_rate * np.array([0.7, 0.85, 1.0, 1.15, 1.3])
+    churns = np.unique(np.clip(ue.churn_rate * np.array([0.7, 0.85, 1.0, 1.15, 1.3]), 1e-4, 0.99))
     margins = np.clip(ue.gross_margin + np.array([-0.10, -0.05, 0.0, 0.05, 0.10]), 0.01, 1.0)
     grid = pd.DataFrame([[ltv(ue.arpa, c, gross_margin=m).value for m in margins] for c in churns],
                         index=[f.pct(c, 1) for c in churns], columns=[f.pct(m, 0) for m in margins])
