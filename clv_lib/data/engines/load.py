@@ -187,7 +187,8 @@ def load_engine_data(params, observation_end=None, root: Optional[Path] = None) 
     end = pd.Timestamp(observation_end).normalize() if observation_end is not None else None
     if params.business_model == "subscription":
         return _subscriptions(params, raw, mapping, source, end)
-    result = clean_engine_orders(raw, mapping, spec, params.currency, end, source.display, source.engine)
+    result = clean_engine_orders(raw, mapping, spec, params.currency, end, source.display, source.engine,
+                                 params.timezone)
     orders = EngineOrders(result.orders, source.engine, source.display, has_channel=bool(mapping.get("channel")))
     orders.backend = con
     totals = orders.totals()
@@ -228,10 +229,11 @@ def _subscriptions(params, raw, mapping: ColumnMapping, source: EngineSource, en
 
 def last_engine_date(params, root: Optional[Path] = None) -> Optional[pd.Timestamp]:
     """The last order date (subscriptions: start or end date) in the engine's table, by one aggregate query."""
-    from clv_lib.data.engines.clean import _day
+    from clv_lib.data.engines.values import Reader
 
     spec = params.data
     _, raw, source = open_source(params, root)
+    reader = Reader.of(raw, source.engine, params.timezone)
     mapping = resolve_columns(list(raw.columns), params.business_model, dict(spec.columns), source.display)
     wanted = ["order_date"] if params.business_model != "subscription" else ["start_date", "end_date"]
     last = None
@@ -240,7 +242,7 @@ def last_engine_date(params, root: Optional[Path] = None) -> Optional[pd.Timesta
         if not header:
             continue
         try:
-            value = raw.select(v=_day(raw[header], header, source.engine)).v.max().execute()
+            value = raw.select(v=reader.day(raw[header], header)).v.max().execute()
         except EngineError:
             raise
         except Exception as exc:  # noqa: BLE001
