@@ -35,9 +35,9 @@ SEP = "\x1f"
 
 @dataclass
 class EngineClean:
-    """Cleaned orders as a lazy Ibis table, the ledger of the rules, and how values were read."""
+    """Cleaned rows as a lazy Ibis table, the ledger of the rules, and how values were read."""
 
-    orders: object
+    table: object  #: the cleaned rows (orders, or subscription segments) as a lazy Ibis table
     ledger: Ledger
     inferences: list[str]
 

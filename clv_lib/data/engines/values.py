@@ -70,8 +70,16 @@ class Reader:
             return ibis.cases((integral, col.cast("int64").cast("string")), else_=col.cast("string"))
         if not dtype.is_string():
             return col.cast("string")
-        text = col.strip()
+        text = self.strip(col)
         return ibis.cases((text == "", ibis.null("string")), else_=text)
+
+    def strip(self, col):
+        """Text without leading and trailing white space. Spark: a regular expression, because Ibis compiles
+        `strip` there to ``TRIM(' \\t\\n\\r\\v\\f' FROM x)``, and Spark reads that literal's ``\\v`` and ``\\f`` as the
+        letters v and f, which it then trims ('sub_x1f' -> 'sub_x1')."""
+        if self.engine == "spark":
+            return col.re_replace(r"^\s+|\s+$", "")
+        return col.strip()
 
     # ---- numbers --------------------------------------------------------------------------------------------
     def number(self, col, name: str):
@@ -83,7 +91,7 @@ class Reader:
             return col.cast("float64")
         if not dtype.is_string():
             raise EngineError(f"engine {self.engine}: column {name} holds {dtype}, not numbers")
-        text = col.strip()
+        text = self.strip(col)
         if self.engine == "postgres":
             return ibis.cases((text.re_search(PG_NUMBER), text.cast("float64")), else_=ibis.null("float64"))
         value = text.try_cast("float64")  # 'inf', 'nan' and overflowing text are not amounts
@@ -117,7 +125,7 @@ class Reader:
             return (self.local(col) if self.zoned(col, name) else col).date()
         if not dtype.is_string():
             raise EngineError(f"engine {self.engine}: column {name} holds {dtype}, not dates or timestamps")
-        text = col.strip()
+        text = self.strip(col)
         zone = text.re_search(ZONE_SUFFIX)
         if self.engine == "postgres":
             valid = _pg_valid_date(text)
