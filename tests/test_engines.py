@@ -2,9 +2,12 @@
 Spark (local[2]) equal what the in-memory path computes from the same data.
 
 Data: the demo client's orders (`data/demo/orders.csv`, loaded as a typed table by `load_demo`: refunds,
-duplicates, line items, missing ids, foreign currencies) and the CDNOW sample (tests/data, Fader, Hardie & Lee
-2005: 6,919 purchase records of 2,357 customers). The in-memory reference is the file path of the data layer on
-the same rows (`load_client_data` on a file), so the equality covers the ledger and the summaries both.
+duplicates, line items, missing ids, foreign currencies), the demo SaaS's subscriptions (`data/demo/subscriptions.csv`
+by `load_demo_subscriptions`: UTC timestamps, trials, duplicates, missing ids, plan changes, reactivations; typed,
+and as the export's text), a small table of messy subscriptions hitting every cleaning rule, and the CDNOW sample
+(tests/data, Fader, Hardie & Lee 2005: 6,919 purchase records of 2,357 customers). The in-memory reference is the
+file path of the data layer on the same rows (`load_client_data` on a file), so the equality covers the ledger
+and the summaries both.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ import pytest
 from system_tools import missing
 
 from clv_lib.data import load_client_data
-from clv_lib.data.engines.load_demo import COLUMNS, demo_orders_table
-from clv_lib.data.engines.source import FrameOrders, patterns
+from clv_lib.data.engines.load_demo import COLUMNS, demo_orders_table, demo_subscriptions_table
+from clv_lib.data.engines.source import FrameOrders, FrameSubscriptions, patterns
 from clv_lib.exceptions import DataError, EngineError
 from clv_lib.params import load_params
 from clv_lib.summary.cohorts import cumulative_value_triangle, logo_triangle, revenue_triangle
@@ -49,6 +52,16 @@ def demo_memory(demo_params):
     return load_client_data(demo_params, END, ROOT)
 
 
+@pytest.fixture(scope="module")
+def saas_params():
+    return load_params(ROOT / "params" / "demo-subscription.yaml")
+
+
+@pytest.fixture(scope="module")
+def saas_memory(saas_params):
+    return load_client_data(saas_params, END, ROOT)
+
+
 def cdnow_table() -> pd.DataFrame:
     """The CDNOW sample's five columns, typed as a database would hold them."""
     raw = pd.read_csv(CDNOW, sep=r"\s+", header=None, names=["master_id", "customer_id", "day", "cds", "amount"],
@@ -66,6 +79,60 @@ def cdnow_params(tmp_path_factory, **data):
                         timezone="UTC", data={**base, **data})
 
 
+MESSY_COLUMNS = {"customer_id": "account", "subscription_id": "sub", "plan": "plan", "start_date": "started",
+                 "end_date": "ended", "amount": "price", "billing_interval": "interval", "status": "status",
+                 "email": "email", "currency": "currency"}
+#: One row per cleaning rule of `clv_lib.data.subscriptions` (and the kept cases around them), as text.
+MESSY = [  # account, sub, plan, started, ended, price, interval, status, email, currency
+    ("A1", "s1", "Pro", "2024-01-05T10:00:00Z", "", "79.00", "month", "active", "a1@x.example", "EUR"),
+    ("A1", "s1", "Pro", "2024-01-05T10:00:00Z", "", "79.00", "month", "active", "a1@x.example", "EUR"),  # duplicate
+    ("A2", "s2", "Starter", "garbage", "", "29", "month", "", "", ""),  # unparsable start
+    ("A18", "s23", "Starter", "2023-02-30", "", "29", "month", "", "", ""),  # not a day of the calendar
+    ("A3", "s3", "Starter", "2024-02-01", "not a date", "29", "month", "", "", ""),  # unparsable end
+    ("A4", "s4", "Starter", "2024-02-01", "", "abc", "month", "", "", ""),  # unparsable price
+    ("A5", "s5", "Starter", "2024-02-01", "", "29", "fortnight", "", "", ""),  # unknown interval
+    ("A6", "s6", "Starter", "2024-02-01", "", "29", "", "", "", ""),  # no interval
+    ("A7", "s7", "Pro", "2024-02-01", "", "79", "month", "Trialing", "", ""),  # trial status
+    ("A8", "s8", "Pro", "2024-02-01", "", "79", "month", "test", "", ""),  # test status
+    ("", "s9", "Pro", "2024-03-01", "", "79", "month", "", "", ""),  # no customer, no e-mail
+    ("", "s10", "Pro", "2024-03-01", "", "79", "month", "", "A1@X.example", ""),  # id from the e-mail: A1
+    ("", "s11", "Pro", "2024-03-01", "", "49", "month", "", "new@x.example", ""),  # id = the e-mail
+    ("A9", "s12", "Free", "2024-03-01", "", "0", "month", "", "", ""),  # zero price
+    ("A10", "s13", "Pro", "2024-03-01", "", "-79", "month", "", "", ""),  # negative price
+    ("A11", "s14", "Pro", "2024-03-10", "2024-03-01", "79", "month", "", "", ""),  # ends before it starts
+    ("A12", "s15", "Pro", "2024-03-10", "2024-03-10T08:00:00", "79", "month", "", "", ""),  # ends the same day
+    ("A13", "s16", "Pro", "2026-02-01", "", "79", "month", "", "", ""),  # starts after the observation end
+    ("A14", "s17", "Pro", "2024-04-01", "2026-03-01", "790", "year", "", "", ""),  # ends after it: active
+    ("A15", "s18", "Pro", "2024-03-31T22:30:00Z", "2025-03-31T22:30:00+00:00", "79", "month", "", "", "USD"),
+    ("A16", "", "Pro", "2024-05-01", "", "79", "month", "", "", ""),  # no subscription id
+    ("A17", "s20", "Pro", "2024-01-31T23:30:00Z", "2024-06-30T22:00:00Z", "79", "month", " Canceled ", "", ""),
+    ("A1", "s21", "Business", "2024-06-01", "", "199", "month", "", "", ""),  # a second subscription
+    ("A19", "s22", "Pro", "2024-02-29", "2025-02-28", "79", "monthly", "", "", ""),  # leap day
+    (" A20 ", "s24", "Starter", " 2024-07-15 ", "", " 29.5 ", "Month", "", "", ""),  # spaces, label case
+]
+
+
+def messy_subscriptions() -> pd.DataFrame:
+    """`MESSY` as a table of text columns (empty cells NULL), as a database holding the export would."""
+    frame = pd.DataFrame(MESSY, columns=list(MESSY_COLUMNS.values()), dtype=object)
+    return frame.replace("", None)
+
+
+def messy_params(**data):
+    from clv_lib.params.schema import ClientParams
+
+    base = {"columns": MESSY_COLUMNS, "fx_rates": {"USD": 0.9}, "email_fallback": True, "min_customers": 1}
+    return ClientParams(client_name="Messy SaaS", business_model="subscription", currency="EUR", gross_margin=0.8,
+                        timezone="Europe/Rome", data={**base, **data})
+
+
+@pytest.fixture(scope="module")
+def messy_memory(tmp_path_factory):
+    path = tmp_path_factory.mktemp("messy") / "subscriptions.csv"
+    pd.DataFrame(MESSY, columns=list(MESSY_COLUMNS.values())).to_csv(path, index=False)
+    return load_client_data(messy_params(path=str(path)), END)
+
+
 @pytest.fixture(scope="module")
 def cdnow_memory(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cdnow")
@@ -78,12 +145,9 @@ def cdnow_memory(tmp_path_factory):
 def duckdb_url(tmp_path_factory):
     import ibis
 
-    from clv_lib.data.engines.load_demo import load_demo
-
     path = tmp_path_factory.mktemp("duckdb") / "clients.duckdb"
     con = ibis.duckdb.connect(str(path))
-    load_demo(con, "demo.orders", ROOT)
-    con.create_table("cdnow", cdnow_table(), overwrite=True)
+    load_tables(con)
     con.disconnect()
     return f"duckdb://{path}"
 
@@ -94,12 +158,9 @@ def postgres_url():
         missing("PostgreSQL server programs not found: install the postgresql package (.ci/run does)")
     import ibis
 
-    from clv_lib.data.engines.load_demo import load_demo
-
     with postgres_server() as url:
         con = ibis.connect(url.replace("postgresql://", "postgres://"))
-        load_demo(con, "demo.orders", ROOT)
-        con.create_table("cdnow", cdnow_table(), overwrite=True)
+        load_tables(con)
         con.disconnect()
         yield url
         gc.collect()  # drop the engine's cached tables while the server still runs
@@ -121,9 +182,21 @@ def spark(tmp_path_factory):
                .config("spark.driver.memory", "1g").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     session.createDataFrame(cdnow_table()).createOrReplaceTempView("cdnow")
+    session.createDataFrame(demo_subscriptions_table(ROOT)).createOrReplaceTempView("subscriptions")
     yield "local[2]"
     gc.collect()
     session.stop()
+
+
+def load_tables(con) -> None:
+    """The demo orders and subscriptions (typed, and as text), the messy subscriptions and CDNOW, into `con`."""
+    from clv_lib.data.engines.load_demo import load_demo, load_demo_subscriptions
+
+    load_demo(con, "demo.orders", ROOT)
+    load_demo_subscriptions(con, "demo.subscriptions", ROOT)
+    load_demo_subscriptions(con, "demo.subscriptions_text", ROOT, typed=False)
+    con.create_table("messy_subscriptions", messy_subscriptions(), overwrite=True)
+    con.create_table("cdnow", cdnow_table(), overwrite=True)
 
 
 @pytest.fixture
@@ -163,6 +236,27 @@ def assert_same(memory, engine, end, calibration_end, time_unit="D", check_chann
                                       **close)
         assert_kpis_equal(memory.restrict("email").period_kpis(end, period_start=start, lapse=lapse),
                           engine.restrict("email").period_kpis(end, period_start=start, lapse=lapse))
+
+
+def assert_same_mrr(memory, engine, end):
+    """Every subscription aggregation of the two sources is equal (floats to 1e-9 relative)."""
+    close = dict(check_exact=False, rtol=1e-9)
+    bridge = engine.bridge(end)
+    pd.testing.assert_frame_equal(memory.bridge(end), bridge, **close)
+    movements = bridge["new"] + bridge["expansion"] + bridge["reactivation"] - bridge["contraction"] - bridge["churn"]
+    np.testing.assert_allclose(bridge["start_mrr"] + movements, bridge["end_mrr"], atol=1e-6)  # start + moves = end
+    pd.testing.assert_frame_equal(memory.retention(end), engine.retention(end), **close)
+    pd.testing.assert_frame_equal(memory.retention(end, 3), engine.retention(end, 3), **close)
+    pd.testing.assert_frame_equal(memory.monthly(end), engine.monthly(end), **close)
+    for start in (None, pd.Period("2025-01", freq="M")):
+        assert_kpis_equal(memory.period_kpis(end, period_start=start), engine.period_kpis(end, period_start=start))
+    pd.testing.assert_series_equal(memory.current_mrr(end), engine.current_mrr(end), **close)
+    past = bridge.index[len(bridge) // 2]
+    pd.testing.assert_series_equal(memory.current_mrr(end, past), engine.current_mrr(end, past), **close)
+    cells = memory.cohort_cells(end)
+    pd.testing.assert_frame_equal(cells, engine.cohort_cells(end), **close)
+    for build in (logo_triangle, revenue_triangle):
+        pd.testing.assert_frame_equal(build(cells).values, build(engine.cohort_cells(end)).values, **close)
 
 
 def assert_kpis_equal(a, b):
@@ -270,6 +364,70 @@ def test_pipeline_on_postgres_gives_the_memory_customer_table(demo_params, postg
     assert engine.period.label == memory.period.label == "2025-12"
     with pytest.raises(EngineError, match="stay in the engine"):
         engine.data.frame
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres", "spark"])
+def test_demo_subscriptions_on_engines_equal_memory(engine, saas_params, saas_memory, url_env, request):
+    """Cleaning (UTC timestamps converted to Rome days), ledger, segments and every MRR aggregation."""
+    url_env(request.getfixturevalue({"duckdb": "duckdb_url", "postgres": "postgres_url", "spark": "spark"}[engine]))
+    table = "subscriptions" if engine == "spark" else "demo.subscriptions"
+    data = load_client_data(engine_params(saas_params, engine, table=table), END)
+    assert_same_ledger(saas_memory, data)
+    assert data.rows_read == 2_173 and data.rows_kept == 2_090  # data/demo/README.md
+    pd.testing.assert_frame_equal(saas_memory.frame, data.frame)
+    assert_same_mrr(FrameSubscriptions(saas_memory.frame), data.segments, END)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_demo_subscriptions_as_text(engine, saas_params, saas_memory, url_env, request):
+    """The export's text in the database ('2022-01-02T14:47:05Z', '79.00'): the same days, MRR and ledger."""
+    url_env(request.getfixturevalue(f"{engine}_url"))
+    data = load_client_data(engine_params(saas_params, engine, table="demo.subscriptions_text"), END)
+    assert_same_ledger(saas_memory, data)
+    pd.testing.assert_frame_equal(saas_memory.frame, data.frame)
+    pd.testing.assert_frame_equal(saas_memory.ledger.to_frame().drop(columns="example_rows"),
+                                  data.ledger.to_frame().drop(columns="example_rows"))
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_messy_subscriptions_hit_the_same_rules(engine, messy_memory, url_env, request):
+    """Every rule of the file path, in its order, with the same rows and MRR; bad text never fails the query
+    (PostgreSQL has no TRY_CAST); zoned times near midnight land on the client's day."""
+    url_env(request.getfixturevalue(f"{engine}_url"))
+    data = load_client_data(messy_params(engine=engine, connection_env=VAR, table="messy_subscriptions"), END)
+    assert_same_ledger(messy_memory, data)
+    rules = set(data.ledger.to_frame()["rule"])
+    assert {"unparsable or missing start date", "unparsable end date", "unparsable or missing price",
+            "unknown billing interval ((empty), fortnight)", "trial (status)", "test subscription (status)",
+            "missing customer id and e-mail", "customer id taken from the e-mail", "trial or free (zero price)",
+            "negative price", "ends before it starts", "ends on the day it starts",
+            "starts after the observation end (2025-12-31)", "converted from USD to EUR at 0.9",
+            "ends after the observation end: active on 2025-12-31"} <= rules
+    a, b = messy_memory.frame, data.frame
+    pd.testing.assert_frame_equal(a.drop(columns="subscription_id"), b.drop(columns="subscription_id"))
+    assert (a["subscription_id"] == "row 22").sum() == 1 and (b["subscription_id"] == "row A16-1").sum() == 1
+    zoned = b.set_index("subscription_id").loc[["s18", "s20"]]
+    assert list(zoned["start_date"].dt.date.astype(str)) == ["2024-04-01", "2024-02-01"]  # Rome, not UTC
+    assert list(zoned["end_date"].dt.date.astype(str)) == ["2025-04-01", "2024-07-01"]
+    assert_same_mrr(FrameSubscriptions(a), data.segments, END)
+
+
+def test_pipeline_subscriptions_on_duckdb_give_the_memory_report_tables(saas_params, duckdb_url, url_env):
+    """The subscription analysis reads MRR, KPIs and cohorts from the engine and gives the in-memory tables."""
+    from clv_lib.data.engines.subscriptions import EngineSubscriptions
+    from clv_lib.pipeline import analysis_for
+
+    url_env(duckdb_url)
+    engine = analysis_for("demo-subscription", engine_params(saas_params, "duckdb", table="demo.subscriptions"),
+                          None, "en", ROOT)
+    memory = analysis_for("demo-subscription", saas_params, None, "en", ROOT)
+    assert isinstance(engine.source, EngineSubscriptions) and isinstance(memory.source, FrameSubscriptions)
+    close = dict(check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(memory.customers, engine.customers, **close)
+    pd.testing.assert_frame_equal(memory.monthly, engine.monthly, **close)
+    pd.testing.assert_frame_equal(memory.cohort_cells, engine.cohort_cells, **close)
+    assert_kpis_equal(memory.trailing_kpis, engine.trailing_kpis)
+    assert engine.period.label == memory.period.label == "2025-12"
 
 
 # ---------------------------------------------------------------------------------------------- errors

@@ -379,7 +379,16 @@ def subscription_kpis(subscriptions: pd.DataFrame | MrrEvents, observation_end, 
     ``small_base`` (fewer than `min_customers` at the start of the month).
     """
     ev = mrr_events(subscriptions, observation_end)
-    out = mrr_bridge(ev, observation_end)
+    return subscription_kpis_frame(mrr_bridge(ev, observation_end),
+                                   revenue_retention(ev, observation_end, window_months),
+                                   trailing_months=trailing_months, min_customers=min_customers)
+
+
+def subscription_kpis_frame(bridge: pd.DataFrame, retention: pd.DataFrame, *, trailing_months: int = TRAILING_MONTHS,
+                            min_customers: int = MIN_CUSTOMERS) -> pd.DataFrame:
+    """The ``subscription_kpis`` frame from the MRR bridge and the revenue retention (`mrr_bridge`,
+    `revenue_retention`, or their engine counterparts)."""
+    out = bridge.copy()
     out["mrr"] = out["end_mrr"]
     out["arr"] = 12 * out["end_mrr"]
     out["customers"] = out["end_customers"]
@@ -395,7 +404,6 @@ def subscription_kpis(subscriptions: pd.DataFrame | MrrEvents, observation_end, 
         out["quick_ratio"] = (out["new"] + out["expansion"] + out["reactivation"]) / losses.where(losses > 0)
     for name in ("logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"):
         out[f"{name}_trailing"] = trailing_mean(out[name], trailing_months)
-    retention = revenue_retention(ev, observation_end, window_months)
     out["nrr"] = retention["nrr"].reindex(out.index)
     out["grr"] = retention["grr"].reindex(out.index)
     out["small_base"] = out["start_customers"] < min_customers
@@ -438,6 +446,13 @@ def subscription_period_kpis(subscriptions: pd.DataFrame | MrrEvents, observatio
     """Subscription KPIs over the whole months from `period_start` (default: first month with MRR) to the last one."""
     monthly = subscription_kpis(subscriptions, observation_end, trailing_months=trailing_months,
                                 window_months=window_months, min_customers=min_customers)
+    return period_kpis_from_monthly(monthly, period_start=period_start, window_months=window_months,
+                                    min_customers=min_customers)
+
+
+def period_kpis_from_monthly(monthly: pd.DataFrame, *, period_start=None, window_months: int = 12,
+                             min_customers: int = MIN_CUSTOMERS) -> SubscriptionPeriodKpis:
+    """``subscription_period_kpis`` from the monthly KPI frame (`subscription_kpis`, in memory or from an engine)."""
     first = int(monthly.index[0].ordinal)
     last = int(monthly.index[-1].ordinal)
     start = _period_months(period_start, first, last)

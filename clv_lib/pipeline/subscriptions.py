@@ -38,27 +38,31 @@ class SubscriptionAnalysis(BaseAnalysis):
 
     @property
     def subscriptions(self) -> pd.DataFrame:
+        """The cleaned segments in memory, one row per segment: what the tenure and sBG retention part follows
+        customer by customer (an engine source brings them back too; its MRR aggregates stay in the engine)."""
         return self.data.frame
 
-    # ---- MRR and KPIs -----------------------------------------------------------------------------------
+    @cached_property
+    def source(self):
+        """Where the MRR movements, KPIs and cohorts are computed (`clv_lib.data.engines.source`): the engine
+        holding the subscriptions (`EngineSubscriptions`) or the cleaned segments in memory (`FrameSubscriptions`)."""
+        from clv_lib.data.engines.source import FrameSubscriptions
+
+        engine = getattr(self.data, "segments", None)
+        return engine if engine is not None else FrameSubscriptions(self.data.frame)
+
+    # ---- MRR and KPIs (computed by `self.source`) ----------------------------------------------------------
     @cached_property
     def monthly(self) -> pd.DataFrame:
-        from clv_lib.insights.kpis import subscription_kpis
-
-        return subscription_kpis(self.subscriptions, self.cutoff)
+        return self.source.monthly(self.cutoff)
 
     @cached_property
     def period_kpis(self):
-        from clv_lib.insights.kpis import subscription_period_kpis
-
-        return subscription_period_kpis(self.subscriptions, self.cutoff,
-                                        period_start=max(self.period.start, self.first_date))
+        return self.source.period_kpis(self.cutoff, period_start=max(self.period.start, self.first_date))
 
     @cached_property
     def trailing_kpis(self):
-        from clv_lib.insights.kpis import subscription_period_kpis
-
-        return subscription_period_kpis(self.subscriptions, self.cutoff, period_start=self.trailing_start)
+        return self.source.period_kpis(self.cutoff, period_start=self.trailing_start)
 
     # ---- tenure and retention models ----------------------------------------------------------------------
     @cached_property
@@ -196,9 +200,7 @@ class SubscriptionAnalysis(BaseAnalysis):
     # ---- the customer table -----------------------------------------------------------------------------
     @cached_property
     def current_mrr(self) -> pd.Series:
-        from clv_lib.summary.mrr import customer_mrr
-
-        return customer_mrr(self.subscriptions, self.cutoff)
+        return self.source.current_mrr(self.cutoff)
 
     @cached_property
     def last_mrr(self) -> pd.Series:
@@ -323,9 +325,7 @@ class SubscriptionAnalysis(BaseAnalysis):
 
     @cached_property
     def cohort_cells(self) -> pd.DataFrame:
-        from clv_lib.summary.cohorts import subscription_cohort_cells
-
-        return subscription_cohort_cells(self.subscriptions, self.cutoff)
+        return self.source.cohort_cells(self.cutoff)
 
     @cached_property
     def blended_cac(self) -> float | None:

@@ -146,21 +146,32 @@ def subscription_cohort_cells(subscriptions: pd.DataFrame | MrrEvents, observati
     is_new = ev.kind == NEW
     cohort_of = np.full(len(ev.customer_ids), -1, dtype=np.int64)
     cohort_of[ev.customer[is_new]] = ev.month[is_new] - ev.first_month
-    row = cohort_of[ev.customer]
-    col = ev.month - ev.first_month
-    flat = row * width + col
     step = np.zeros(len(ev.kind), dtype=np.int64)
     step[(ev.kind == NEW) | (ev.kind == REACTIVATION)] = 1
     step[ev.kind == CHURN] = -1
-    active = np.bincount(flat, weights=step, minlength=width * width).reshape(width, width).cumsum(axis=1)
-    mrr = np.bincount(flat, weights=ev.after - ev.before, minlength=width * width).reshape(width, width).cumsum(axis=1)
-    size = np.bincount(row[is_new], minlength=width)
+    size = np.bincount(cohort_of[ev.customer[is_new]], minlength=width)
+    return subscription_cells_from(ev.first_month, ev.last_month, size, cohort_of[ev.customer],
+                                   ev.month - ev.first_month, step, ev.after - ev.before)
+
+
+def subscription_cells_from(first_month: int, last_month: int, size: np.ndarray, cohort: np.ndarray,
+                            month: np.ndarray, step: np.ndarray, delta: np.ndarray) -> pd.DataFrame:
+    """The ``subscription_cohort_cells`` frame from the MRR changes: per change (or per cohort x calendar month,
+    totalled by an engine) the cohort offset `cohort` and calendar month offset `month` from `first_month`, the
+    change in paying customers `step` (+1 new or back, -1 churned) and in MRR `delta`; `size` is the customers
+    acquired per cohort offset. Shared by the in-memory and the engine paths."""
+    width = last_month - first_month + 1
+    flat = np.asarray(cohort, np.int64) * width + np.asarray(month, np.int64)
+    active = np.bincount(flat, weights=np.asarray(step, np.float64), minlength=width * width
+                         ).reshape(width, width).cumsum(axis=1)
+    mrr = np.bincount(flat, weights=np.asarray(delta, np.float64), minlength=width * width
+                      ).reshape(width, width).cumsum(axis=1)
     # calendar-month columns -> months-since columns
     shift = (np.arange(width)[:, None] + np.arange(width)[None, :]).clip(max=width - 1)
     active = np.take_along_axis(active, shift, axis=1).ravel()
     mrr = np.take_along_axis(mrr, shift, axis=1).ravel()
     mrr[np.abs(mrr) < 1e-6] = 0.0
-    out = _tidy(size, width, ev.first_month, ev.last_month,
+    out = _tidy(np.asarray(size, np.int64), width, first_month, last_month,
                 {"active_customers": np.rint(active).astype(np.int64), "mrr": mrr})
     return out.drop(columns="_group").reset_index(drop=True)
 

@@ -160,15 +160,24 @@ def mrr_bridge(subscriptions: pd.DataFrame | MrrEvents, observation_end) -> pd.D
     width = ev.n_months
     index = ev.month - ev.first_month
     amount = np.abs(ev.after - ev.before)
-    frame = {}
-    counts = {}
+    amounts, counts = {}, {}
     for code, name in enumerate(MOVEMENTS):
         mask = ev.kind == code
-        frame[name] = np.bincount(index[mask], weights=amount[mask], minlength=width)
+        amounts[name] = np.bincount(index[mask], weights=amount[mask], minlength=width)
         counts[name] = np.bincount(index[mask], minlength=width)
+    return bridge_frame(ev.first_month, ev.last_month, amounts, counts, len(ev.after))
+
+
+def bridge_frame(first_month: int, last_month: int, amounts: dict[str, np.ndarray], counts: dict[str, np.ndarray],
+                 n_events: int) -> pd.DataFrame:
+    """The ``mrr_bridge`` frame from each movement's monthly total (`amounts`, currency per month) and number of
+    customers (`counts`), arrays over the months `first_month`..`last_month`; `n_events` (customer-month changes
+    in all) scales the rounding tolerance of the running MRR. Shared by the in-memory and the engine paths."""
+    frame = {name: np.asarray(amounts[name], dtype=np.float64) for name in MOVEMENTS}
+    counts = {name: np.asarray(counts[name], dtype=np.int64) for name in MOVEMENTS}
     net = frame["new"] + frame["expansion"] + frame["reactivation"] - frame["contraction"] - frame["churn"]
     end_mrr = np.cumsum(net)
-    end_mrr[np.abs(end_mrr) < TOLERANCE * max(1, len(ev.after))] = 0.0
+    end_mrr[np.abs(end_mrr) < TOLERANCE * max(1, n_events)] = 0.0
     end_customers = np.cumsum(counts["new"] + counts["reactivation"] - counts["churn"])
     out = pd.DataFrame({
         "start_mrr": np.r_[0.0, end_mrr[:-1]],
@@ -181,7 +190,7 @@ def mrr_bridge(subscriptions: pd.DataFrame | MrrEvents, observation_end) -> pd.D
         "contraction_customers": counts["contraction"],
         "churned_customers": counts["churn"],
         "end_customers": end_customers,
-    }, index=pd.Index(periods(np.arange(ev.first_month, ev.last_month + 1)), name="month"))
+    }, index=pd.Index(periods(np.arange(first_month, last_month + 1)), name="month"))
     return out
 
 
@@ -234,11 +243,8 @@ def revenue_retention(subscriptions: pd.DataFrame | MrrEvents, observation_end, 
     w = int(window_months)
     first_m = ev.first_month + w
     months = np.arange(first_m, ev.last_month + 1)
-    columns = ["base_customers", "base_mrr", "retained_mrr", "retained_mrr_capped", "retained_customers"]
     if len(months) == 0:
-        out = pd.DataFrame(columns=columns + ["nrr", "grr", "logo_retention"],
-                           index=pd.Index(periods(months), name="month"), dtype=float)
-        return out
+        return empty_retention(months)
     n = len(ev.after)
     same_next = np.r_[ev.customer[1:] == ev.customer[:-1], False]
     level_end = np.where(same_next, np.r_[ev.month[1:], 0], ev.last_month + 1)  # exclusive end month of level
@@ -251,28 +257,50 @@ def revenue_retention(subscriptions: pd.DataFrame | MrrEvents, observation_end, 
     hi = np.minimum.reduce([level_end[i] + w, level_end[j], np.full(len(i), ev.last_month + 1)])
     ok = lo < hi
     i, j, lo, hi = i[ok], j[ok], lo[ok] - first_m, hi[ok] - first_m
-    size = len(months) + 1
+    values = {"retained_mrr": ev.after[j], "retained_mrr_capped": np.minimum(ev.after[i], ev.after[j]),
+              "retained_customers": (ev.after[j] > 0).astype(float)}
+    spreads = {name: spread(lo, v, hi, v, len(months)) for name, v in values.items()}
+    return retention_frame(ev.first_month, ev.last_month, w, mrr_bridge(ev, observation_end), spreads, n)
 
-    def spread(values: np.ndarray) -> np.ndarray:
-        diff = np.bincount(lo, weights=values, minlength=size) - np.bincount(hi, weights=values, minlength=size)
-        return np.cumsum(diff)[:-1]
 
-    bridge = mrr_bridge(ev, observation_end)
+def spread(lo: np.ndarray, lo_values: np.ndarray, hi: np.ndarray, hi_values: np.ndarray, width: int) -> np.ndarray:
+    """Per-month totals of values held over month ranges [lo, hi) (month offsets): difference arrays, summed.
+    `lo_values`/`hi_values` are the values entering at `lo` and leaving at `hi` (per range, or already totalled
+    per offset by an engine)."""
+    size = width + 1
+    diff = (np.bincount(np.asarray(lo, np.int64), weights=np.asarray(lo_values, np.float64), minlength=size)
+            - np.bincount(np.asarray(hi, np.int64), weights=np.asarray(hi_values, np.float64), minlength=size))
+    return np.cumsum(diff)[:-1]
+
+
+def retention_frame(first_month: int, last_month: int, window_months: int, bridge: pd.DataFrame,
+                    spreads: dict[str, np.ndarray], n_events: int) -> pd.DataFrame:
+    """The ``revenue_retention`` frame from the bridge and the per-month totals (months `first_month` + window ..
+    `last_month`) of ``retained_mrr``, ``retained_mrr_capped`` and ``retained_customers``; shared by the
+    in-memory and the engine paths."""
+    months = np.arange(first_month + window_months, last_month + 1)
     base = bridge.iloc[: len(months)]  # end of month M - window for M = first + window ...
     out = pd.DataFrame({
         "base_customers": base["end_customers"].to_numpy(),
         "base_mrr": base["end_mrr"].to_numpy(),
-        "retained_mrr": spread(ev.after[j]),
-        "retained_mrr_capped": spread(np.minimum(ev.after[i], ev.after[j])),
-        "retained_customers": np.rint(spread((ev.after[j] > 0).astype(float))).astype(np.int64),
+        "retained_mrr": spreads["retained_mrr"],
+        "retained_mrr_capped": spreads["retained_mrr_capped"],
+        "retained_customers": np.rint(spreads["retained_customers"]).astype(np.int64),
     }, index=pd.Index(periods(months), name="month"))
     for name in ("retained_mrr", "retained_mrr_capped"):
-        out.loc[out[name].abs() < TOLERANCE * max(1, n), name] = 0.0
+        out.loc[out[name].abs() < TOLERANCE * max(1, n_events), name] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         out["nrr"] = out["retained_mrr"] / out["base_mrr"].where(out["base_mrr"] > 0)
         out["grr"] = np.minimum(out["retained_mrr_capped"] / out["base_mrr"].where(out["base_mrr"] > 0), 1.0)
         out["logo_retention"] = out["retained_customers"] / out["base_customers"].where(out["base_customers"] > 0)
     return out
+
+
+def empty_retention(months: np.ndarray) -> pd.DataFrame:
+    """The ``revenue_retention`` frame without rows (history shorter than the window)."""
+    columns = ["base_customers", "base_mrr", "retained_mrr", "retained_mrr_capped", "retained_customers", "nrr",
+               "grr", "logo_retention"]
+    return pd.DataFrame(columns=columns, index=pd.Index(periods(months), name="month"), dtype=float)
 
 
 def _same_end(actual: pd.Timestamp, requested) -> None:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.data.engines.orders import cache, count_if
+from clv_lib.data.engines.values import Reader
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.orders import CENT, EXCLUDED_STATUSES, REFUND_STATUSES
 from clv_lib.data.read import fold_labels
@@ -34,46 +35,16 @@ SEP = "\x1f"
 
 @dataclass
 class EngineClean:
-    """Cleaned orders as a lazy Ibis table, the ledger of the rules, and how values were read."""
+    """Cleaned rows as a lazy Ibis table, the ledger of the rules, and how values were read."""
 
-    orders: object
+    table: object  #: the cleaned rows (orders, or subscription segments) as a lazy Ibis table
     ledger: Ledger
     inferences: list[str]
 
 
-def _text(col):
-    """Identifiers and labels as trimmed text, NULL when empty; integral floats lose their `.0`."""
-    import ibis
-
-    dtype = col.type()
-    if dtype.is_floating():
-        integral = col.notnull() & (col == col.floor())
-        return ibis.cases((integral, col.cast("int64").cast("string")), else_=col.cast("string"))
-    if not dtype.is_string():
-        return col.cast("string")
-    text = col.strip()
-    return ibis.cases((text == "", ibis.null("string")), else_=text)
-
-
-def _day(col, name: str, engine: str):
-    """A date column as dates: timestamps are cut to their day, text is cast (NULL when it is not a date)."""
-    dtype = col.type()
-    if dtype.is_date():
-        return col
-    if dtype.is_timestamp():
-        return col.date()
-    if dtype.is_string():
-        return col.try_cast("timestamp").date()
-    raise EngineError(f"engine {engine}: column {name} holds {dtype}, not dates or timestamps")
-
-
-def _number(col, name: str, engine: str):
-    dtype = col.type()
-    if dtype.is_numeric():
-        return col.cast("float64")
-    if dtype.is_string():
-        return col.try_cast("float64")
-    raise EngineError(f"engine {engine}: column {name} holds {dtype}, not numbers")
+def _day(col, name: str, engine: str, timezone: str = "UTC"):
+    """A date column as the client's days (see `values.Reader.day`); kept for callers outside the cleaning."""
+    return Reader(engine, timezone).day(col, name)
 
 
 def _labels(table, column: str) -> dict[str, str]:
@@ -83,14 +54,16 @@ def _labels(table, column: str) -> dict[str, str]:
     return dict(zip(raw, fold_labels(raw))) if len(raw) else {}
 
 
-def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, source: str, engine: str
-                        ) -> EngineClean:
+def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, source: str, engine: str,
+                        timezone: str = "UTC") -> EngineClean:
     """Clean the Ibis table `raw` mapped by `mapping` with the `data:` params `spec` (see the module docstring)."""
     import ibis
 
     col = mapping.get
     ledger = Ledger(source=source)
     inferences: list[str] = []
+    reader = Reader.of(raw, engine, timezone)
+    _text, _number = reader.text, reader.number
     base = raw.distinct()  # exact duplicate rows: every column equal
     src = {}
     src["cid"] = _text(base[col("customer_id")]) if col("customer_id") else ibis.null("string")
@@ -98,17 +71,17 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
     if not col("customer_id"):
         inferences.append(f"customer_id: no customer id column, the e-mail ('{col('email')}') identifies customers")
     src["oid"] = _text(base[col("order_id")]) if col("order_id") else ibis.null("string")
-    src["day"] = _day(base[col("order_date")], col("order_date"), engine)
-    inferences.append(f"order_date: '{col('order_date')}' read as {base[col('order_date')].type()} by {engine}")
+    src["day"] = reader.day(base[col("order_date")], col("order_date"))
+    inferences.append(f"order_date: {reader.describe_day(base[col('order_date')], col('order_date'))}")
     if col("amount"):
-        src["amt"] = _number(base[col("amount")], col("amount"), engine)
+        src["amt"] = _number(base[col("amount")], col("amount"))
         inferences.append(f"amount: '{col('amount')}' read as {base[col('amount')].type()} by {engine}")
     else:
-        src["amt"] = (_number(base[col("quantity")], col("quantity"), engine)
-                      * _number(base[col("unit_price")], col("unit_price"), engine))
+        src["amt"] = (_number(base[col("quantity")], col("quantity"))
+                      * _number(base[col("unit_price")], col("unit_price")))
         inferences.append("amount: quantity x unit price")
     if col("quantity"):
-        src["qty"] = _number(base[col("quantity")], col("quantity"), engine)
+        src["qty"] = _number(base[col("quantity")], col("quantity"))
     src["status"] = _text(base[col("status")]) if col("status") else ibis.null("string")
     src["channel"] = _text(base[col("channel")]) if col("channel") else ibis.null("string")
     src["code"] = (ibis.coalesce(_text(base[col("currency")]).upper(), ibis.literal(currency)) if col("currency")
@@ -149,7 +122,7 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
 
     counts = _execute(t.group_by("rule").aggregate(n=t.count(), revenue=t.value.sum()), engine, source)
     read_n = int(_execute(raw.count(), engine, source))
-    read_revenue = float(_execute(raw.select(v=_value_of(raw, mapping, rates_table, currency, engine))
+    read_revenue = float(_execute(raw.select(v=_value_of(raw, mapping, rates_table, currency, reader))
                                   .v.sum(), engine, source) or 0.0)
     ledger.read(read_n, read_revenue)
     distinct_revenue = float(np.nansum(counts["revenue"].astype(float)))
@@ -188,19 +161,19 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
     return EngineClean(out, ledger, inferences)
 
 
-def _value_of(raw, mapping, rates_table: dict, currency: str, engine: str):
+def _value_of(raw, mapping, rates_table: dict, currency: str, reader: Reader):
     """Each raw row's value in the report currency (NULL when unparsable or without a rate)."""
     import ibis
 
     col = mapping.get
     if col("amount"):
-        amt = _number(raw[col("amount")], col("amount"), engine)
+        amt = reader.number(raw[col("amount")], col("amount"))
     else:
-        amt = _number(raw[col("quantity")], col("quantity"), engine) * _number(raw[col("unit_price")],
-                                                                               col("unit_price"), engine)
+        amt = reader.number(raw[col("quantity")], col("quantity")) * reader.number(raw[col("unit_price")],
+                                                                                  col("unit_price"))
     if not col("currency"):
         return amt
-    code = ibis.coalesce(_text(raw[col("currency")]).upper(), ibis.literal(currency))
+    code = ibis.coalesce(reader.text(raw[col("currency")]).upper(), ibis.literal(currency))
     rate = ibis.cases(*[(code == c, ibis.literal(r, "float64")) for c, r in rates_table.items()],
                       else_=ibis.null("float64"))
     return amt * rate

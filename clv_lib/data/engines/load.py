@@ -4,8 +4,10 @@ local file read by DuckDB out of core.
 `load_engine_data(params, observation_end)` connects, maps the columns, runs the cleaning rules in the engine
 (`clean.py`) and returns an `EngineData`: the ledger, the mapping, the provenance (engine, table or query text,
 row counts; never the URL) and `orders`, an `EngineOrders` that computes every summary the report needs in the
-engine. Subscription tables (one row per subscription segment, of the order of the number of customers) are
-read as the mapped columns and cleaned in memory by the file path's rules.
+engine. Subscription tables are cleaned in the engine too (`clean_subscriptions.py`) and summarised there by an
+`EngineSubscriptions` (`segments`); the cleaned segments, one row per subscription segment (of the order of the
+number of customers), also come back as `frame` for the tenure and retention models, which follow each
+customer's segments one by one.
 
 Large local files: a Parquet file with at least `ENGINE_MIN_ROWS` rows, or a CSV/TSV file of at least
 `ENGINE_MIN_BYTES`, is summarised by DuckDB from disk (memory capped at `DUCKDB_MEMORY_LIMIT`, spilling to a
@@ -59,8 +61,9 @@ class EngineSource:
 class EngineData:
     """A client's data cleaned and summarised by an engine (the counterpart of `clv_lib.data.CleanData`).
 
-    `orders` (`EngineOrders`) computes the summaries; `frame` is the cleaned subscriptions for subscription
-    clients, and raises for orders (they stay in the engine).
+    `orders` (`EngineOrders`) computes the order summaries; for subscription clients `segments`
+    (`EngineSubscriptions`) computes the MRR movements, KPIs and cohorts and `frame` is the cleaned segments (for
+    the tenure models). `frame` raises for orders (they stay in the engine).
     """
 
     kind: str
@@ -72,6 +75,7 @@ class EngineData:
     last_date: Optional[pd.Timestamp]
     orders: object = None
     subscriptions: Optional[pd.DataFrame] = None
+    segments: object = None
     totals: dict = field(default_factory=dict)
 
     @property
@@ -186,9 +190,10 @@ def load_engine_data(params, observation_end=None, root: Optional[Path] = None) 
     mapping = resolve_columns(list(raw.columns), params.business_model, dict(spec.columns), source.display)
     end = pd.Timestamp(observation_end).normalize() if observation_end is not None else None
     if params.business_model == "subscription":
-        return _subscriptions(params, raw, mapping, source, end)
-    result = clean_engine_orders(raw, mapping, spec, params.currency, end, source.display, source.engine)
-    orders = EngineOrders(result.orders, source.engine, source.display, has_channel=bool(mapping.get("channel")))
+        return _subscriptions(params, raw, mapping, source, end, con)
+    result = clean_engine_orders(raw, mapping, spec, params.currency, end, source.display, source.engine,
+                                 params.timezone)
+    orders = EngineOrders(result.table, source.engine, source.display, has_channel=bool(mapping.get("channel")))
     orders.backend = con
     totals = orders.totals()
     ledger = result.ledger
@@ -203,35 +208,33 @@ def load_engine_data(params, observation_end=None, root: Optional[Path] = None) 
                       orders=orders, totals=totals)
 
 
-def _subscriptions(params, raw, mapping: ColumnMapping, source: EngineSource, end) -> EngineData:
-    """Subscription segments: the mapped columns come back (one row per segment) and are cleaned in memory."""
+def _subscriptions(params, raw, mapping: ColumnMapping, source: EngineSource, end, con) -> EngineData:
+    """Subscription segments: cleaned in the engine; the MRR movements, KPIs and cohorts are computed there
+    (`EngineSubscriptions`), and the cleaned segments come back (one row per segment) for the tenure models."""
+    from clv_lib.data.engines.clean_subscriptions import clean_engine_subscriptions
+    from clv_lib.data.engines.subscriptions import EngineSubscriptions
     from clv_lib.data.load import check_usable
-    from clv_lib.data.read import RawTable
-    from clv_lib.data.subscriptions import clean_subscriptions
 
-    columns = list(dict.fromkeys(mapping.columns.values()))
-    try:
-        frame = raw.select(*columns).execute()
-    except Exception as exc:  # noqa: BLE001 - translated at the boundary
-        from clv_lib.data.engines.connect import describe_failure
-
-        raise EngineError(f"engine {source.engine}: reading {source.display} failed ({describe_failure(exc)})"
-                          ) from None
-    table = RawTable(frame, np.arange(2, len(frame) + 2), source)
-    result = clean_subscriptions(table, mapping, params.data, params.currency, params.timezone, end)
-    check_usable(result.frame, result.ledger, params.data.min_customers, "subscriptions")
-    dates = pd.concat([result.frame["start_date"], result.frame["end_date"]])
+    result = clean_engine_subscriptions(raw, mapping, params.data, params.currency, params.timezone, end,
+                                        source.display, source.engine)
+    segments = EngineSubscriptions(result.table, source.engine, source.display,
+                                   has_channel=bool(mapping.get("channel")))
+    segments.backend = con
+    frame = segments.frame()
+    check_usable(frame, result.ledger, params.data.min_customers, "subscriptions")
+    dates = pd.concat([frame["start_date"], frame["end_date"]])
     last = dates.max() if len(dates) and dates.notna().any() else None
     return EngineData("subscriptions", result.ledger, mapping, result.inferences, source, end, last,
-                      subscriptions=result.frame)
+                      subscriptions=frame, segments=segments)
 
 
 def last_engine_date(params, root: Optional[Path] = None) -> Optional[pd.Timestamp]:
     """The last order date (subscriptions: start or end date) in the engine's table, by one aggregate query."""
-    from clv_lib.data.engines.clean import _day
+    from clv_lib.data.engines.values import Reader
 
     spec = params.data
     _, raw, source = open_source(params, root)
+    reader = Reader.of(raw, source.engine, params.timezone)
     mapping = resolve_columns(list(raw.columns), params.business_model, dict(spec.columns), source.display)
     wanted = ["order_date"] if params.business_model != "subscription" else ["start_date", "end_date"]
     last = None
@@ -240,7 +243,7 @@ def last_engine_date(params, root: Optional[Path] = None) -> Optional[pd.Timesta
         if not header:
             continue
         try:
-            value = raw.select(v=_day(raw[header], header, source.engine)).v.max().execute()
+            value = raw.select(v=reader.day(raw[header], header)).v.max().execute()
         except EngineError:
             raise
         except Exception as exc:  # noqa: BLE001

@@ -1,13 +1,20 @@
-"""Put the demo client's orders into a database, as a typed table, to try the engine path end to end.
+"""Put the demo clients' data into a database, as typed tables, to try the engine path end to end.
 
     export CLV_DB_URL='postgresql://user:password@localhost:5432/clv'
     python -m clv_lib.data.engines.load_demo            # -> table demo.orders, for params/demo-postgres.yaml
+    python -m clv_lib.data.engines.load_demo --subscriptions   # -> table demo.subscriptions
 
 The CSV export (`data/demo/orders.csv`, Italian number and date formats) is parsed by the data layer's own
 parsers into what an orders table in a database holds: `cust_id`, `id` (order number), `created_at` (timestamp),
 `total` (number, NULL where the export's amount is unparsable), `state`, `email`, `currency`, `channel`. Every
 messy business row stays (refunds, cancelled and test orders, duplicates, line items, missing ids, foreign
 currencies) so the engine's cleaning rules and ledger can be compared with the file path's.
+
+The subscriptions export (`data/demo/subscriptions.csv`, UTC timestamps ``...Z``) becomes `account_id`,
+`subscription_id`, `plan`, `started_at` and `canceled_at` (timestamps with a time zone: instants, which the engine
+converts to the client's Europe/Rome days), `price` (number), `interval`, `billing_email`, `source`, every row
+kept (trials at price 0, duplicates, missing account ids). `typed=False` keeps the export's text as it is (dates
+and prices as text, for the engine's readers of text values).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 DEMO_CSV = Path("data/demo/orders.csv")
+DEMO_SUBSCRIPTIONS_CSV = Path("data/demo/subscriptions.csv")
 COLUMNS = {"customer_id": "cust_id", "order_id": "id", "order_date": "created_at", "amount": "total",
            "status": "state", "email": "email", "currency": "currency", "channel": "channel"}
 
@@ -47,9 +55,39 @@ def demo_orders_table(root: Path | None = None) -> pd.DataFrame:
 def load_demo(con, table: str = "demo.orders", root: Path | None = None) -> int:
     """Create (or replace) `table` in the Ibis backend `con` with the demo orders; return the rows written."""
     frame = demo_orders_table(root)
+    return _write(con, table, frame)
+
+
+def demo_subscriptions_table(root: Path | None = None, typed: bool = True) -> pd.DataFrame:
+    """The demo subscriptions, one row per line of the export (see the module docstring)."""
+    from clv_lib.params.clients import project_root
+
+    root = root or project_root()
+    raw = pd.read_csv(root / DEMO_SUBSCRIPTIONS_CSV, dtype=str, keep_default_na=False).astype(object)
+    out = raw.where(raw != "", None)  # empty cells are NULL (None: Spark would store a float NaN as 'NaN')
+    if not typed:
+        return out
+    for name in ("started_at", "canceled_at"):
+        out[name] = pd.to_datetime(out[name], utc=True, format="ISO8601").astype("datetime64[us, UTC]")
+    out["price"] = pd.to_numeric(out["price"])
+    return out
+
+
+def load_demo_subscriptions(con, table: str = "demo.subscriptions", root: Path | None = None,
+                            typed: bool = True) -> int:
+    """Create (or replace) `table` in the Ibis backend `con` with the demo subscriptions; return the rows written."""
+    frame = demo_subscriptions_table(root, typed)
+    return _write(con, table, frame)
+
+
+def _write(con, table: str, frame: pd.DataFrame) -> int:
+    """Create (or replace) `table` (``name`` or ``schema.name``, the schema created when missing)."""
     schema, _, name = table.rpartition(".")
     if schema:
-        con.create_database(schema, force=True)
+        cursor = con.raw_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"' if con.name != "pyspark"
+                             else f"CREATE SCHEMA IF NOT EXISTS `{schema}`")
+        if con.name == "postgres":  # a cursor there (DuckDB returns the connection itself)
+            cursor.close()
     con.create_table(name, frame, database=schema or None, overwrite=True)
     return len(frame)
 
@@ -62,15 +100,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", default="postgres", help="postgres (default), duckdb or spark")
     parser.add_argument("--env", default="CLV_DB_URL", help="variable holding the connection URL (CLV_DB_URL)")
-    parser.add_argument("--table", default="demo.orders", help="table to create (default demo.orders)")
+    parser.add_argument("--table", help="table to create (default demo.orders, or demo.subscriptions)")
+    parser.add_argument("--subscriptions", action="store_true", help="load the subscription demo's export")
     args = parser.parse_args(argv)
+    table = args.table or ("demo.subscriptions" if args.subscriptions else "demo.orders")
     try:
-        spec = DataSpec(engine=args.engine, connection_env=args.env, table=args.table)
-        rows = load_demo(connect(spec), args.table)
+        spec = DataSpec(engine=args.engine, connection_env=args.env, table=table)
+        load = load_demo_subscriptions if args.subscriptions else load_demo
+        rows = load(connect(spec), table)
     except ClvError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{rows:,} demo order rows written to {args.engine} table {args.table}")
+    what = "subscription" if args.subscriptions else "order"
+    print(f"{rows:,} demo {what} rows written to {args.engine} table {table}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Where the order aggregations run: `FrameOrders` in memory (the cleaned frame), `EngineOrders` in an engine.
+"""Where the aggregations run: `FrameOrders`/`FrameSubscriptions` in memory (the cleaned frame), `EngineOrders`/
+`EngineSubscriptions` in an engine.
 
 The analysis pipeline asks its source for summaries, never for the raw orders, so a client whose orders stay in
 PostgreSQL, Spark or a large Parquet file gets the same report as one whose export fits in memory. Both classes
@@ -17,6 +18,18 @@ offer the same methods with the same results (tests assert equality):
 ``restrict(channel)``       the same source limited to the customers acquired through a channel
 ``totals()``                orders, revenue, customers, first and last order date
 ==========================  =====================================================================
+
+and for subscriptions (`FrameSubscriptions`, `EngineSubscriptions`):
+
+==============================  =================================================================
+``bridge(end)``                 monthly MRR bridge (`clv_lib.summary.mrr.mrr_bridge`)
+``retention(end, window)``      net and gross revenue retention (`revenue_retention`)
+``monthly(end)``                monthly SaaS KPIs (`clv_lib.insights.kpis.subscription_kpis`)
+``period_kpis(end, ...)``       KPIs over a period (`subscription_period_kpis`)
+``current_mrr(end, month=)``    MRR per customer at a month end (`customer_mrr`)
+``cohort_cells(end)``           acquisition cohort cells (`subscription_cohort_cells`)
+``frame()``                     the cleaned segments, one row per segment (tenure models)
+==============================  =================================================================
 """
 
 from __future__ import annotations
@@ -102,6 +115,64 @@ class FrameOrders:
         from clv_lib.summary.cohorts import order_cohort_cells
 
         return order_cohort_cells(self.frame, observation_end, by=by)
+
+
+class FrameSubscriptions:
+    """Cleaned subscription segments in memory; the MRR events are built once per observation end and shared."""
+
+    engine = "memory"
+
+    def __init__(self, segments: pd.DataFrame, label: str = "subscriptions"):
+        self.segments = segments
+        self.label = label
+        self._events: dict = {}
+
+    @property
+    def has_channel(self) -> bool:
+        return "channel" in self.segments.columns
+
+    def frame(self) -> pd.DataFrame:
+        return self.segments
+
+    def events(self, observation_end):
+        """`clv_lib.summary.mrr.mrr_events` of the segments (cached per observation end)."""
+        from clv_lib.summary.mrr import mrr_events
+
+        key = pd.Timestamp(observation_end)
+        if key not in self._events:
+            self._events[key] = mrr_events(self.segments, observation_end)
+        return self._events[key]
+
+    def bridge(self, observation_end) -> pd.DataFrame:
+        from clv_lib.summary.mrr import mrr_bridge
+
+        return mrr_bridge(self.events(observation_end), observation_end)
+
+    def retention(self, observation_end, window_months: int = 12) -> pd.DataFrame:
+        from clv_lib.summary.mrr import revenue_retention
+
+        return revenue_retention(self.events(observation_end), observation_end, window_months)
+
+    def monthly(self, observation_end, **options) -> pd.DataFrame:
+        from clv_lib.insights.kpis import subscription_kpis
+
+        return subscription_kpis(self.events(observation_end), observation_end, **options)
+
+    def period_kpis(self, observation_end, *, period_start=None, **options):
+        from clv_lib.insights.kpis import subscription_period_kpis
+
+        return subscription_period_kpis(self.events(observation_end), observation_end, period_start=period_start,
+                                        **options)
+
+    def current_mrr(self, observation_end, month=None) -> pd.Series:
+        from clv_lib.summary.mrr import customer_mrr
+
+        return customer_mrr(self.events(observation_end), observation_end, month).sort_index()
+
+    def cohort_cells(self, observation_end) -> pd.DataFrame:
+        from clv_lib.summary.cohorts import subscription_cohort_cells
+
+        return subscription_cohort_cells(self.events(observation_end), observation_end)
 
 
 def patterns(summary: pd.DataFrame) -> pd.DataFrame:
