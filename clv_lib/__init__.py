@@ -8,6 +8,7 @@ The package is split by what happens to the data, one folder per stage:
     models/    probabilistic CLV models (BG/NBD, Pareto/NBD, MBG/NBD, Gamma-Gamma, BG/BB, sBG)
     value/     customer lifetime value, unit economics (LTV, LTV:CAC, payback), intervals
     insights/  KPIs, segmentation (RFM, value x risk), recommendations
+    pipeline/  one client's analysis for one period: runs the stages above once, in order, lazily
     report/    the facade the notebook calls (one call per chapter), charts, text, formatting
     runner/    papermill execution and HTML/PDF rendering (beside the analysis, not inside it)
 
