@@ -94,7 +94,8 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
     t = t.mutate(rate=rate).mutate(value=lambda x: x.amt * x.rate)
 
     # Rules, in the file path's order: each row is counted by the first rule that removes it.
-    labels = _labels(t, "status") if col("status") else {}
+    # (labels from the raw column: the same values as the deduplicated rows', read from one column)
+    labels = _labels(raw.select(status=_text(raw[col("status")])), "status") if col("status") else {}
     rules: list[tuple[object, str]] = [(t.day.isnull(), "unparsable or missing date"),
                                        (t.amt.isnull(), "unparsable or missing amount")]
     if col("status"):
@@ -118,7 +119,9 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
     if spec.start_date:
         start = pd.Timestamp(spec.start_date)
         rules.append((t.day < ibis.literal(start.date()), f"before the start date ({start.date()})"))
-    t = cache(t.mutate(rule=ibis.cases(*[(cond, i) for i, (cond, _) in enumerate(rules)], else_=-1)), engine)
+    # one pass over the deduplicated rows, written once: the later steps read this table, not the source
+    t = cache(t.mutate(rule=ibis.cases(*[(cond, i) for i, (cond, _) in enumerate(rules)], else_=-1)).drop("amt"),
+              engine)
 
     counts = _execute(t.group_by("rule").aggregate(n=t.count(), revenue=t.value.sum()), engine, source)
     read_n = int(_execute(raw.count(), engine, source))
@@ -147,14 +150,13 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
         ledger.record("customer id taken from the e-mail", "converted", [], _float(filled["revenue"].iloc[0]),
                       rows=int(filled["n"].iloc[0]))
         t = t.mutate(cid=ibis.coalesce(t.cid, t.lk_cid, t.email)).drop("lk_email", "lk_cid")
-
-    t = cache(t, engine)  # the rules' table, read by every later step: computed once
+        t = cache(t, engine)  # the rules' table with the filled ids, read by every later step: computed once
     alive = t.filter(t.rule == -1)
     _currency_rules(alive, ledger, currency, rates_table, source, engine)
     orders = _net_refunds_and_merge(alive, ledger, spec, labels, bool(col("status")), engine, source)
     extras = {c: orders[c] for c in ("status", "channel", "quantity") if col(c)}
     out = orders.select(customer_id=orders.cid, order_id=orders.oid, order_date=orders.day,
-                        amount=orders.value2, **extras)
+                        amount=orders.value2, **extras)  # read twice (kept, `EngineOrders.days`): not copied
     kept = _execute(out.aggregate(n=out.count(), revenue=out.amount.sum()), engine, source)
     ledger.kept(int(kept["n"].iloc[0]), _float(kept["revenue"].iloc[0]))
     ledger.check()
@@ -236,14 +238,13 @@ def _net_refunds_and_merge(alive, ledger: Ledger, spec, labels: dict, has_status
     refunds = t.filter(t.is_refund)
 
     # Line items: rows sharing an order id (and customer) are one order dated at its first row.
-    keyed = sales.filter(sales.key.notnull())
-    agg = dict(cid=keyed.cid.min(), oid=keyed.oid.min(), day=keyed.day.min(), value=keyed.value.sum(),
-               rows=keyed.count(), status=keyed.status.min(), channel=keyed.channel.min())
+    keyed = sales.filter(sales.oid.notnull())
+    agg = dict(day=keyed.day.min(), value=keyed.value.sum(), rows=keyed.count(), status=keyed.status.min(),
+               channel=keyed.channel.min())
     if "qty" in keyed.columns:
         agg["quantity"] = keyed.qty.sum()
-    merged = keyed.group_by("key").aggregate(**agg)
-    line = ibis.row_number().over(ibis.window(group_by=keyed.key, order_by=[keyed.day, ibis.desc(keyed.value)]))
-    later = keyed.mutate(line=line).filter(lambda x: x.line > 0)
+    merged = keyed.group_by(["cid", "oid"]).aggregate(**agg)  # two columns hashed, no key text per line
+    merged = merged.mutate(key=merged.cid + SEP + merged.oid)
     loose = sales.filter(sales.key.isnull())
     n = ibis.row_number().over(ibis.window(group_by=[loose.cid], order_by=[loose.day, loose.value, loose.status,
                                                                            loose.channel, loose.email]))
@@ -253,14 +254,20 @@ def _net_refunds_and_merge(alive, ledger: Ledger, spec, labels: dict, has_status
                       rows=ibis.literal(1, "int64"), status=loose.status, channel=loose.channel)
     if "qty" in keyed.columns:
         loose_cols["quantity"] = loose.qty
-    orders = merged.union(loose.select(**loose_cols), distinct=False)
+    loose = loose.select(**loose_cols).select(*merged.columns)
+    orders = cache(merged.union(loose, distinct=False).mutate(gross=lambda x: x.value), engine)
+    # the order's first line is its earliest, then its largest; the window sorts only the orders of several lines
+    several = orders.filter(orders.rows > 1).select(mcid="cid", moid="oid")
+    lines = keyed.semi_join(several, (keyed.cid == several.mcid) & (keyed.oid == several.moid))
+    line = ibis.row_number().over(ibis.window(group_by=[lines.cid, lines.oid],
+                                              order_by=[lines.day, ibis.desc(lines.value)]))
+    later = lines.mutate(line=line).filter(lambda x: x.line > 0)
     stats = _execute(later.aggregate(n=later.count(), value=later.value.sum()), engine, source)
     # the order's first line is its earliest, then its largest (a table has no row order)
     ledger.record("line items merged into their order", "merged", [], _float(stats["value"].iloc[0]),
                   rows=int(stats["n"].iloc[0]))
 
     has_refunds = int(_execute(refunds.count(), engine, source))
-    orders = orders.mutate(gross=orders.value)
     if not has_refunds:
         orders = orders.mutate(value2=ibis.greatest(orders.value, 0.0))
         return _finish_orders(orders, ledger, engine, source)
@@ -269,7 +276,7 @@ def _net_refunds_and_merge(alive, ledger: Ledger, spec, labels: dict, has_status
     refunds = refunds.left_join(order_keys, refunds.key == order_keys.okey)
     refunds = refunds.mutate(v=refunds.value.abs(), matched=refunds.okey.notnull())
     full = refunds.refund_status & (refunds.value >= 0) & ~refunds.matched & refunds.oid.notnull()
-    refunds = refunds.mutate(full=full)
+    refunds = cache(refunds.mutate(full=full), engine)  # a few rows, read by every netting step
     stats = _execute(refunds.filter(refunds.full).aggregate(n=lambda x: x.count(), r=lambda x: x.value.sum()),
                      engine, source)
     ledger.record("order refunded in full (refund status)", "netted", [], _float(stats["r"].iloc[0]),

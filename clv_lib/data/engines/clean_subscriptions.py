@@ -46,7 +46,7 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
                       **{fold_label(k): float(v) for k, v in (spec.billing_interval_months or {}).items()}}
     uses_interval = bool(col("billing_interval")) and not col("mrr")
     base = raw.distinct() if spec.drop_exact_duplicates else raw
-    interval_labels = _labels(base.select(v=reader.text(base[col("billing_interval")])), "v") if uses_interval else {}
+    interval_labels = _labels(raw.select(v=reader.text(raw[col("billing_interval")])), "v") if uses_interval else {}
 
     def derive(table):
         """The cleaning's columns computed from a raw table (the same expressions for `raw` and `base`)."""
@@ -162,9 +162,10 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
         end = ibis.cases((alive.end > ibis.literal(cut.date()), ibis.null("date")), else_=alive.end)
     alive = _with_subscription_ids(alive.mutate(end=end), bool(col("subscription_id")))
     extras = {"channel": ibis.coalesce(alive.channel, ibis.literal(""))} if col("channel") else {}
-    out = alive.select(customer_id=alive.cid, subscription_id=alive.sid,
-                       plan=ibis.coalesce(alive.plan, ibis.literal("unknown")), start_date=alive.start,
-                       end_date=alive.end, mrr=alive.value, billing_interval_months=alive.months, **extras)
+    out = cache(alive.select(customer_id=alive.cid, subscription_id=alive.sid,
+                             plan=ibis.coalesce(alive.plan, ibis.literal("unknown")), start_date=alive.start,
+                             end_date=alive.end, mrr=alive.value, billing_interval_months=alive.months, **extras),
+                engine)
     kept = _execute(out.aggregate(n=out.count(), revenue=out.mrr.sum()), engine, source)
     ledger.kept(int(kept["n"].iloc[0]), _float(kept["revenue"].iloc[0]))
     ledger.check()

@@ -18,7 +18,9 @@ DuckDB can type (ISO dates, `.` or the declared `decimal` mark).
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -143,10 +145,13 @@ def file_backend(path: Path, spec, display: str):
     """DuckDB (on a temporary database file, memory capped, spilling to disk) and the file as a lazy table."""
     import ibis
 
+    from clv_lib.data.engines.orders import SCRATCH
     from clv_lib.data.read import detect_format
 
     folder = tempfile.mkdtemp(prefix="clv-duckdb-")
     con = ibis.duckdb.connect(os.path.join(folder, "work.duckdb"))
+    weakref.finalize(con, shutil.rmtree, folder, True)  # the scratch database and its spill go with the backend
+    setattr(con, SCRATCH, True)  # intermediate tables are written to the scratch file (see `orders.cache`)
     con.raw_sql(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
     con.raw_sql(f"SET temp_directory = '{os.path.join(folder, 'spill')}'")
     con.raw_sql("SET preserve_insertion_order = false")

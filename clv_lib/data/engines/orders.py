@@ -13,6 +13,7 @@ that every SQL dialect compiles the same way.
 
 from __future__ import annotations
 
+import itertools
 from functools import cached_property
 
 import numpy as np
@@ -53,12 +54,7 @@ class EngineOrders:
         import ibis
 
         o = self.orders
-        if self.has_channel:
-            first = ibis.row_number().over(ibis.window(group_by=[o.customer_id, o.order_date], order_by=o.order_id))
-            o = o.mutate(_first=first)
-            ch = o.channel.min(where=o._first == 0)
-        else:
-            ch = ibis.null("string")
+        ch = o.channel.argmin(o.order_id) if self.has_channel else ibis.null("string")  # an aggregate, no window
         t = o.group_by(["customer_id", "order_date"]).aggregate(n=o.count(), s=o.amount.sum(), ch=ch)
         t = t.select("customer_id", d=t.order_date.epoch_days().cast("int64"),
                      m=_month_of(t.order_date).cast("int64"), n=t.n.cast("int64"), s=t.s.cast("float64"), ch=t.ch)
@@ -380,10 +376,20 @@ def _dates(days: pd.Series) -> np.ndarray:
     return days.to_numpy(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
 
 
+#: Attribute set on a DuckDB backend whose database file is the report's own scratch space (large local files).
+SCRATCH = "clv_scratch"
+_names = itertools.count()
+
+
 def cache(expr, engine: str):
-    """Materialise `expr` in the engine (a temporary table, or Spark's cache) so later queries reuse it; the lazy
-    expression when the engine does not allow it (e.g. no right to create temporary tables)."""
+    """Materialise `expr` in the engine so later queries reuse it: a temporary table (Spark: its cache), or, on the
+    scratch database of a large local file, a table of that file (DuckDB writes it compressed to disk, where a
+    temporary table would stay uncompressed in memory and spill as is: at 100M rows, tens of GB of spill). The
+    lazy expression when the engine does not allow it (e.g. no right to create temporary tables)."""
     try:
+        backend = expr._find_backend()
+        if getattr(backend, SCRATCH, False):
+            return backend.create_table(f"clv_step_{next(_names)}", expr)
         return expr.cache()
     except Exception:  # noqa: BLE001 - caching is an optimisation only
         return expr
