@@ -340,6 +340,31 @@ def test_cdnow_calibration_summary_matches_the_paper(cdnow_memory, duckdb_url, u
     np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), atol=0.005 + 1e-9)  # the file has 2 decimals
 
 
+def test_large_file_is_cleaned_in_a_scratch_duckdb_removed_afterwards(cdnow_memory, tmp_path, monkeypatch,
+                                                                        tmp_path_factory):
+    """A Parquet file above the size threshold (lowered here) goes through DuckDB: the same ledger and summary,
+    intermediate tables written to a scratch database file whose folder goes away with the data."""
+    from clv_lib.data.engines import load as engine_load
+
+    path = tmp_path / "cdnow.parquet"
+    cdnow_table().to_parquet(path)
+    monkeypatch.setattr(engine_load, "ENGINE_MIN_ROWS", 1_000)
+    data = load_client_data(cdnow_params(tmp_path_factory, path=str(path)), CDNOW_END)
+    assert data.source.path and data.source.engine == "duckdb"
+    assert_same_ledger(cdnow_memory, data)
+    pd.testing.assert_frame_equal(FrameOrders(cdnow_memory.frame).summary(CDNOW_END, "W"),
+                                  data.orders.summary(CDNOW_END, "W"), check_exact=False, rtol=1e-9)
+    con = data.orders.backend
+    folder = Path(con.raw_sql("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+                  .fetchone()[0]).parent
+    assert folder.name.startswith("clv-duckdb-") and folder.is_dir()
+    tables = con.raw_sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+    assert any(name.startswith("clv_step_") for (name,) in tables)  # tables of the file, not temporary ones
+    del data, con
+    gc.collect()
+    assert not folder.exists()
+
+
 def test_models_fit_on_weighted_patterns(cdnow_memory):
     """Fitting on the distinct (frequency, recency, T) patterns with weights gives the per-customer fit."""
     from clv_lib.models import BetaGeoModel

@@ -27,6 +27,7 @@ def main() -> None:
                               "customer_id": "customer_id", "order_id": "order_id", "order_date": "order_date",
                               "amount": "amount", "status": "status", "channel": "channel"}})
     steps = {}
+    steps_note = "pandas + numpy"
     t0 = time.perf_counter()
     if p.get("memory"):
         from clv_lib.data.engines.source import FrameOrders
@@ -45,6 +46,9 @@ def main() -> None:
 
         data = load_engine_data(params, END)
         source, kept = data.orders, data.rows_kept
+        con = data.orders.backend
+        settings = con.raw_sql("SELECT current_setting('threads'), current_setting('memory_limit')").fetchall()[0]
+        steps_note = f"duckdb threads {settings[0]}, memory_limit {settings[1]}"
     steps["clean_s"] = time.perf_counter() - t0
     for name, call in (("summary_s", lambda: source.summary(END)), ("holdout_s", lambda: source.holdout(CAL, END)),
                        ("kpis_s", lambda: source.kpis(END)), ("cohorts_s", lambda: source.cohort_cells(END))):
@@ -53,7 +57,7 @@ def main() -> None:
         steps[name] = time.perf_counter() - t0
         if name == "summary_s":
             customers = len(out)
-    done(kept=kept, customers=customers, **steps)
+    done(kept=kept, customers=customers, settings=steps_note, **steps)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from clv_lib.data.engines.clean import EngineClean, _currency_rules, _execute, _
 from clv_lib.data.engines.orders import cache
 from clv_lib.data.engines.values import Reader
 from clv_lib.data.ledger import Ledger
-from clv_lib.data.read import fold_labels
 from clv_lib.data.rules import fold_label
 from clv_lib.data.subscriptions import EXCLUDED_STATUSES, INTERVAL_MONTHS
 

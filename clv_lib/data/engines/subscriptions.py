@@ -121,16 +121,7 @@ class EngineSubscriptions:
         self._events[end] = Events(t, int(first), last, n, end)
         return self._events[end]
 
-    # ---- what the data holds ----------------------------------------------------------------------------------
-    def totals(self) -> dict:
-        """Segments, customers, first start and last start or end date (Timestamps) of the cleaned segments."""
-        t = self.table
-        row = self._run(t.aggregate(n=t.count(), c=t.customer_id.nunique(), lo=t.s.min(),
-                                    hi=_later(t.s.max(), t.e.max()))).iloc[0]
-        as_ts = lambda x: pd.Timestamp(np.datetime64(int(x), "D")) if pd.notna(x) else None  # noqa: E731
-        return {"segments": int(row["n"] or 0), "customers": int(row["c"] or 0), "first_date": as_ts(row["lo"]),
-                "last_date": as_ts(row["hi"])}
-
+    # ---- the segments themselves ---------------------------------------------------------------------------
     def frame(self) -> pd.DataFrame:
         """The cleaned segments in memory, as the file path returns them (for the tenure and retention models)."""
         t = self.segments
@@ -281,13 +272,6 @@ class EngineSubscriptions:
 
 def _month_of(date_col):
     return date_col.year() * 12 + date_col.month() - 1 - EPOCH_MONTH
-
-
-def _later(a, b):
-    """The larger of two aggregates, either of which may be NULL."""
-    import ibis
-
-    return ibis.greatest(ibis.coalesce(a, b), ibis.coalesce(b, a))
 
 
 def _dates(days: pd.Series) -> np.ndarray:
