@@ -39,3 +39,21 @@ def test_params_path_reproduces_the_papers_calibration_summary(cdnow):
     np.testing.assert_allclose(summary["recency"], paper["t_x"], atol=0.006)
     np.testing.assert_allclose(summary["T"], paper["T"], atol=0.006)
     np.testing.assert_allclose(summary["monetary_value"], paper["zbar"], atol=0.006)
+
+
+def test_identical_rows_without_order_ids_are_dropped_with_a_warning_that_names_the_fix():
+    """CDNOW has no order ids and some identical same-day purchases: with the default `drop_exact_duplicates` they
+    are excluded, counted in the ledger and warned about in both languages, with the params key that keeps them."""
+    from clv_lib.pipeline import analysis_for
+    from clv_lib.report.i18n import Texts
+
+    params = load_params(ROOT / "params" / "cdnow.yaml")
+    params = params.model_copy(update={"data": params.data.model_copy(update={"drop_exact_duplicates": True})})
+    analysis = analysis_for("cdnow", params, None, "en", ROOT)
+    removed = analysis.data.rows_read - analysis.data.rows_kept
+    assert removed > 0
+    notes = [n for n in analysis.notes if n.key == "data.duplicates_without_order_id"]
+    assert [n.values for n in notes] == [{"rows": removed}]
+    for language in ("en", "it"):
+        text = Texts(language)("notes.data.duplicates_without_order_id", rows=removed)
+        assert "data.drop_exact_duplicates: false" in text and str(removed) in text

@@ -75,6 +75,9 @@ class BaseAnalysis:
         if first is None or pd.isna(first) or first > self.cutoff:
             raise DataError(f"{self.params.data.path or data.source.display}: no {data.kind} on or before the "
                             f"cut-off {self.cutoff.date()} (PERIOD {self.period.label})")
+        duplicates = sum(r.rows for r in data.ledger.records if r.rule == "exact duplicate row")
+        if duplicates and data.kind == "orders" and not data.mapping.get("order_id"):
+            self.note("data.duplicates_without_order_id", rows=duplicates)
         return data
 
     date_column = "order_date"

@@ -39,6 +39,9 @@ def themed():
         yield
 
 
+HALF_CENT = 0.005  # values below it round to zero in every table and file
+
+
 def _figure(width: float = 7.0, height: float = 3.2) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
@@ -80,7 +83,7 @@ def monthly_revenue(frame: pd.DataFrame, fmt: Formatter, labels: dict) -> Figure
         ax2.set_ylim(bottom=0)
         _month_ticks(ax, frame.index, fmt)
         handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-        ax.legend(handles=handles, loc="upper left", ncols=3)
+        fig.legend(handles=handles, loc="outside upper left", ncols=len(handles))  # above the plot, never on data
         return fig
 
 
@@ -123,16 +126,20 @@ def mrr_movements(frame: pd.DataFrame, fmt: Formatter, labels: dict) -> Figure:
         ax2.set_ylabel(labels["mrr"])
         _month_ticks(ax, frame.index, fmt)
         handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-        ax.legend(handles=handles, loc="upper left", ncols=3)
+        fig.legend(handles=handles, loc="outside upper left", ncols=len(handles))  # above the plot, never on data
         return fig
 
 
 def value_distribution(values: pd.Series, fmt: Formatter, labels: dict) -> Figure:
-    """Histogram of customer values on a log scale (values <= 0 are counted in the caption, not drawn)."""
+    """Histogram of customer values on a log scale.
+
+    Values below half a cent (printed as zero everywhere else) are not drawn: the caption counts them. Drawing them
+    would stretch the axis over decades of meaningless fractions of a cent.
+    """
     with themed():
         fig = _figure(7.0, 2.8)
         ax = fig.add_subplot()
-        positive = values[values > 0]
+        positive = values[values >= HALF_CENT]
         if len(positive) > 1 and positive.max() > positive.min():
             bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()), 40)
             ax.hist(positive, bins=bins, color=ACCENT, alpha=0.9)
@@ -198,7 +205,7 @@ def retention_heatmap(triangle: pd.DataFrame, fmt: Formatter, labels: dict, max_
         sns.heatmap(triangle.astype(float), ax=ax, mask=triangle.isna(), cmap="Blues", vmin=0,
                     vmax=float(np.nanmax(triangle.iloc[:, 1:].to_numpy())) if n_cols > 1 else 1,
                     annot=annotate, fmt=".0%", annot_kws={"fontsize": 6.5}, cbar=not annotate, linewidths=0.4,
-                    linecolor="white")
+                    linecolor="white", cbar_kws={"format": PercentFormatter(1.0, decimals=0)} if not annotate else None)
         ax.set_yticks(np.arange(n_rows) + 0.5)
         ax.set_yticklabels([fmt.month(m) for m in triangle.index], rotation=0, fontsize=7)
         ax.set_xlabel(labels["x"])
@@ -340,7 +347,7 @@ def tracking(frame: pd.DataFrame, fmt: Formatter, labels: dict, split) -> Figure
         ax.text(split, ax.get_ylim()[1] * 0.97, " " + labels["holdout"], color=WARN, fontsize=8, va="top")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
         ax.set_ylabel(labels["y"])
-        ax.legend(loc="upper left")
+        ax.legend(loc="lower right")  # the curves start low on the left, where the split label sits
         return fig
 
 

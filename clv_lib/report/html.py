@@ -75,16 +75,21 @@ def tiles(items: Sequence[tuple[str, str, str]]) -> str:
     return f'<div class="tiles">{cells}</div>'
 
 
+SHORT_TABLE_ROWS = 15  # a table this short moves to the next page whole rather than leave its header behind
+
+
 def table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[bool] | None = None,
           caption: str | None = None) -> str:
     """A table of pre-formatted strings; `numeric[i]` right-aligns column i."""
     numeric = list(numeric or [False] * len(header))
+    rows = list(rows)
     head = "".join(f'<th class="num">{e(h)}</th>' if n else f"<th>{e(h)}</th>" for h, n in zip(header, numeric))
     body = "".join(
         "<tr>" + "".join(f'<td class="num">{e(v)}</td>' if n else f"<td>{e(v)}</td>" for v, n in zip(row, numeric))
         + "</tr>" for row in rows)
     cap = f"<caption>{e(caption)}</caption>" if caption else ""
-    cls = ' class="compact"' if len(header) >= 9 else ""  # wide tables: smaller type so they fit on A4
+    classes = (["compact"] if len(header) >= 9 else []) + (["keep"] if len(rows) <= SHORT_TABLE_ROWS else [])
+    cls = f' class="{" ".join(classes)}"' if classes else ""  # wide: smaller type for A4; short: never split
     return f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

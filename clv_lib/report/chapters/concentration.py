@@ -20,7 +20,7 @@ def render(r) -> H.Chapter:
     parts = [H.p(t("concentration.lead", top1=f.pct(shares.get(0.01), 0), top10=f.pct(shares.get(0.10), 0),
                    top20=f.pct(shares.get(0.20), 0), clv_top20=f.pct(clv_shares.get(0.20), 0),
                    gini=f.number(gini(revenue), 2)))]
-    zero = int((clv <= 0.005).sum())
+    zero = int((clv < charts.HALF_CENT).sum())
     parts.append(H.figure(charts.value_distribution(clv, f, {"x": t("concentration.dist.x"),
                                                              "y": t("concentration.dist.y")}),
                           t("concentration.dist.caption", zero=f.number(zero))))

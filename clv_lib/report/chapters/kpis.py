@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from clv_lib.insights.kpis import TRAILING_MONTHS
 from clv_lib.report import charts
 from clv_lib.report import html as H
 
@@ -49,9 +50,10 @@ def _orders(r) -> H.Chapter:
     ]
     parts.append(H.table([t("kpis.kpi"), t("kpis.period", period=r.period.label), t("kpis.trailing")], rows,
                          numeric=[False, True, True]))
+    recent = {"months": f.number(TRAILING_MONTHS), "recent": f.pct(trailing.trailing_churn_rate)}
     parts.append(H.p(t("kpis.orders.note", lapse=f.number(a.lapse.days), quantile=f.pct(a.lapse.quantile or 0.9, 0),
-                       gaps=f.number(a.lapse.repeat_purchases)) if a.lapse.source == "data"
-                     else t("kpis.orders.note_params", lapse=f.number(a.lapse.days)), "note"))
+                       gaps=f.number(a.lapse.repeat_purchases), **recent) if a.lapse.source == "data"
+                     else t("kpis.orders.note_params", lapse=f.number(a.lapse.days), **recent), "note"))
     return H.chapter("kpis", t("toc.kpis"), *parts)
 
 
