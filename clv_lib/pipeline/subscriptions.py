@@ -136,8 +136,14 @@ class SubscriptionAnalysis(BaseAnalysis):
         says so."""
         models = self.fit_retention(self.tenure)
         if not models:
-            raise ModelInputError(f"{self.params.data.path}: too few subscribers with a renewal or churn to "
-                                  f"estimate retention (need {MIN_CUSTOMERS_PER_MODEL} per contract length)")
+            t = self.tenure
+            reached = t[t["tenure"] >= 1]
+            raise ModelInputError(
+                f"{self.params.data.path or self.data.source.display}: too little history to estimate retention: "
+                f"by the cut-off {self.cutoff.date()} ({self.history_months:.0f} months after the first start) "
+                f"{len(reached):,} of {len(t):,} subscribers reached a renewal and {int(reached['churned'].sum()):,} "
+                f"churned; a model needs {MIN_CUSTOMERS_PER_MODEL} who reached a renewal, with some churn, for one "
+                "contract length: choose a later PERIOD or send a longer export")
         for length in self.tenure["period_months"].unique():
             if float(length) not in models:
                 nearest = min(models, key=lambda m: abs(m - length))

@@ -1,0 +1,38 @@
+"""The analysis pipeline's guards: what a client with too little data gets instead of a model fitted on noise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clv_lib.exceptions import ModelInputError
+from clv_lib.params import load_params
+from clv_lib.params.period import parse_period
+from clv_lib.pipeline import analysis_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_subscriptions_with_too_little_history_get_counts_and_the_fix():
+    """Three months into the demo SaaS's life only 28 subscribers have reached a renewal: below the 30 a retention
+    model needs, so the run stops with the counts, the cut-off and what to change (a later PERIOD)."""
+    params = load_params(ROOT / "params" / "demo-subscription.yaml")
+    analysis = analysis_for("demo-subscription", params, parse_period("2022-03"), "en", ROOT)
+    tenure = analysis.tenure
+    reached = int((tenure["tenure"] >= 1).sum())
+    assert 0 < reached < 30
+    with pytest.raises(ModelInputError) as error:
+        analysis.retention_models
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith("data/demo/subscriptions.csv: too little history")
+    assert f"{reached:,} of {len(tenure):,} subscribers reached a renewal" in message
+    assert "2022-03-31" in message and "choose a later PERIOD" in message
+
+
+def test_subscriptions_with_enough_history_fit_a_retention_model_per_contract_length():
+    params = load_params(ROOT / "params" / "demo-subscription.yaml")
+    analysis = analysis_for("demo-subscription", params, parse_period("2022-12"), "en", ROOT)
+    models = analysis.retention_models
+    assert set(models) == set(float(m) for m in analysis.tenure["period_months"].unique())
