@@ -14,8 +14,9 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.axis import XAxis
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from clv_lib.report.fmt import Formatter
 
@@ -47,6 +48,8 @@ def _figure(width: float = 7.0, height: float = 3.2) -> Figure:
 
 
 def _money_axis(axis, fmt: Formatter) -> None:
+    if isinstance(axis, XAxis):  # side by side, long labels ("125.000 €": Italian has no short thousands) collide
+        axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.money_compact(v)))
 
 

@@ -113,4 +113,7 @@ def inference_label(text: str, language: str) -> str:
         return text
     for english, italian in _ITALIAN_PHRASES:
         text = text.replace(english, italian)
-    return text
+    return _THOUSANDS.sub(lambda m: m.group(0).replace(",", "."), text)  # 2,173 -> 2.173
+
+
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")  # English-grouped counts in the sentences

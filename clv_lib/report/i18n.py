@@ -45,6 +45,22 @@ def elide_italian(text: str) -> str:
     return _ELISION.sub(lambda m: _ELIDED[m.group(1)], text)
 
 
+# A count of exactly one takes the singular unit: "1 mese", "1 month" (templates are written in the plural).
+_SINGULAR = {
+    "it": {"mesi": "mese", "giorni": "giorno", "anni": "anno", "settimane": "settimana", "clienti": "cliente",
+           "abbonati": "abbonato", "ordini": "ordine", "righe": "riga"},
+    "en": {"months": "month", "days": "day", "years": "year", "weeks": "week", "customers": "customer",
+           "subscribers": "subscriber", "orders": "order", "rows": "row"},
+}
+_ONE = {language: re.compile(r"(?<![\d.,])1 (" + "|".join(units) + r")\b") for language, units in _SINGULAR.items()}
+
+
+def singular_units(text: str, language: str) -> str:
+    """Put the unit after a bare count of 1 in the singular (not after 1.5, 21 or 1,000)."""
+    units = _SINGULAR.get(language)
+    return _ONE[language].sub(lambda m: "1 " + units[m.group(1)], text) if units else text
+
+
 class Texts:
     """Looks up and fills the report's sentences in one language."""
 
@@ -54,8 +70,10 @@ class Texts:
 
     def __call__(self, key: str, **values) -> str:
         text = self._texts[key]
-        text = text.format(**values) if values else text
-        return elide_italian(text) if self.language == "it" and values else text
+        if not values:
+            return text
+        text = singular_units(text.format(**values), self.language)
+        return elide_italian(text) if self.language == "it" else text
 
     def has(self, key: str) -> bool:
         return key in self._texts
