@@ -36,6 +36,25 @@ def _rules(result) -> dict[str, tuple[int, float]]:
     return {r.rule: (r.rows, r.revenue) for r in result.ledger.records}
 
 
+def test_shopify_total_on_the_first_line_item_only():
+    # Shopify's order export: one row per line item, the order's Total (and status) on its first row only.
+    headers = ["Name", "Email", "Financial Status", "Created at", "Total", "Lineitem quantity", "Lineitem name"]
+    rows = [["#1001", "a@x.com", "paid", "2024-01-05 10:00:00 +0100", "59.00", "1", "Tee"],
+            ["#1001", "a@x.com", "", "2024-01-05 10:00:00 +0100", "", "2", "Socks"],
+            ["#1002", "b@x.com", "refunded", "2024-01-06 10:00:00 +0100", "20.00", "1", "Tote"],
+            ["#1002", "b@x.com", "", "2024-01-06 10:00:00 +0100", "", "1", "Tee"],
+            ["#1003", "a@x.com", "paid", "2024-02-01 10:00:00 +0100", "", "1", "Tee"]]  # no total anywhere
+    raw = _raw(rows, headers)
+    mapping = resolve_columns(headers, "transactional", {}, "orders.csv")
+    result = clean_orders(raw, mapping, DataSpec(path="orders.csv"), "EUR", "Europe/Rome", "2024-12-31")
+    assert result.frame[["order_id", "amount"]].values.tolist() == [["#1001", 59.0]]
+    rules = _rules(result)
+    assert rules["line item without an amount of its own (its order's total is on another row)"] == (2, 0.0)
+    assert rules["unparsable or missing amount"] == (1, 0.0)  # #1003 has no total on any row: truly missing
+    assert rules["order refunded in full (refund status)"] == (1, 20.0)
+    assert result.ledger.rows_read == result.ledger.rows_kept + result.ledger.rows_removed
+
+
 def test_line_items_refunds_and_returns():
     result = _clean([
         ["1", "A1", "01/03/2024", "60,00", "completato", "", "EUR"],

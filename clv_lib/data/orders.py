@@ -3,7 +3,9 @@ recording every rule in the ledger.
 
 The rules, in the order they apply (a row is counted by the first rule that removes it):
 
-1. malformed rows (number of fields differs from the header) – excluded;
+1. malformed rows (number of fields differs from the header) – excluded; line items with an empty amount whose
+   order id has a row with an amount (exports that write the order total on its first line only, like Shopify's)
+   – merged into that order;
 2. exact duplicate rows (every column equal to an earlier row) – excluded; two genuinely identical line items on
    separate rows are indistinguishable from a re-exported row and are treated as duplicates, unless
    `data.drop_exact_duplicates: false` says such rows are genuine (files without order ids, like CDNOW);
@@ -102,6 +104,9 @@ def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, tim
     ledger.record("malformed row (wrong number of fields)", "excluded", raw.malformed, 0.0)
     rules = RuleSet(ledger, raw.row_numbers, value)
 
+    if col("amount") and col("order_id"):
+        rules.remove(_lines_without_total(order, frame[col("amount")], amount),
+                     "line item without an amount of its own (its order's total is on another row)", "merged")
     if spec.drop_exact_duplicates:
         rules.remove(raw.duplicated(), "exact duplicate row")
     rules.remove(days.isna().to_numpy(), "unparsable or missing date")
@@ -136,6 +141,16 @@ def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, tim
     ledger.kept(len(result), result["amount"].sum())
     ledger.check()
     return CleanResult(result, ledger, inferences)
+
+
+def _lines_without_total(order: pd.Series, raw_amount: pd.Series, amount: np.ndarray) -> np.ndarray:
+    """Rows with an empty amount whose order id has a row with an amount: the later line items of an export that
+    writes the order total on the first line only (Shopify). They are part of that order, not unparsable rows."""
+    empty = as_text(raw_amount).isna().to_numpy() & order.notna().to_numpy()
+    if not empty.any():
+        return empty
+    priced = order[~np.isnan(amount) & order.notna().to_numpy()]
+    return empty & order.isin(set(priced.unique())).to_numpy(bool)
 
 
 def _status_rules(rules: RuleSet, status: pd.Series, spec) -> None:
