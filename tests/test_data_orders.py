@@ -55,6 +55,32 @@ def test_shopify_total_on_the_first_line_item_only():
     assert result.ledger.rows_read == result.ledger.rows_kept + result.ledger.rows_removed
 
 
+def test_totals_row_of_a_gestionale_export_is_not_revenue():
+    # Italian ERP exports end with "TOTALE;;;<sum>;": it is neither an order nor revenue read.
+    result = _clean([
+        ["C001", "F1", "01/03/2024", "1.234,56", "Emesso", "", "EUR"],
+        ["C002", "F2", "02/03/2024", "765,44", "Emesso", "", "EUR"],
+        ["TOTALE", "", "", "2.000,00", "", "", ""],
+        ["C003", "F3", "", "50,00", "Emesso", "", "EUR"],  # a real order without a date stays "unparsable"
+    ])
+    rules = _rules(result)
+    assert rules["totals or summary row (not an order)"] == (1, 0.0)
+    assert rules["unparsable or missing date"] == (1, 50.0)
+    assert result.ledger.revenue_read == 2050.0  # 1,234.56 + 765.44 + 50: the file's own total not counted
+    assert result.ledger.rows_read == result.ledger.rows_kept + result.ledger.rows_removed == 4
+
+
+def test_customer_ids_written_as_floats_lose_the_point_zero():
+    # UCI Online Retail (Chen et al. 2012) as pandas re-exports it: CustomerID "17850.0", blank for guests.
+    result = _clean([["17850.0", "536365", "01/12/2010", "15,30", "", "", "EUR"],
+                     ["13047.0", "536366", "01/12/2010", "22,00", "", "", "EUR"]])
+    assert sorted(result.frame["customer_id"]) == ["13047", "17850"]
+    # A real decimal among them means the ids are not float-written integers: kept as written.
+    mixed = _clean([["17850.0", "536365", "01/12/2010", "15,30", "", "", "EUR"],
+                    ["17850.5", "536366", "01/12/2010", "22,00", "", "", "EUR"]])
+    assert sorted(mixed.frame["customer_id"]) == ["17850.0", "17850.5"]
+
+
 def test_line_items_refunds_and_returns():
     result = _clean([
         ["1", "A1", "01/03/2024", "60,00", "completato", "", "EUR"],

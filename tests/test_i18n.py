@@ -33,3 +33,15 @@ def test_italian_elides_the_article_before_vowel_sounds():
 
     assert elide_italian("detiene il 83% e il 18,9%") == "detiene l'83% e il 18,9%"
     assert elide_italian("del 8% e al 11% e il 1,5% ma il 110% e il 50%") == "dell'8% e all'11% e l'1,5% ma il 110% e il 50%"
+
+
+def test_data_layer_words_in_italian():
+    from clv_lib.report.data_labels import inference_label, rule_label
+
+    assert rule_label("totals or summary row (not an order)", "it").startswith("riga di totale")
+    assert rule_label("line item without an amount of its own (its order's total is on another row)",
+                      "it").startswith("riga articolo senza importo")
+    # Counts take the Italian thousands separator; the decimal marks quoted in the sentence stay as they are.
+    text = inference_label("Totale: decimal mark comma (',') inferred from the values (8,145 distinct values with "
+                           "',' decimals, 0 with '.'); 1,002 rows unparsable or empty", "it")
+    assert "8.145 valori distinti" in text and "1.002 righe" in text and "(',')" in text

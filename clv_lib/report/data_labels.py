@@ -32,6 +32,9 @@ _ITALIAN: list[tuple[str, str]] = [
     (r"customer id taken from the e-mail", "codice cliente ricavato dall'e-mail"),
     (r"converted from (\w+) to (\w+) at ([\d.]+)", r"convertito da \1 a \2 al cambio \3"),
     (r"line items merged into their order", "righe articolo unite nel loro ordine"),
+    (r"line item without an amount of its own \(its order's total is on another row\)",
+     "riga articolo senza importo proprio (il totale del suo ordine è su un'altra riga)"),
+    (r"totals or summary row \(not an order\)", "riga di totale o di riepilogo (non è un ordine)"),
     (r"order refunded in full \(refund status\)", "ordine rimborsato per intero (stato di rimborso)"),
     (r"order refunded in full", "ordine rimborsato per intero"),
     (r"refund netted into its order", "rimborso compensato sul suo ordine"),
@@ -113,4 +116,4 @@ def inference_label(text: str, language: str) -> str:
         return text
     for english, italian in _ITALIAN_PHRASES:
         text = text.replace(english, italian)
-    return text
+    return re.sub(r"(?<=\d),(?=\d{3}\b)", ".", text)  # counts: 9,067 -> 9.067
