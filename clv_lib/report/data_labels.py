@@ -79,7 +79,11 @@ _ITALIAN_PHRASES: list[tuple[str, str]] = [
     ("rows empty (active) or unparsable", "righe vuote (attivi) o illeggibili"),
     ("rows unparsable or empty", "righe illeggibili o vuote"),
     ("(inferred from values above 12)", "(dedotto dai valori sopra 12)"),
-    ("(default, no value decides)", "(predefinito, nessun valore lo determina)"),
+    ("(default, no value decides; set data.dayfirst: false if the file writes the month first)",
+     "(predefinito, nessun valore lo determina; impostare data.dayfirst: false se il file scrive prima il mese)"),
+    ("(the column has values above 12 in both places, so it mixes both orders; set data.dayfirst)",
+     "(la colonna ha valori sopra 12 in entrambe le posizioni, quindi mescola i due ordini; impostare "
+     "data.dayfirst)"),
     ("day first", "prima il giorno"),
     ("month first", "prima il mese"),
     ("from params", "dai parametri"),
