@@ -188,3 +188,26 @@ def test_only_mapped_columns_are_kept_but_duplicates_see_every_column(tmp_path):
     assert rules["exact duplicate row"] == 1 and rules["line items merged into their order"] == 1
     assert data.frame.set_index("order_id")["amount"].to_dict() == {"#1001": 39.8, "#1002": 5.0}
     assert data.mapping.get("customer_id") is None and data.frame["customer_id"].tolist() == ["a@x.it", "b@x.it"]
+
+
+def test_a_rule_removing_many_rows_is_a_warning_naming_the_params_key(tmp_path):
+    # UCI Online Retail shape: a quarter of the lines have no CustomerID (guest checkouts).
+    from clv_lib.pipeline.base import BaseAnalysis
+
+    rows = ["InvoiceNo,InvoiceDate,Amount,CustomerID,Email"]
+    for i in range(40):
+        guest = i % 4 == 0
+        customer, email = ("", f"g{i}@x.com") if guest else (f"{17850 + i % 35}.0", "")
+        rows.append(f"{536365 + i},12/{1 + i % 28}/2010 8:26,{10 + i}.50,{customer},{email}")
+    (tmp_path / "retail.csv").write_text("\n".join(rows) + "\n")
+    base = dict(client_name="UK", business_model="transactional", currency="GBP", gross_margin=0.4)
+    params = ClientParams(**base, data={"path": str(tmp_path / "retail.csv"), "min_customers": 5})
+    analysis = BaseAnalysis("uk", params, None, "en", tmp_path)
+    analysis._note_large_exclusions(load_client_data(params, "2010-12-31", root=tmp_path))
+    assert [(n.key, n.values) for n in analysis.notes] == [
+        ("data.excluded_customer_email", {"rows": 10, "share": 25})]
+    fallback = ClientParams(**base, data={"path": str(tmp_path / "retail.csv"), "min_customers": 5,
+                                                   "email_fallback": True})
+    analysis = BaseAnalysis("uk", fallback, None, "en", tmp_path)
+    analysis._note_large_exclusions(load_client_data(fallback, "2010-12-31", root=tmp_path))
+    assert analysis.notes == []  # the guests are identified by e-mail: nothing left out

@@ -36,6 +36,51 @@ def _rules(result) -> dict[str, tuple[int, float]]:
     return {r.rule: (r.rows, r.revenue) for r in result.ledger.records}
 
 
+def test_shopify_total_on_the_first_line_item_only():
+    # Shopify's order export: one row per line item, the order's Total (and status) on its first row only.
+    headers = ["Name", "Email", "Financial Status", "Created at", "Total", "Lineitem quantity", "Lineitem name"]
+    rows = [["#1001", "a@x.com", "paid", "2024-01-05 10:00:00 +0100", "59.00", "1", "Tee"],
+            ["#1001", "a@x.com", "", "2024-01-05 10:00:00 +0100", "", "2", "Socks"],
+            ["#1002", "b@x.com", "refunded", "2024-01-06 10:00:00 +0100", "20.00", "1", "Tote"],
+            ["#1002", "b@x.com", "", "2024-01-06 10:00:00 +0100", "", "1", "Tee"],
+            ["#1003", "a@x.com", "paid", "2024-02-01 10:00:00 +0100", "", "1", "Tee"]]  # no total anywhere
+    raw = _raw(rows, headers)
+    mapping = resolve_columns(headers, "transactional", {}, "orders.csv")
+    result = clean_orders(raw, mapping, DataSpec(path="orders.csv"), "EUR", "Europe/Rome", "2024-12-31")
+    assert result.frame[["order_id", "amount"]].values.tolist() == [["#1001", 59.0]]
+    rules = _rules(result)
+    assert rules["line item without an amount of its own (its order's total is on another row)"] == (2, 0.0)
+    assert rules["unparsable or missing amount"] == (1, 0.0)  # #1003 has no total on any row: truly missing
+    assert rules["order refunded in full (refund status)"] == (1, 20.0)
+    assert result.ledger.rows_read == result.ledger.rows_kept + result.ledger.rows_removed
+
+
+def test_totals_row_of_a_gestionale_export_is_not_revenue():
+    # Italian ERP exports end with "TOTALE;;;<sum>;": it is neither an order nor revenue read.
+    result = _clean([
+        ["C001", "F1", "01/03/2024", "1.234,56", "Emesso", "", "EUR"],
+        ["C002", "F2", "02/03/2024", "765,44", "Emesso", "", "EUR"],
+        ["TOTALE", "", "", "2.000,00", "", "", ""],
+        ["C003", "F3", "", "50,00", "Emesso", "", "EUR"],  # a real order without a date stays "unparsable"
+    ])
+    rules = _rules(result)
+    assert rules["totals or summary row (not an order)"] == (1, 0.0)
+    assert rules["unparsable or missing date"] == (1, 50.0)
+    assert result.ledger.revenue_read == 2050.0  # 1,234.56 + 765.44 + 50: the file's own total not counted
+    assert result.ledger.rows_read == result.ledger.rows_kept + result.ledger.rows_removed == 4
+
+
+def test_customer_ids_written_as_floats_lose_the_point_zero():
+    # UCI Online Retail (Chen et al. 2012) as pandas re-exports it: CustomerID "17850.0", blank for guests.
+    result = _clean([["17850.0", "536365", "01/12/2010", "15,30", "", "", "EUR"],
+                     ["13047.0", "536366", "01/12/2010", "22,00", "", "", "EUR"]])
+    assert sorted(result.frame["customer_id"]) == ["13047", "17850"]
+    # A real decimal among them means the ids are not float-written integers: kept as written.
+    mixed = _clean([["17850.0", "536365", "01/12/2010", "15,30", "", "", "EUR"],
+                    ["17850.5", "536366", "01/12/2010", "22,00", "", "", "EUR"]])
+    assert sorted(mixed.frame["customer_id"]) == ["17850.0", "17850.5"]
+
+
 def test_line_items_refunds_and_returns():
     result = _clean([
         ["1", "A1", "01/03/2024", "60,00", "completato", "", "EUR"],

@@ -117,6 +117,27 @@ def test_headers_are_detected_in_italian_and_english():
     assert fold("Quantità  (pz.)") == "quantita_pz"
 
 
+def test_stripe_dashboard_headers_with_utc_notes_are_detected():
+    # Stripe's subscription export (dashboard CSV) writes the zone after the name; "Ended At" is the effective end,
+    # "Canceled At" only when the cancellation was asked for (cancel at period end).
+    headers = ["id", "Customer ID", "Customer Email", "Plan", "Quantity", "Currency", "Interval", "Amount", "Status",
+               "Created (UTC)", "Start (UTC)", "Trial Start (UTC)", "Canceled At (UTC)", "Ended At (UTC)"]
+    subs = resolve_columns(headers, "subscription", {}, "subs.csv")
+    assert subs.get("start_date") == "Start (UTC)" and subs.get("end_date") == "Ended At (UTC)"
+    assert subs.get("customer_id") == "Customer ID" and subs.get("amount") == "Amount"
+    created_only = resolve_columns([h for h in headers if h != "Start (UTC)"], "subscription", {}, "subs.csv")
+    assert created_only.get("start_date") == "Created (UTC)"
+
+
+def test_shopify_name_is_the_order_number_only_beside_shopify_columns():
+    shopify = ["Name", "Email", "Financial Status", "Paid at", "Currency", "Total", "Created at",
+               "Lineitem quantity", "Lineitem name"]
+    assert resolve_columns(shopify, "transactional", {}, "x.csv").get("order_id") == "Name"
+    # Elsewhere "Name" is a person's name, not an order number.
+    other = resolve_columns(["Name", "Email", "Date", "Total"], "transactional", {}, "x.csv")
+    assert other.get("order_id") is None
+
+
 def test_mapping_from_params_wins_and_missing_columns_are_named():
     mapping = resolve_columns(["Cliente", "Data", "Totale", "Importo"], "transactional", {"amount": "importo"}, "x")
     assert mapping.get("amount") == "Importo" and mapping.origin["amount"] == "params"

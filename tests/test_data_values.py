@@ -92,3 +92,21 @@ def test_typed_cells():
     days, _ = parse_dates(column)
     assert days[:3].tolist() == [pd.Timestamp("2024-01-02"), pd.Timestamp("2023-03-15"), pd.Timestamp("2024-01-01")]
     assert pd.isna(days[3])
+
+
+def test_a_utc_header_makes_naive_times_utc():
+    # Stripe's dashboard exports write "Created (UTC)" with times like "2024-01-31 23:30" and no zone.
+    values = pd.Series(["2024-01-31 23:30", "2024-06-30 22:15"])
+    days, info = parse_dates(values, None, "Europe/Rome", "Created (UTC)")
+    assert days.tolist() == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-07-01")]  # +1 h winter, +2 h summer
+    assert info.converted_from_zone == 2
+    local, _ = parse_dates(values, None, "Europe/Rome", "Created")  # no zone in the header: local time
+    assert local.tolist() == [pd.Timestamp("2024-01-31"), pd.Timestamp("2024-06-30")]
+
+
+def test_undecided_or_mixed_day_month_order_names_the_params_key():
+    _, undecided = parse_dates(pd.Series(["01/02/2024", "03/04/2024"]), None, "Europe/Rome", "Data")
+    assert undecided.order_origin == "default" and "data.dayfirst: false" in undecided.describe()
+    days, mixed = parse_dates(pd.Series(["13/02/2024", "03/14/2024"]), None, "Europe/Rome", "Data")
+    assert mixed.order_origin == "mixed" and "data.dayfirst" in mixed.describe()
+    assert days.isna().sum() == 1 and mixed.unparsable == 1

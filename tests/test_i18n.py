@@ -58,3 +58,35 @@ def test_a_count_of_one_takes_the_singular_unit():
         "1 customer, 21 customers, 1.5 months, 1,000 rows, 1 row"
     assert Texts("it")("economics.months", months="1") == "1 mese"
     assert Texts("en")("economics.months", months="1") == "1 month"
+
+
+def test_data_layer_words_in_italian():
+    from clv_lib.report.data_labels import inference_label, rule_label
+
+    assert rule_label("totals or summary row (not an order)", "it").startswith("riga di totale")
+    assert rule_label("line item without an amount of its own (its order's total is on another row)",
+                      "it").startswith("riga articolo senza importo")
+    # Counts take the Italian thousands separator; the decimal marks quoted in the sentence stay as they are.
+    text = inference_label("Totale: decimal mark comma (',') inferred from the values (8,145 distinct values with "
+                           "',' decimals, 0 with '.'); 1,002 rows unparsable or empty", "it")
+    assert "8.145 valori distinti" in text and "1.002 righe" in text and "(',')" in text
+
+
+def test_no_duplicate_keys_in_the_text_files():
+    """YAML keeps the last of two equal keys silently, which would drop a whole block of sentences."""
+    import yaml
+
+    from clv_lib.report.i18n import LANGUAGES, TEXT_DIR
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        duplicated = {k for k in keys if keys.count(k) > 1}
+        assert not duplicated, f"duplicate keys {duplicated} at line {node.start_mark.line + 1}"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    for language in LANGUAGES:
+        yaml.load((TEXT_DIR / f"{language}.yaml").read_text(encoding="utf-8"), Loader=Strict)

@@ -10,16 +10,20 @@ Accepted per value, mixed in one column if need be:
 * typed values (Excel dates, Parquet timestamps).
 
 Values with a time zone (`Z`, `+01:00`, tz-aware timestamps) are converted to the client's `timezone` before
-the day is taken, so a UTC export's orders near midnight land on the client's day; values without one are taken
-as the client's local time. Anything else is unparsable (NaT).
+the day is taken, so a UTC export's orders near midnight land on the client's day; so are values of a column
+whose header says UTC (Stripe's `Created (UTC)`); other values without a zone are taken as the client's local
+time. Anything else is unparsable (NaT).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from clv_lib.data.mapping import fold
 
 _ISO = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?"
 _ISO_TZ = r".*(?:Z|UTC|[+-]\d{2}:?\d{2})$"
@@ -36,7 +40,7 @@ class DateInference:
     column: str
     formats: dict[str, int] = field(default_factory=dict)  # rows per format read
     dayfirst: bool = True
-    order_origin: str = "default"  # "params", "inferred", "default" or "" (no DD/MM values)
+    order_origin: str = "default"  # "params", "inferred", "default", "mixed" (proofs both ways) or "" (none)
     converted_from_zone: int = 0  # rows with a time zone converted to the client's
     timezone: str = ""
     unparsable: int = 0  # rows that could not be read (empty included)
@@ -48,7 +52,10 @@ class DateInference:
         if self.order_origin:
             order = "day first" if self.dayfirst else "month first"
             origin = {"params": "from params", "inferred": "inferred from values above 12",
-                      "default": "default, no value decides"}[self.order_origin]
+                      "default": "default, no value decides; set data.dayfirst: false if the file writes the "
+                                 "month first",
+                      "mixed": "the column has values above 12 in both places, so it mixes both orders; set "
+                               "data.dayfirst"}[self.order_origin]
             text += f"; {order} ({origin})"
         if self.converted_from_zone:
             text += f"; {self.converted_from_zone:,} timestamps converted to {self.timezone}"
@@ -74,7 +81,8 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None, timezone: str =
     if len(uniques) == 0:
         return (pd.Series(np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]"), index=index),
                 DateInference(column, {}, True, "", 0, timezone, len(values)))
-    parsed, formats, order, origin, zoned = _parse_uniques(pd.Series(uniques, dtype=object), dayfirst, timezone)
+    parsed, formats, order, origin, zoned = _parse_uniques(pd.Series(uniques, dtype=object), dayfirst, timezone,
+                                                           utc_header(column))
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     valid = codes >= 0
@@ -90,8 +98,14 @@ def _finish(days: pd.Series, index) -> pd.Series:
     return out
 
 
-def _parse_uniques(uniq: pd.Series, dayfirst: bool | None, timezone: str):
-    """Parse distinct raw values; return days, a mask per format, the day/month order, its origin, zone mask."""
+def utc_header(column: str) -> bool:
+    """Whether the header says its times are UTC, as Stripe's "Created (UTC)" does."""
+    return bool(re.search(r"(?:^|_)(?:utc|gmt)(?:_|$)", fold(column or "")))
+
+
+def _parse_uniques(uniq: pd.Series, dayfirst: bool | None, timezone: str, naive_utc: bool = False):
+    """Parse distinct raw values; return days, a mask per format, the day/month order, its origin, zone mask.
+    `naive_utc`: values without a zone are UTC (the header says so) and are converted to `timezone`."""
     n = len(uniq)
     out = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
     formats: dict[str, np.ndarray] = {}
@@ -142,6 +156,8 @@ def _parse_uniques(uniq: pd.Series, dayfirst: bool | None, timezone: str):
             day_proof, month_proof = bool((first > 12).any()), bool((second > 12).any())
             if day_proof != month_proof:
                 order, origin = day_proof, "inferred"
+            elif day_proof:
+                origin = "mixed"
         day, month = (first, second) if order else (second, first)
         year = pd.to_numeric(parts.loc[dmy, 2]).to_numpy()
         year = np.where(year < 100, np.where(year < 70, 2000 + year, 1900 + year), year)
@@ -165,6 +181,12 @@ def _parse_uniques(uniq: pd.Series, dayfirst: bool | None, timezone: str):
         out[serial] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(value, unit="D")).to_numpy(
             dtype="datetime64[ns]")
         formats["Excel serial"] = serial
+    if naive_utc:
+        naive = ~zoned & out.notna().to_numpy()
+        if naive.any():
+            out[naive] = (out[naive].dt.tz_localize("UTC").dt.tz_convert(timezone).dt.tz_localize(None)
+                          .to_numpy(dtype="datetime64[ns]"))
+            zoned |= naive
     days = out.dt.normalize()
     for name in formats:
         formats[name] = formats[name] & days.notna().to_numpy()

@@ -49,8 +49,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                         "id_abbonamento", "contratto", "id_contratto"),
     "plan": ("plan", "plan_name", "plan_id", "product", "tier", "piano", "nome_piano", "prodotto"),
     "start_date": ("start_date", "started_at", "start", "subscription_started_at", "created_at", "start_at",
-                   "activated_at", "data_inizio", "inizio", "data_attivazione"),
-    "end_date": ("end_date", "canceled_at", "cancelled_at", "ended_at", "cancel_date", "cancellation_date",
+                   "activated_at", "data_inizio", "inizio", "data_attivazione", "created"),
+    # Stripe's "Ended At" is the effective end; its "Canceled At" is when the cancellation was asked for.
+    "end_date": ("end_date", "ended_at", "canceled_at", "cancelled_at", "cancel_date", "cancellation_date",
                  "churn_date", "end", "data_fine", "fine", "data_disdetta", "data_cessazione"),
     "mrr": ("mrr", "monthly_recurring_revenue", "monthly_amount", "canone_mensile"),
     "billing_interval": ("interval", "billing_interval", "plan_interval", "billing_period", "billing_cycle",
@@ -70,6 +71,21 @@ def fold(header: str) -> str:
     """Header folded for comparison: no accents, lower case, runs of other characters -> '_'."""
     text = unicodedata.normalize("NFKD", str(header)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+# A unit or time-zone note after the name, as in Stripe's "Created (UTC)" or "Total (EUR)".
+_UNIT_SUFFIX = re.compile(r"_(?:utc|gmt|local|local_time|eur|usd|gbp|chf|in_eur|in_usd)$")
+
+
+def bare(folded: str) -> str:
+    """A folded header without a trailing time-zone or currency note ("created_utc" -> "created")."""
+    return _UNIT_SUFFIX.sub("", folded)
+
+
+def _shopify_name(by_fold: dict[str, str]) -> bool:
+    """Shopify's order export names the order number `Name` (#1001); it is told apart from a person's name by
+    Shopify's own columns beside it (`Financial Status`, `Lineitem ...`)."""
+    return "name" in by_fold and ("financial_status" in by_fold or any(k.startswith("lineitem_") for k in by_fold))
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,8 @@ def resolve_columns(headers: list[str], business_model: str, mapped: dict[str, s
     by_fold: dict[str, str] = {}
     for h in headers:
         by_fold.setdefault(fold(h), h)
+    for h in headers:  # "Created (UTC)" answers to "created" unless a plain "Created" exists
+        by_fold.setdefault(bare(fold(h)), h)
     listing = ", ".join(str(h) for h in headers)
     columns: dict[str, str] = {}
     origin: dict[str, str] = {}
@@ -115,6 +133,8 @@ def resolve_columns(headers: list[str], business_model: str, mapped: dict[str, s
             continue
         names = SUBSCRIPTION_AMOUNT if (canon == "amount" and business_model == "subscription") else \
             SYNONYMS.get(canon, ())
+        if canon == "order_id" and _shopify_name(by_fold):
+            names = names + ("name",)
         for name in names:
             header = by_fold.get(name)
             if header is not None and header not in used:

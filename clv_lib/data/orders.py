@@ -3,7 +3,10 @@ recording every rule in the ledger.
 
 The rules, in the order they apply (a row is counted by the first rule that removes it):
 
-1. malformed rows (number of fields differs from the header) – excluded;
+1. malformed rows (number of fields differs from the header) – excluded; line items with an empty amount whose
+   order id has a row with an amount (exports that write the order total on its first line only, like Shopify's)
+   – merged into that order; totals or summary rows (no date, "TOTALE", "Grand total"...) – excluded, their
+   amount not counted as revenue read;
 2. exact duplicate rows (every column equal to an earlier row) – excluded; two genuinely identical line items on
    separate rows are indistinguishable from a re-exported row and are treated as duplicates, unless
    `data.drop_exact_duplicates: false` says such rows are genuine (files without order ids, like CDNOW);
@@ -45,7 +48,7 @@ from clv_lib.data.amounts import parse_amounts
 from clv_lib.data.dates import parse_dates
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.mapping import ColumnMapping
-from clv_lib.data.read import RawTable, as_text, fold_labels
+from clv_lib.data.read import RawTable, as_ids, as_text, fold_labels
 from clv_lib.data.rules import CleanResult, RuleSet, convert_currencies, fill_customer_ids, fold_label
 
 EXCLUDED_STATUSES: dict[str, tuple[str, ...]] = {
@@ -71,14 +74,14 @@ def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, tim
     ledger = Ledger(source=raw.info.display)
     inferences: list[str] = []
 
-    customer = as_text(frame[col("customer_id")]) if col("customer_id") else pd.Series(pd.NA, index=frame.index,
+    customer = as_ids(frame[col("customer_id")]) if col("customer_id") else pd.Series(pd.NA, index=frame.index,
                                                                                       dtype="string")
     email = (as_text(frame[col("email")]).str.lower() if col("email")
              else pd.Series(pd.NA, index=frame.index, dtype="string"))
     if not col("customer_id"):
         customer = email.copy()
         inferences.append(f"customer_id: no customer id column, the e-mail ('{col('email')}') identifies customers")
-    order = as_text(frame[col("order_id")]) if col("order_id") else pd.Series(pd.NA, index=frame.index,
+    order = as_ids(frame[col("order_id")]) if col("order_id") else pd.Series(pd.NA, index=frame.index,
                                                                              dtype="string")
     days, date_inf = parse_dates(frame[col("order_date")], spec.dayfirst, timezone, col("order_date"))
     inferences.append(date_inf.describe())
@@ -97,11 +100,17 @@ def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, tim
     rates_table = {currency: 1.0, **{k.upper(): float(v) for k, v in (spec.fx_rates or {}).items()}}
     rates = codes.map(rates_table).astype("float64").to_numpy()
     value = amount * rates  # report currency; NaN when unparsable or no rate
+    totals = _totals_rows(frame, mapping, days)
+    value[totals] = np.nan  # a file's own total is not revenue read: it would count everything twice
 
     ledger.read(n + len(raw.malformed), np.nansum(value))
     ledger.record("malformed row (wrong number of fields)", "excluded", raw.malformed, 0.0)
     rules = RuleSet(ledger, raw.row_numbers, value)
 
+    rules.remove(totals, "totals or summary row (not an order)")
+    if col("amount") and col("order_id"):
+        rules.remove(_lines_without_total(order, frame[col("amount")], amount),
+                     "line item without an amount of its own (its order's total is on another row)", "merged")
     if spec.drop_exact_duplicates:
         rules.remove(raw.duplicated(), "exact duplicate row")
     rules.remove(days.isna().to_numpy(), "unparsable or missing date")
@@ -136,6 +145,33 @@ def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, tim
     ledger.kept(len(result), result["amount"].sum())
     ledger.check()
     return CleanResult(result, ledger, inferences)
+
+
+_TOTAL_LABEL = r"(?:grand\s*|sub)?tota(?:l|le|li|ls)\b.*|tot\.?|somma\b.*|sum\b.*|summe\b.*|gesamt\b.*"
+
+
+def _totals_rows(frame: pd.DataFrame, mapping: ColumnMapping, days: pd.Series) -> np.ndarray:
+    """Rows without a date whose customer, order, status or e-mail cell reads like "TOTALE", "Total:", "Grand
+    total", "Somma": the summary lines gestionali and spreadsheets append to an export."""
+    hit = np.zeros(len(frame), dtype=bool)
+    undated = days.isna().to_numpy()
+    if not undated.any():
+        return hit
+    for canon in ("customer_id", "order_id", "status", "email"):
+        if mapping.get(canon):
+            text = as_text(frame[mapping.get(canon)][undated]).str.strip(" :").str.lower()
+            hit[undated] |= text.str.fullmatch(_TOTAL_LABEL).fillna(False).to_numpy(bool)
+    return hit
+
+
+def _lines_without_total(order: pd.Series, raw_amount: pd.Series, amount: np.ndarray) -> np.ndarray:
+    """Rows with an empty amount whose order id has a row with an amount: the later line items of an export that
+    writes the order total on the first line only (Shopify). They are part of that order, not unparsable rows."""
+    empty = as_text(raw_amount).isna().to_numpy() & order.notna().to_numpy()
+    if not empty.any():
+        return empty
+    priced = order[~np.isnan(amount) & order.notna().to_numpy()]
+    return empty & order.isin(set(priced.unique())).to_numpy(bool)
 
 
 def _status_rules(rules: RuleSet, status: pd.Series, spec) -> None:

@@ -371,6 +371,19 @@ def as_text(values: pd.Series) -> pd.Series:
     return text.where(text != "", pd.NA)
 
 
+_FLOAT_ID = re.compile(r"-?\d+\.0+")
+
+
+def as_ids(values: pd.Series) -> pd.Series:
+    """Identifiers as text (`as_text`); a text column whose every value is an integer written as a float
+    (`17850.0`, as pandas writes ids of a column with gaps) loses the `.0`, so the ids read as the client knows them."""
+    text = as_text(values)
+    present = pd.Series(text.dropna().unique(), dtype="string")
+    if len(present) and present.str.fullmatch(_FLOAT_ID).all():
+        text = text.str.replace(r"\.0+$", "", regex=True)
+    return text
+
+
 def _cell_text(value):
     if isinstance(value, float):
         if not np.isfinite(value):

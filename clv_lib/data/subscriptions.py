@@ -28,7 +28,7 @@ from clv_lib.data.amounts import parse_amounts
 from clv_lib.data.dates import parse_dates
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.mapping import ColumnMapping
-from clv_lib.data.read import RawTable, as_text, fold_labels
+from clv_lib.data.read import RawTable, as_ids, as_text, fold_labels
 from clv_lib.data.rules import CleanResult, RuleSet, convert_currencies, fill_customer_ids, fold_label
 
 INTERVAL_MONTHS = {
@@ -54,7 +54,7 @@ def clean_subscriptions(raw: RawTable, mapping: ColumnMapping, spec, currency: s
     inferences: list[str] = []
     na = pd.Series(pd.NA, index=frame.index, dtype="string")
 
-    customer = as_text(frame[col("customer_id")]) if col("customer_id") else na
+    customer = as_ids(frame[col("customer_id")]) if col("customer_id") else na
     email = as_text(frame[col("email")]).str.lower() if col("email") else na
     if not col("customer_id"):
         customer = email.copy()

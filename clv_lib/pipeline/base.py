@@ -17,6 +17,9 @@ from clv_lib.exceptions import DataError
 from clv_lib.params import ClientParams, Period, last_complete_month
 
 
+LARGE_EXCLUSION = 0.10  # share of the rows read that one exclusion rule may remove before the report warns
+
+
 @dataclass
 class Note:
     """A caveat the report must state: `key` names a sentence in the report texts, `values` fill it."""
@@ -78,7 +81,34 @@ class BaseAnalysis:
         duplicates = sum(r.rows for r in data.ledger.records if r.rule == "exact duplicate row")
         if duplicates and data.kind == "orders" and not data.mapping.get("order_id"):
             self.note("data.duplicates_without_order_id", rows=duplicates)
+        self._note_large_exclusions(data)
         return data
+
+    def _note_large_exclusions(self, data) -> None:
+        """A warning for every exclusion rule that removed at least LARGE_EXCLUSION of the rows read (dates outside
+        the period excepted: they are the period's choice), naming the params key that may recover them."""
+        spec, mapping = self.params.data, data.mapping
+        for record in data.ledger.records:
+            share = data.ledger.share(record)
+            if record.treatment != "excluded" or share < LARGE_EXCLUSION or any(
+                    word in record.rule for word in ("observation end", "start date (")):
+                continue
+            if record.rule == "exact duplicate row" and any(n.key == "data.duplicates_without_order_id"
+                                                            for n in self.notes):
+                continue  # already explained, with its own params key
+            values = {"rows": record.rows, "share": round(100 * share)}
+            if record.rule == "missing customer id":
+                key = "excluded_customer_email" if mapping.get("email") and not spec.email_fallback \
+                    else "excluded_customer"
+            elif record.rule.startswith(("unparsable or missing date", "unparsable or missing start date")):
+                key = "excluded_date"
+            elif record.rule.startswith(("unparsable or missing amount", "unparsable or missing price")):
+                key = "excluded_amount"
+            else:
+                from clv_lib.report.data_labels import rule_label
+
+                key, values["rule"] = "excluded_rule", rule_label(record.rule, self.language)
+            self.note(f"data.{key}", **values)
 
     date_column = "order_date"
 
