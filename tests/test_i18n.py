@@ -90,3 +90,11 @@ def test_no_duplicate_keys_in_the_text_files():
     Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     for language in LANGUAGES:
         yaml.load((TEXT_DIR / f"{language}.yaml").read_text(encoding="utf-8"), Loader=Strict)
+
+
+def test_amounts_that_print_as_zero_have_no_sign():
+    """A movement of -0.0 (no contraction this month) or -0.3 at whole units prints as zero, not "-€0"."""
+    it, en = Formatter("it", "EUR"), Formatter("en", "EUR")
+    assert en.money(-0.0) == "€0" and en.money(-0.3) == "€0" and en.money(-0.6) == "-€1"
+    assert it.money(-0.001, 2) == "0,00\xa0€" and en.number(-0.04, 1) == "0.0" and en.pct(-0.00004) == "0.0%"
+    assert en.pct(-0.0004) == "0.0%" and en.pct(-0.0006) == "-0.1%"

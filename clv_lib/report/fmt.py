@@ -17,6 +17,12 @@ LOCALES = {"it": "it_IT", "en": "en_US"}
 MISSING = "–"
 
 
+def _unsigned_zero(value, decimals: int) -> float:
+    """`value` as a float, with amounts that print as zero made +0 (never "-€0" or "-0,0%")."""
+    value = float(value)
+    return 0.0 if round(value, decimals) == 0 else value
+
+
 def _finite(value) -> bool:
     try:
         return value is not None and math.isfinite(float(value))
@@ -40,7 +46,7 @@ class Formatter:
         if not _finite(value):
             return MISSING
         pattern = None if decimals == 2 else _currency_pattern(self.locale, decimals)
-        return format_currency(float(value), self.currency, format=pattern, locale=self.locale,
+        return format_currency(_unsigned_zero(value, decimals), self.currency, format=pattern, locale=self.locale,
                                currency_digits=decimals == 2)
 
     def money_compact(self, value) -> str:
@@ -57,14 +63,14 @@ class Formatter:
         if not _finite(value):
             return MISSING
         pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-        return format_decimal(float(value), format=pattern, locale=self.locale)
+        return format_decimal(_unsigned_zero(value, decimals), format=pattern, locale=self.locale)
 
     def pct(self, value, decimals: int = 1) -> str:
         """A share (0.123) as a percentage (`12,3%`)."""
         if not _finite(value):
             return MISSING
         pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
-        return format_percent(float(value), format=pattern, locale=self.locale)
+        return format_percent(_unsigned_zero(value, decimals + 2), format=pattern, locale=self.locale)
 
     def ratio(self, value, decimals: int = 1) -> str:
         """A multiple such as LTV:CAC (`3,2×`)."""
