@@ -55,6 +55,27 @@ def test_shopify_total_on_the_first_line_item_only():
     assert result.ledger.rows_read == result.ledger.rows_kept + result.ledger.rows_removed
 
 
+def test_shopify_partial_refunds_come_off_their_order_once():
+    # Shopify writes "Refunded Amount" on the order's first line; "refunded" orders also carry it in full.
+    headers = ["Name", "Email", "Financial Status", "Created at", "Total", "Refunded Amount", "Lineitem name"]
+    rows = [["#1001", "a@x.com", "partially_refunded", "2024-01-05 10:00:00 +0100", "59.00", "9.00", "Tee"],
+            ["#1001", "a@x.com", "", "2024-01-05 10:00:00 +0100", "", "", "Socks"],
+            ["#1002", "b@x.com", "refunded", "2024-01-06 10:00:00 +0100", "20.00", "20.00", "Tote"],
+            ["#1003", "b@x.com", "paid", "2024-01-07 10:00:00 +0100", "35.00", "0.00", "Cap"],
+            ["#1004", "c@x.com", "partially_refunded", "2024-01-08 10:00:00 +0100", "15.00", "15.00", "Tee"]]
+    raw = _raw(rows, headers)
+    mapping = resolve_columns(headers, "transactional", {}, "orders.csv")
+    assert mapping.get("refunded_amount") == "Refunded Amount"
+    result = clean_orders(raw, mapping, DataSpec(path="orders.csv"), "EUR", "Europe/Rome", "2024-12-31")
+    # 59 - 9 = 50; #1002 refunded by status (not subtracted twice); #1003 untouched; #1004 refunded down to zero.
+    assert result.frame[["order_id", "amount"]].values.tolist() == [["#1001", 50.0], ["#1003", 35.0]]
+    rules = _rules(result)
+    assert rules["partial refund subtracted from its order (refunded amount column)"] == (1, 9.0)
+    assert rules["order refunded in full (refund status)"] == (1, 20.0)
+    assert rules["order refunded in full"][0] == 1
+    assert result.ledger.rows_read == result.ledger.rows_kept + result.ledger.rows_removed
+
+
 def test_totals_row_of_a_gestionale_export_is_not_revenue():
     # Italian ERP exports end with "TOTALE;;;<sum>;": it is neither an order nor revenue read.
     result = _clean([

@@ -38,6 +38,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                "spesa", "imponibile", "totale_documento"),
     "quantity": ("quantity", "qty", "units", "items", "number_of_items", "num_items", "quantita", "qta", "qt", "pezzi", "n_pezzi"),
     "unit_price": ("unit_price", "unitprice", "price", "item_price", "prezzo", "prezzo_unitario"),
+    "refunded_amount": ("refunded_amount", "amount_refunded", "refund_amount", "total_refunded", "refunded_total",
+                        "importo_rimborsato", "rimborsato", "totale_rimborsato"),
     "currency": ("currency", "currency_code", "order_currency", "valuta", "divisa"),
     "status": ("status", "order_status", "financial_status", "payment_status", "state", "stato",
                "stato_ordine", "stato_pagamento"),
@@ -61,8 +63,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 SUBSCRIPTION_AMOUNT = ("price", "amount", "plan_amount", "plan_price", "price_amount", "prezzo", "importo",
                        "canone", "total")
 
-ORDER_FIELDS = ("customer_id", "order_id", "order_date", "amount", "quantity", "unit_price", "currency", "status",
-                "email", "channel")
+ORDER_FIELDS = ("customer_id", "order_id", "order_date", "amount", "quantity", "unit_price", "refunded_amount",
+                "currency", "status", "email", "channel")
 SUBSCRIPTION_FIELDS = ("customer_id", "subscription_id", "plan", "start_date", "end_date", "mrr", "amount",
                        "billing_interval", "currency", "status", "email", "channel")
 

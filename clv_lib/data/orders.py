@@ -139,6 +139,10 @@ def clean_orders(raw: RawTable, mapping: ColumnMapping, spec, currency: str, tim
         table["channel"] = as_text(frame[col("channel")]).array
     if col("quantity"):
         table["quantity"] = qty if not col("amount") else parse_amounts(frame[col("quantity")], spec.decimal)[0]
+    if col("refunded_amount"):
+        refunded, refund_inf = parse_amounts(frame[col("refunded_amount")], spec.decimal, col("refunded_amount"))
+        inferences.append(refund_inf.describe())
+        table["refunded"] = np.nan_to_num(np.abs(refunded) * rates)  # report currency; empty = nothing refunded
     table = table[rules.alive]
     orders = _net_refunds_and_merge(table, ledger)
     result = _finish(orders, [c for c in ("status", "quantity", "channel") if col(c)])
@@ -210,8 +214,18 @@ def _net_refunds_and_merge(table: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
     agg.update({c: "first" for c in extras})
     if "quantity" in sales:
         agg["quantity"] = "sum"
+    if "refunded" in sales:
+        agg["refunded"] = "sum"
     orders = sales.groupby("key", sort=False).agg(agg)
     orders["gross"] = orders["value"]
+    if "refunded" in orders:
+        # Partial refunds written on the order itself (Shopify's "Refunded Amount"): subtracted once, never below
+        # zero; an order refunded down to nothing is removed below as "order refunded in full".
+        cut = np.minimum(orders["refunded"].to_numpy(), orders["value"].clip(lower=0.0).to_numpy())
+        partial = (cut > CENT) & (orders["value"].to_numpy() - cut > CENT)
+        ledger.record("partial refund subtracted from its order (refunded amount column)", "flagged",
+                      orders["row"][partial], cut[partial].sum())
+        orders["value"] = orders["value"] - cut
     has_order = orders.index.get_indexer(refunds["key"]) >= 0  # hash lookup (isin on Arrow strings is slow)
 
     # Orders refunded in full, shown by the status of their own (only) rows.

@@ -35,6 +35,8 @@ _ITALIAN: list[tuple[str, str]] = [
     (r"line item without an amount of its own \(its order's total is on another row\)",
      "riga articolo senza importo proprio (il totale del suo ordine è su un'altra riga)"),
     (r"totals or summary row \(not an order\)", "riga di totale o di riepilogo (non è un ordine)"),
+    (r"partial refund subtracted from its order \(refunded amount column\)",
+     "rimborso parziale sottratto dal suo ordine (colonna dell'importo rimborsato)"),
     (r"order refunded in full \(refund status\)", "ordine rimborsato per intero (stato di rimborso)"),
     (r"order refunded in full", "ordine rimborsato per intero"),
     (r"refund netted into its order", "rimborso compensato sul suo ordine"),
