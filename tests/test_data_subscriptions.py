@@ -75,3 +75,23 @@ def test_segments_ending_on_or_before_their_start_are_excluded(end):
     result = _clean([["A", "s1", "Pro", "2024-01-01", end, "10", "month"],
                      ["B", "s2", "Pro", "2024-01-01", "", "10", "month"]])
     assert result.frame["customer_id"].tolist() == ["B"] and result.ledger.rows_removed == 1
+
+
+def test_free_trials_move_the_paying_start_and_trial_cancellations_are_not_churn():
+    # Stripe's export: a subscription is created at the start of its trial and pays from "Trial End".
+    headers = ["Customer ID", "id", "Plan", "Created (UTC)", "Trial End (UTC)", "Ended At (UTC)", "Amount", "Interval"]
+    result = _clean([
+        ["A", "s1", "Pro", "2025-01-01 09:00", "2025-01-15 09:00", "", "50.00", "month"],  # converted: pays 15 Jan
+        ["B", "s2", "Pro", "2025-02-01 09:00", "2025-02-15 09:00", "2025-02-10 09:00", "50.00", "month"],  # left in trial
+        ["C", "s3", "Pro", "2025-12-20 09:00", "2026-01-03 09:00", "", "50.00", "month"],  # in trial at the cut-off
+        ["D", "s4", "Pro", "2025-03-01 09:00", "", "2025-09-01 09:00", "50.00", "month"],  # no trial
+    ], headers=headers)
+    frame = result.frame.set_index("customer_id")
+    assert list(frame.index) == ["A", "D"]
+    assert frame.loc["A", "start_date"] == pd.Timestamp("2025-01-15")
+    assert frame.loc["D", "start_date"] == pd.Timestamp("2025-03-01")
+    rules = {r.rule: (r.treatment, r.rows) for r in result.ledger.records}
+    assert rules["ended during its free trial (never paid)"] == ("excluded", 1)
+    assert rules["still in its free trial on 2025-12-31"] == ("excluded", 1)
+    assert rules["start moved to the end of the free trial"] == ("converted", 1)
+    assert result.ledger.rows_read == result.ledger.rows_kept + result.ledger.rows_removed

@@ -55,6 +55,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     # Stripe's "Ended At" is the effective end; its "Canceled At" is when the cancellation was asked for.
     "end_date": ("end_date", "ended_at", "canceled_at", "cancelled_at", "cancel_date", "cancellation_date",
                  "churn_date", "end", "data_fine", "fine", "data_disdetta", "data_cessazione"),
+    "trial_end": ("trial_end", "trial_ends_at", "trial_end_date", "trial_ended_at", "trial_end_at", "fine_prova",
+                  "data_fine_prova", "fine_periodo_di_prova", "fine_periodo_prova"),
     "mrr": ("mrr", "monthly_recurring_revenue", "monthly_amount", "canone_mensile"),
     "billing_interval": ("interval", "billing_interval", "plan_interval", "billing_period", "billing_cycle",
                          "periodicita", "frequenza_fatturazione", "ciclo_fatturazione"),
@@ -65,7 +67,7 @@ SUBSCRIPTION_AMOUNT = ("price", "amount", "plan_amount", "plan_price", "price_am
 
 ORDER_FIELDS = ("customer_id", "order_id", "order_date", "amount", "quantity", "unit_price", "refunded_amount",
                 "currency", "status", "email", "channel")
-SUBSCRIPTION_FIELDS = ("customer_id", "subscription_id", "plan", "start_date", "end_date", "mrr", "amount",
+SUBSCRIPTION_FIELDS = ("customer_id", "subscription_id", "plan", "start_date", "end_date", "trial_end", "mrr", "amount",
                        "billing_interval", "currency", "status", "email", "channel")
 
 

@@ -13,7 +13,8 @@ Rules, in order (a row is counted by the first rule that removes it): malformed 
 unparsable or missing start date, unparsable end date (a non-empty value that cannot be read), unparsable or
 missing price, unknown billing interval, excluded statuses (trials, incomplete, test by default; a `canceled`
 status is not excluded: it is how ended subscriptions look), missing customer id (e-mail fallback when enabled),
-zero price (trials, free plans) and negative price, segments ending before they start or on the day they start,
+with a `trial_end` column: ended during the free trial or still in it at the cut-off (excluded), otherwise the
+start moved to the trial end (converted); zero price (trials, free plans) and negative price, segments ending before they start or on the day they start,
 starting after the observation end or ending before params `start_date` – all excluded; currency conversion
 (converted); segments ending after the observation end are active at the cut-off: their end date is cleared
 (converted).
@@ -69,6 +70,10 @@ def clean_subscriptions(raw: RawTable, mapping: ColumnMapping, spec, currency: s
         end = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
         end_given = np.zeros(n, dtype=bool)
         inferences.append("end_date: no end date column, every subscription is taken as active")
+    trial = None
+    if col("trial_end"):
+        trial, tinf = parse_dates(frame[col("trial_end")], spec.dayfirst, timezone, col("trial_end"))
+        inferences.append(tinf.describe().replace("rows unparsable or empty", "rows without a trial or unparsable"))
     if col("mrr"):
         price, ainf = parse_amounts(frame[col("mrr")], spec.decimal, col("mrr"))
         months = np.ones(n)
@@ -116,6 +121,8 @@ def clean_subscriptions(raw: RawTable, mapping: ColumnMapping, spec, currency: s
             for rule, labels_ in EXCLUDED_STATUSES.items():
                 rules.remove(status.isin(set(labels_)).fillna(False).to_numpy(bool), rule)
     customer = fill_customer_ids(rules, customer, email, spec)
+    if trial is not None:
+        start = _paying_start(rules, start, end, trial, observation_end)
     rules.remove(price == 0, "trial or free (zero price)")
     rules.remove(price < 0, "negative price")
     rules.remove((end < start).to_numpy(), "ends before it starts")
@@ -155,6 +162,21 @@ def clean_subscriptions(raw: RawTable, mapping: ColumnMapping, spec, currency: s
     ledger.kept(len(out), out["mrr"].sum())
     ledger.check()
     return CleanResult(out, ledger, inferences)
+
+
+def _paying_start(rules: RuleSet, start: pd.Series, end: pd.Series, trial: pd.Series, observation_end) -> pd.Series:
+    """Start dates moved to the end of a free trial: a subscriber pays, and can churn as a payer, from then on.
+
+    Subscriptions that ended during their trial never paid and those still in it at the cut-off do not pay yet:
+    both are excluded (a trial cancellation is not a paying customer's churn)."""
+    in_trial = (trial > start).to_numpy()  # NaT compares False: no trial
+    rules.remove(in_trial & (end <= trial).to_numpy(), "ended during its free trial (never paid)")
+    if observation_end is not None:
+        cut = pd.Timestamp(observation_end).normalize()
+        rules.remove(in_trial & (trial > cut).to_numpy(), f"still in its free trial on {cut.date()}")
+    moved = in_trial & rules.alive
+    rules.flag(moved, "start moved to the end of the free trial")
+    return start.where(~moved, trial)
 
 
 def _subscription_ids(out: pd.DataFrame, rows: np.ndarray, has_column: bool) -> np.ndarray:

@@ -48,6 +48,9 @@ _ITALIAN: list[tuple[str, str]] = [
     (r"unknown billing interval \((.+)\)", r"periodicità di fatturazione sconosciuta (\1)"),
     (r"unknown billing interval", "periodicità di fatturazione sconosciuta"),
     (r"trial or free \(zero price\)", "prova o gratuito (prezzo zero)"),
+    (r"ended during its free trial \(never paid\)", "terminato durante la prova gratuita (mai pagato)"),
+    (r"still in its free trial on (.+)", r"ancora in prova gratuita il \1"),
+    (r"start moved to the end of the free trial", "inizio spostato alla fine della prova gratuita"),
     (r"negative price", "prezzo negativo"),
     (r"ends before it starts", "termina prima di iniziare"),
     (r"ends on the day it starts", "termina il giorno in cui inizia"),
@@ -79,6 +82,7 @@ def treatment_label(treatment: str, language: str) -> str:
 
 _ITALIAN_PHRASES: list[tuple[str, str]] = [
     ("rows empty (active) or unparsable", "righe vuote (attivi) o illeggibili"),
+    ("rows without a trial or unparsable", "righe senza prova gratuita o illeggibili"),
     ("rows unparsable or empty", "righe illeggibili o vuote"),
     ("(inferred from values above 12)", "(dedotto dai valori sopra 12)"),
     ("(default, no value decides; set data.dayfirst: false if the file writes the month first)",
