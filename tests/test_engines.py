@@ -365,6 +365,22 @@ def test_large_file_is_cleaned_in_a_scratch_duckdb_removed_afterwards(cdnow_memo
     assert not folder.exists()
 
 
+def test_columns_the_engine_does_not_apply_are_said_in_the_data_chapter(tmp_path, monkeypatch, tmp_path_factory):
+    """A refunded-amount column is used by the file path; the engine path does not apply it yet, and says so in
+    the value-reading lines the report shows, instead of ignoring it silently."""
+    from clv_lib.data.engines import load as engine_load
+
+    path = tmp_path / "cdnow.parquet"
+    cdnow_table().assign(refunded=0.0).to_parquet(path)
+    monkeypatch.setattr(engine_load, "ENGINE_MIN_ROWS", 1_000)
+    params = cdnow_params(tmp_path_factory, path=str(path), columns={
+        "customer_id": "customer_id", "order_date": "day", "amount": "amount", "refunded_amount": "refunded"})
+    data = load_client_data(params, CDNOW_END)
+    assert data.source.engine == "duckdb"
+    assert "refunded_amount: 'refunded' not applied in the engine: partially refunded orders count at their " \
+           "full total" in data.inferences
+
+
 def test_models_fit_on_weighted_patterns(cdnow_memory):
     """Fitting on the distinct (frequency, recency, T) patterns with weights gives the per-customer fit."""
     from clv_lib.models import BetaGeoModel

@@ -209,7 +209,8 @@ def load_engine_data(params, observation_end=None, root: Optional[Path] = None) 
     if totals["customers"] < spec.min_customers:
         check_usable(pd.DataFrame({"customer_id": np.arange(totals["customers"])}), ledger, spec.min_customers,
                      "orders")
-    return EngineData("orders", ledger, mapping, result.inferences, source, end, totals["last_date"],
+    return EngineData("orders", ledger, mapping, result.inferences + _not_applied(mapping), source, end,
+                      totals["last_date"],
                       orders=orders, totals=totals)
 
 
@@ -229,8 +230,21 @@ def _subscriptions(params, raw, mapping: ColumnMapping, source: EngineSource, en
     check_usable(frame, result.ledger, params.data.min_customers, "subscriptions")
     dates = pd.concat([frame["start_date"], frame["end_date"]])
     last = dates.max() if len(dates) and dates.notna().any() else None
-    return EngineData("subscriptions", result.ledger, mapping, result.inferences, source, end, last,
+    return EngineData("subscriptions", result.ledger, mapping, result.inferences + _not_applied(mapping), source,
+                      end, last,
                       subscriptions=frame, segments=segments)
+
+
+#: Columns the file path uses that the engine path does not apply yet, and what that means for the figures.
+NOT_IN_ENGINE = {
+    "refunded_amount": "not applied in the engine: partially refunded orders count at their full total",
+    "trial_end": "not applied in the engine: subscriptions pay from their start date, trials included",
+}
+
+
+def _not_applied(mapping: ColumnMapping) -> list[str]:
+    """Inference lines (shown in the report's data chapter) for mapped columns the engine path ignores."""
+    return [f"{canon}: '{mapping.get(canon)}' {what}" for canon, what in NOT_IN_ENGINE.items() if mapping.get(canon)]
 
 
 def last_engine_date(params, root: Optional[Path] = None) -> Optional[pd.Timestamp]:
