@@ -98,3 +98,12 @@ def test_amounts_that_print_as_zero_have_no_sign():
     assert en.money(-0.0) == "€0" and en.money(-0.3) == "€0" and en.money(-0.6) == "-€1"
     assert it.money(-0.001, 2) == "0,00\xa0€" and en.number(-0.04, 1) == "0.0" and en.pct(-0.00004) == "0.0%"
     assert en.pct(-0.0004) == "0.0%" and en.pct(-0.0006) == "-0.1%"
+
+
+def test_engine_path_caveats_in_italian():
+    from clv_lib.data.engines.load import NOT_IN_ENGINE
+    from clv_lib.report.data_labels import inference_label
+
+    for canon, what in NOT_IN_ENGINE.items():
+        text = inference_label(f"{canon}: 'x' {what}", "it")
+        assert "non applicata nel motore" in text and "engine" not in text
