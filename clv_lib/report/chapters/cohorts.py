@@ -51,8 +51,9 @@ def _value_curves(r) -> list[str]:
     frame = pd.DataFrame(curves).sort_index()
     frame = frame[frame.index <= MAX_MONTHS]
     cac = a.blended_cac
+    cac_label = t("cohorts.value.cac_blended") if a.cac_by_channel else t("cohorts.value.cac")  # per-channel: mean
     chart = charts.cumulative_value(frame, f, {"x": t("cohorts.value.x"), "y": t("cohorts.value.y"),
-                                               "cac": t("cohorts.value.cac")}, cac=cac)
+                                               "cac": cac_label}, cac=cac)
     out = [H.keep(H.h3(t("cohorts.value.title")), H.p(t("cohorts.value.lead", grouping=label)),
                   H.figure(chart, t("cohorts.value.caption")))]
     cac_of = a.cac_by_channel or {}
