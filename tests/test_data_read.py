@@ -169,3 +169,37 @@ def test_ledger_frame_and_invariant():
     with pytest.raises(ValueError):
         ledger.record("x", "dropped", [1])
     assert np.isclose(ledger.share(ledger.records[0]), 0.6)
+
+
+
+def test_excel_cells_typed_by_excel_reach_the_cleaning_rules(tmp_path):
+    """Online Retail-style sheet (Chen et al. 2012): typed date cells, float customer ids with gaps, line items,
+    a credit note ("C" invoice, negative quantity)."""
+    from clv_lib.data.mapping import resolve_columns
+    from clv_lib.data.orders import clean_orders
+    from clv_lib.params.schema import DataSpec
+
+    path = tmp_path / "online_retail.xlsx"
+    pd.DataFrame({"Invoice": ["536365", "536365", "C536379", "536380"],
+                  "InvoiceDate": pd.to_datetime(["2010-12-01 08:26", "2010-12-01 08:26", "2010-12-01 09:41",
+                                                 "2010-12-02 10:00"]),
+                  "Quantity": [6, 2, -1, 3], "Price": [2.55, 3.39, 2.55, 1.0],
+                  "Customer ID": [17850.0, 17850.0, 17850.0, None]}).to_excel(path, index=False,
+                                                                              sheet_name="Year 2009-2010")
+    raw = read_table(path)
+    assert raw.info.sheet == "Year 2009-2010"
+    mapping = resolve_columns(list(raw.frame.columns), "transactional", {}, str(path))
+    result = clean_orders(raw, mapping, DataSpec(path=str(path)), "GBP", "Europe/London", "2010-12-31")
+    frame = result.frame
+    assert frame["customer_id"].tolist() == ["17850"] and frame["order_id"].tolist() == ["536365"]
+    assert frame["order_date"].tolist() == [pd.Timestamp("2010-12-01")]
+    assert frame["amount"].round(2).tolist() == [round(6 * 2.55 + 2 * 3.39 - 2.55, 2)]
+    assert result.ledger.rows_read == 4 == result.ledger.rows_kept + result.ledger.rows_removed
+
+
+def test_a_file_that_is_not_a_workbook_gets_one_line(tmp_path):
+    path = tmp_path / "orders.xlsx"
+    path.write_bytes(b"this is a CSV renamed to .xlsx\n1,2,3\n")
+    with pytest.raises(DataError, match=r"orders\.xlsx: not a readable Excel workbook") as error:
+        read_table(path)
+    assert "\n" not in str(error.value)

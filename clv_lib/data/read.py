@@ -322,17 +322,19 @@ def _read_text_python(path: Path, encoding: str, delimiter: str, headers: list[s
 
 
 def _read_excel(path: Path, spec, columns, display: str, nrows: Optional[int] = None) -> RawTable:
-    from openpyxl import load_workbook
+    """An Excel sheet through calamine (Rust; several times faster than openpyxl on exports of 100k+ rows)."""
+    from python_calamine import CalamineError, CalamineWorkbook
 
     sheet = getattr(spec, "sheet", None)
-    book = load_workbook(path, read_only=True)
-    names = book.sheetnames
-    book.close()
+    try:
+        names = CalamineWorkbook.from_path(str(path)).sheet_names
+    except CalamineError as exc:
+        raise DataError(f"{display}: not a readable Excel workbook ({exc})") from None
     if isinstance(sheet, int) and not 0 <= sheet < len(names):
         raise DataError(f"{display}: sheet index {sheet} does not exist; sheets are: {', '.join(names)}")
     if isinstance(sheet, str) and sheet not in names:
         raise DataError(f"{display}: sheet {sheet!r} not found; sheets are: {', '.join(names)}")
-    frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object, engine="openpyxl",
+    frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object, engine="calamine",
                           nrows=nrows)
     frame.columns = _unique_headers([str(c) for c in frame.columns])
     frame = frame.reset_index(drop=True)
