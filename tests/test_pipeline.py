@@ -36,3 +36,15 @@ def test_subscriptions_with_enough_history_fit_a_retention_model_per_contract_le
     analysis = analysis_for("demo-subscription", params, parse_period("2022-12"), "en", ROOT)
     models = analysis.retention_models
     assert set(models) == set(float(m) for m in analysis.tenure["period_months"].unique())
+
+
+def test_a_period_after_the_data_names_the_last_date_and_the_latest_period():
+    from clv_lib.exceptions import DataError
+
+    params = load_params(ROOT / "params" / "demo.yaml")
+    analysis = analysis_for("demo", params, parse_period("2031Q1"), "en", ROOT)
+    last = analysis.last_data_date
+    with pytest.raises(DataError) as error:
+        analysis.period
+    assert str(error.value) == (f"data/demo/orders.csv: PERIOD 2031Q1 starts after the last order in the data "
+                                f"({last.date()}); the latest complete period is 2025-12")

@@ -61,7 +61,14 @@ class BaseAnalysis:
     def period(self) -> Period:
         """The requested period, or the last complete month in the data."""
         if self.requested_period is not None:
-            return self.requested_period
+            requested, last = self.requested_period, self.last_data_date
+            if requested.start > last:
+                source = self.params.data.path or self.params.data.table or "sql query"
+                raise DataError(f"{source}: PERIOD {requested.label} starts after the last "
+                                f"{'date' if self.business_model == 'subscription' else 'order'} in the data "
+                                f"({last.date()}); the latest complete period is "
+                                f"{last_complete_month(last).label}")
+            return requested
         return last_complete_month(self.last_data_date)
 
     @property
