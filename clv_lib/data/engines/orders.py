@@ -60,15 +60,26 @@ class EngineOrders:
                      m=_month_of(t.order_date).cast("int64"), n=t.n.cast("int64"), s=t.s.cast("float64"), ch=t.ch)
         return cache(t, self.engine)
 
-    def _run(self, expr) -> pd.DataFrame:
+    def _run(self, expr, arrow: bool = False):
+        """Run `expr`: a pandas frame, or with `arrow` an Arrow table (no pandas copy of millions of rows)."""
         try:
-            out = expr.execute()
+            return expr.to_pyarrow() if arrow else expr.execute()
         except Exception as exc:  # noqa: BLE001 - translated at the boundary
             from clv_lib.data.engines.connect import _first_line, describe_failure
 
             raise EngineError(f"engine {self.engine}: aggregating {self.label} failed ({describe_failure(exc)}: "
                               f"{_first_line(exc)})") from None
-        return out
+
+    def _customers(self, expr):
+        """Run `expr` (one row per customer) as an Arrow table sorted by customer id in code-point order, the order
+        of the in-memory summaries: sorted by the engine (where its collation agrees) or else here."""
+        import pyarrow.compute as pc
+
+        table = self._run(expr.order_by("customer_id"), arrow=True)
+        ids = table.column("customer_id")
+        if len(ids) > 1 and not pc.all(pc.less(ids[:-1], ids[1:])).as_py():
+            table = table.take(pc.sort_indices(ids))
+        return table
 
     def _upto(self, end_day: int):
         return self.days.filter(self.days.d <= end_day)
@@ -101,28 +112,30 @@ class EngineOrders:
                             f"{self.label} (channel {channel})", has_channel=self.has_channel, days=days)
 
     # ---- BTYD summaries -----------------------------------------------------------------------------------
-    def _rfm(self, end_day: int, time_unit: str) -> pd.DataFrame:
-        if time_unit not in UNIT_DAYS:
-            raise ValueError(f"time_unit must be one of D, W, M (got {time_unit!r})")
+    def _rfm_query(self, end_day: int):
+        """Per customer up to `end_day`: first and last purchase day, purchase days `n`, spend `total` and the
+        first purchase day's spend `first_s`."""
         d = self._with_first(self._upto(end_day))
-        agg = d.group_by("customer_id").aggregate(first=d.fd.min(), last=d.d.max(), n=d.n.count(),
-                                                  total=d.s.sum(), first_s=d.s.sum(where=d.d == d.fd))
-        frame = self._run(agg)
+        return d.group_by("customer_id").aggregate(first=d.fd.min(), last=d.d.max(), n=d.n.count(),
+                                                   total=d.s.sum(), first_s=d.s.sum(where=d.d == d.fd))
+
+    def _rfm(self, table, end_day: int, time_unit: str) -> pd.DataFrame:
+        """The RFM summary of `_rfm_query`'s rows (an Arrow table sorted by customer id) in `time_unit`."""
         unit = UNIT_DAYS[time_unit]
-        n = frame["n"].to_numpy(np.float64)
-        out = pd.DataFrame({
-            "frequency": n - 1,
-            "recency": (frame["last"] - frame["first"]).to_numpy(np.float64) / unit,
-            "T": (end_day - frame["first"]).to_numpy(np.float64) / unit,
-        }, index=pd.Index(frame["customer_id"].astype(str), name="customer_id"))
+        n = _floats(table, "n")
+        first = _floats(table, "first")
+        out = pd.DataFrame({"frequency": n - 1, "recency": (_floats(table, "last") - first) / unit,
+                            "T": (end_day - first) / unit}, index=_ids(table))
         with np.errstate(divide="ignore", invalid="ignore"):
-            mv = (frame["total"].to_numpy(np.float64) - frame["first_s"].to_numpy(np.float64)) / (n - 1)
+            mv = (_floats(table, "total") - _floats(table, "first_s")) / (n - 1)
         out["monetary_value"] = np.where((n > 1) & np.isfinite(mv), mv, 0.0)
-        return out.sort_index()
+        return out
 
     def summary(self, observation_end, time_unit: str = "D") -> pd.DataFrame:
         """`clv_lib.summary.rfm_summary` of the orders up to `observation_end` (day purchase grain)."""
-        return self._rfm(_day(observation_end), time_unit)
+        _check_unit(time_unit)
+        end = _day(observation_end)
+        return self._rfm(self._customers(self._rfm_query(end)), end, time_unit)
 
     def holdout(self, calibration_end, observation_end, time_unit: str = "D") -> pd.DataFrame:
         """`clv_lib.summary.calibration_holdout_summary` (day purchase grain)."""
@@ -130,18 +143,18 @@ class EngineOrders:
         if end <= cal:
             raise ModelInputError(f"transactions: the observation end {pd.Timestamp(observation_end).date()} must "
                                   f"come after the calibration end {pd.Timestamp(calibration_end).date()}")
-        out = self._rfm(cal, time_unit)
-        out.columns = [f"{c}_cal" for c in out.columns]
+        _check_unit(time_unit)
+        cal_rows = self._rfm_query(cal)
         d = self.days
         held = d.filter((d.d > cal) & (d.d <= end))
-        hold = self._run(held.group_by("customer_id").aggregate(frequency_holdout=held.n.count(),
-                                                               monetary_value_holdout=held.s.mean()))
-        hold = hold.set_index(hold["customer_id"].astype(str)).drop(columns="customer_id")
-        out = out.join(hold, how="left")
-        out["frequency_holdout"] = out["frequency_holdout"].fillna(0.0).astype("float64")
-        out["monetary_value_holdout"] = out["monetary_value_holdout"].fillna(0.0).astype("float64")
+        hold = held.group_by(hid="customer_id").aggregate(fh=held.n.count(), mh=held.s.mean())
+        joined = cal_rows.left_join(hold, cal_rows.customer_id == hold.hid)  # in the engine: no join of 10M ids here
+        table = self._customers(joined.select(*cal_rows.columns, "fh", "mh"))
+        out = self._rfm(table, cal, time_unit)
+        out.columns = [f"{c}_cal" for c in out.columns]
+        out["frequency_holdout"] = _floats(table, "fh", fill=0.0)
+        out["monetary_value_holdout"] = _floats(table, "mh", fill=0.0)
         out["duration_holdout"] = (end - cal) / UNIT_DAYS[time_unit]
-        out.index.name = "customer_id"
         return out
 
     def history(self, observation_end) -> pd.DataFrame:
@@ -151,17 +164,21 @@ class EngineOrders:
         agg = dict(orders=d.n.sum(), revenue=d.s.sum(), first=d.fd.min(), last=d.d.max())
         if self.has_channel:
             agg["channel"] = d.ch.min(where=d.d == d.fd)
-        frame = self._run(d.group_by("customer_id").aggregate(**agg))
+        table = self._customers(d.group_by("customer_id").aggregate(**agg))
+        last = table.column("last").to_numpy()
         out = pd.DataFrame({
-            "orders": frame["orders"].astype("int64").to_numpy(),
-            "revenue": frame["revenue"].astype("float64").to_numpy(),
-            "first_order": _dates(frame["first"]),
-            "last_order": _dates(frame["last"]),
-        }, index=pd.Index(frame["customer_id"].astype(str), name="customer_id"))
-        out["days_since_last_purchase"] = (end - frame["last"].to_numpy(np.int64)).astype("int64")
+            "orders": table.column("orders").to_numpy().astype("int64", copy=False),
+            "revenue": _floats(table, "revenue"),
+            "first_order": _dates(table.column("first").to_numpy()),
+            "last_order": _dates(last),
+        }, index=_ids(table))
+        out["days_since_last_purchase"] = (end - last).astype("int64")
         if self.has_channel:
-            out["channel"] = frame["channel"].fillna("(unknown)").astype(str).to_numpy()
-        return out.sort_index()
+            import pyarrow.compute as pc
+
+            out["channel"] = pd.array(pc.fill_null(table.column("channel"), "(unknown)").cast("large_string"),
+                                      dtype="str")
+        return out
 
     def tracking(self, calibration_end, observation_end, step_days: int = 7) -> pd.Series:
         """`clv_lib.summary.customers.holdout_tracking` of the customers with a purchase by `calibration_end`."""
@@ -372,8 +389,30 @@ def _months_of_days(days: np.ndarray) -> np.ndarray:
     return month_numbers_from_days(days) if len(days) else np.zeros(0, dtype=np.int64)
 
 
-def _dates(days: pd.Series) -> np.ndarray:
-    return days.to_numpy(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
+def _check_unit(time_unit: str) -> None:
+    if time_unit not in UNIT_DAYS:
+        raise ValueError(f"time_unit must be one of D, W, M (got {time_unit!r})")
+
+
+def _floats(table, column: str, fill: float | None = None) -> np.ndarray:
+    """An Arrow column as a float64 array (`fill` where NULL; a left join's missing rows)."""
+    import pyarrow.compute as pc
+
+    col = table.column(column)
+    if fill is not None:
+        col = pc.fill_null(col, fill)
+    return col.to_numpy().astype(np.float64, copy=False)
+
+
+def _ids(table) -> pd.Index:
+    """The `customer_id` column of an Arrow table as the text index of the in-memory summaries (Arrow-backed
+    strings: no Python object per customer)."""
+    return pd.Index(pd.array(table.column("customer_id").cast("large_string"), dtype="str"), name="customer_id")
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    """Day numbers (days since 1970-01-01) as datetime64[ns] at midnight."""
+    return days.astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
 
 
 #: Attribute set on a DuckDB backend whose database file is the report's own scratch space (large local files).
