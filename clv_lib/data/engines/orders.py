@@ -119,23 +119,23 @@ class EngineOrders:
         return d.group_by("customer_id").aggregate(first=d.fd.min(), last=d.d.max(), n=d.n.count(),
                                                    total=d.s.sum(), first_s=d.s.sum(where=d.d == d.fd))
 
-    def _rfm(self, table, end_day: int, time_unit: str) -> pd.DataFrame:
-        """The RFM summary of `_rfm_query`'s rows (an Arrow table sorted by customer id) in `time_unit`."""
+    @staticmethod
+    def _rfm(table, end_day: int, time_unit: str) -> dict:
+        """The RFM columns (float64 arrays) of `_rfm_query`'s rows (an Arrow table) in `time_unit`."""
         unit = UNIT_DAYS[time_unit]
         n = _floats(table, "n")
         first = _floats(table, "first")
-        out = pd.DataFrame({"frequency": n - 1, "recency": (_floats(table, "last") - first) / unit,
-                            "T": (end_day - first) / unit}, index=_ids(table))
         with np.errstate(divide="ignore", invalid="ignore"):
             mv = (_floats(table, "total") - _floats(table, "first_s")) / (n - 1)
-        out["monetary_value"] = np.where((n > 1) & np.isfinite(mv), mv, 0.0)
-        return out
+        return {"frequency": n - 1, "recency": (_floats(table, "last") - first) / unit, "T": (end_day - first) / unit,
+                "monetary_value": np.where((n > 1) & np.isfinite(mv), mv, 0.0)}
 
     def summary(self, observation_end, time_unit: str = "D") -> pd.DataFrame:
         """`clv_lib.summary.rfm_summary` of the orders up to `observation_end` (day purchase grain)."""
         _check_unit(time_unit)
         end = _day(observation_end)
-        return self._rfm(self._customers(self._rfm_query(end)), end, time_unit)
+        table = self._customers(self._rfm_query(end))
+        return pd.DataFrame(self._rfm(table, end, time_unit), index=_ids(table), copy=False)
 
     def holdout(self, calibration_end, observation_end, time_unit: str = "D") -> pd.DataFrame:
         """`clv_lib.summary.calibration_holdout_summary` (day purchase grain)."""
@@ -150,12 +150,11 @@ class EngineOrders:
         hold = held.group_by(hid="customer_id").aggregate(fh=held.n.count(), mh=held.s.mean())
         joined = cal_rows.left_join(hold, cal_rows.customer_id == hold.hid)  # in the engine: no join of 10M ids here
         table = self._customers(joined.select(*cal_rows.columns, "fh", "mh"))
-        out = self._rfm(table, cal, time_unit)
-        out.columns = [f"{c}_cal" for c in out.columns]
-        out["frequency_holdout"] = _floats(table, "fh", fill=0.0)
-        out["monetary_value_holdout"] = _floats(table, "mh", fill=0.0)
-        out["duration_holdout"] = (end - cal) / UNIT_DAYS[time_unit]
-        return out
+        columns = {f"{c}_cal": v for c, v in self._rfm(table, cal, time_unit).items()}
+        columns["frequency_holdout"] = _floats(table, "fh", fill=0.0)
+        columns["monetary_value_holdout"] = _floats(table, "mh", fill=0.0)
+        columns["duration_holdout"] = np.full(table.num_rows, (end - cal) / UNIT_DAYS[time_unit])
+        return pd.DataFrame(columns, index=_ids(table), copy=False)
 
     def history(self, observation_end) -> pd.DataFrame:
         """`clv_lib.summary.customers.customer_history`: orders, revenue, first/last order, days since, channel."""
@@ -166,19 +165,15 @@ class EngineOrders:
             agg["channel"] = d.ch.min(where=d.d == d.fd)
         table = self._customers(d.group_by("customer_id").aggregate(**agg))
         last = table.column("last").to_numpy()
-        out = pd.DataFrame({
-            "orders": table.column("orders").to_numpy().astype("int64", copy=False),
-            "revenue": _floats(table, "revenue"),
-            "first_order": _dates(table.column("first").to_numpy()),
-            "last_order": _dates(last),
-        }, index=_ids(table))
-        out["days_since_last_purchase"] = (end - last).astype("int64")
+        columns = {"orders": table.column("orders").to_numpy().astype("int64"), "revenue": _floats(table, "revenue"),
+                   "first_order": _dates(table.column("first").to_numpy()), "last_order": _dates(last),
+                   "days_since_last_purchase": (end - last).astype("int64")}
         if self.has_channel:
             import pyarrow.compute as pc
 
-            out["channel"] = pd.array(pc.fill_null(table.column("channel"), "(unknown)").cast("large_string"),
-                                      dtype="str")
-        return out
+            channel = pc.fill_null(table.column("channel"), "(unknown)").cast("large_string")
+            columns["channel"] = pd.array(channel, dtype="str")
+        return pd.DataFrame(columns, index=_ids(table), copy=False)
 
     def tracking(self, calibration_end, observation_end, step_days: int = 7) -> pd.Series:
         """`clv_lib.summary.customers.holdout_tracking` of the customers with a purchase by `calibration_end`."""
@@ -395,13 +390,13 @@ def _check_unit(time_unit: str) -> None:
 
 
 def _floats(table, column: str, fill: float | None = None) -> np.ndarray:
-    """An Arrow column as a float64 array (`fill` where NULL; a left join's missing rows)."""
+    """An Arrow column as a new (writable) float64 array, `fill` where NULL (a left join's missing rows)."""
     import pyarrow.compute as pc
 
     col = table.column(column)
     if fill is not None:
         col = pc.fill_null(col, fill)
-    return col.to_numpy().astype(np.float64, copy=False)
+    return col.to_numpy().astype(np.float64)
 
 
 def _ids(table) -> pd.Index:
