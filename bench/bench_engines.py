@@ -51,6 +51,9 @@ def main() -> None:
             rows.append({"run": name, "rows/s": None, "peak_rss_mb": None, "note": result["error"][:80]})
             continue
         total = sum(v for k, v in result.items() if k.endswith("_s") and k != "wall_s")
+        if result.get("peak_after_mb"):
+            print("[bench]   peak RSS after each step (MB): " + ", ".join(
+                f"{k} {v:,.0f}" for k, v in result["peak_after_mb"].items()), flush=True)
         rows.append({"run": name, "rows/s": n / total, "seconds": total, **{k: result[k] for k in STEPS},
                      "peak_rss_mb": result["peak_rss_mb"], "customers": result["customers"],
                      "note": result.get("settings", "")})
