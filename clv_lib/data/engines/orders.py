@@ -112,30 +112,36 @@ class EngineOrders:
                             f"{self.label} (channel {channel})", has_channel=self.has_channel, days=days)
 
     # ---- BTYD summaries -----------------------------------------------------------------------------------
-    def _rfm_query(self, end_day: int):
-        """Per customer up to `end_day`: first and last purchase day, purchase days `n`, spend `total` and the
-        first purchase day's spend `first_s`."""
+    def _rfm_query(self, end_day: int, time_unit: str):
+        """Per customer up to `end_day`: the RFM columns in `time_unit`, computed by the engine as float64 (so the
+        result's columns are the summary's: no per-customer intermediate comes back to Python)."""
+        import ibis
+
         d = self._with_first(self._upto(end_day))
-        return d.group_by("customer_id").aggregate(first=d.fd.min(), last=d.d.max(), n=d.n.count(),
-                                                   total=d.s.sum(), first_s=d.s.sum(where=d.d == d.fd))
+        agg = d.group_by("customer_id").aggregate(first=d.fd.min(), last=d.d.max(), n=d.n.count(),
+                                                  total=d.s.sum(), first_s=d.s.sum(where=d.d == d.fd))
+        unit = ibis.literal(UNIT_DAYS[time_unit], "float64")
+        repeat = (agg.total - agg.first_s) / (agg.n - 1).cast("float64")
+        return agg.select("customer_id", frequency=(agg.n - 1).cast("float64"),
+                          recency=(agg["last"] - agg["first"]).cast("float64") / unit,
+                          T=(ibis.literal(end_day, "int64") - agg["first"]).cast("float64") / unit,
+                          monetary_value=ibis.cases((agg.n > 1, repeat), else_=ibis.literal(0.0, "float64")))
 
     @staticmethod
-    def _rfm(table, end_day: int, time_unit: str) -> dict:
-        """The RFM columns (float64 arrays) of `_rfm_query`'s rows (an Arrow table) in `time_unit`."""
-        unit = UNIT_DAYS[time_unit]
-        n = _floats(table, "n")
-        first = _floats(table, "first")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mv = (_floats(table, "total") - _floats(table, "first_s")) / (n - 1)
-        return {"frequency": n - 1, "recency": (_floats(table, "last") - first) / unit, "T": (end_day - first) / unit,
-                "monetary_value": np.where((n > 1) & np.isfinite(mv), mv, 0.0)}
+    def _rfm(table) -> dict:
+        """The RFM columns of `_rfm_query`'s rows (an Arrow table) as float64 arrays (views of the Arrow buffers)."""
+        mv = _floats(table, "monetary_value")
+        if not np.isfinite(mv).all():  # the in-memory summary's guard (an infinite spend)
+            mv = np.where(np.isfinite(mv), mv, 0.0)
+        return {"frequency": _floats(table, "frequency"), "recency": _floats(table, "recency"),
+                "T": _floats(table, "T"), "monetary_value": mv}
 
     def summary(self, observation_end, time_unit: str = "D") -> pd.DataFrame:
         """`clv_lib.summary.rfm_summary` of the orders up to `observation_end` (day purchase grain)."""
         _check_unit(time_unit)
         end = _day(observation_end)
-        table = self._customers(self._rfm_query(end))
-        return pd.DataFrame(self._rfm(table, end, time_unit), index=_ids(table), copy=False)
+        table = self._customers(self._rfm_query(end, time_unit))
+        return pd.DataFrame(self._rfm(table), index=_ids(table), copy=False)
 
     def holdout(self, calibration_end, observation_end, time_unit: str = "D") -> pd.DataFrame:
         """`clv_lib.summary.calibration_holdout_summary` (day purchase grain)."""
@@ -144,13 +150,13 @@ class EngineOrders:
             raise ModelInputError(f"transactions: the observation end {pd.Timestamp(observation_end).date()} must "
                                   f"come after the calibration end {pd.Timestamp(calibration_end).date()}")
         _check_unit(time_unit)
-        cal_rows = self._rfm_query(cal)
+        cal_rows = self._rfm_query(cal, time_unit)
         d = self.days
         held = d.filter((d.d > cal) & (d.d <= end))
         hold = held.group_by(hid="customer_id").aggregate(fh=held.n.count(), mh=held.s.mean())
         joined = cal_rows.left_join(hold, cal_rows.customer_id == hold.hid)  # in the engine: no join of 10M ids here
         table = self._customers(joined.select(*cal_rows.columns, "fh", "mh"))
-        columns = {f"{c}_cal": v for c, v in self._rfm(table, cal, time_unit).items()}
+        columns = {f"{c}_cal": v for c, v in self._rfm(table).items()}
         columns["frequency_holdout"] = _floats(table, "fh", fill=0.0)
         columns["monetary_value_holdout"] = _floats(table, "mh", fill=0.0)
         columns["duration_holdout"] = np.full(table.num_rows, (end - cal) / UNIT_DAYS[time_unit])
@@ -390,13 +396,18 @@ def _check_unit(time_unit: str) -> None:
 
 
 def _floats(table, column: str, fill: float | None = None) -> np.ndarray:
-    """An Arrow column as a new (writable) float64 array, `fill` where NULL (a left join's missing rows)."""
+    """An Arrow column as a float64 array (a read-only view when it is one float64 chunk without NULLs, as pandas'
+    copy-on-write arrays are), `fill` where NULL (a left join's missing rows)."""
     import pyarrow.compute as pc
 
     col = table.column(column)
-    if fill is not None:
+    if fill is not None and col.null_count:
         col = pc.fill_null(col, fill)
-    return col.to_numpy().astype(np.float64)
+    if col.num_chunks != 1:
+        col = col.combine_chunks()
+    else:
+        col = col.chunk(0)
+    return col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
 
 
 def _ids(table) -> pd.Index:
