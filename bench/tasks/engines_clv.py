@@ -5,6 +5,7 @@ in-memory path (pandas read + cleaning + numpy summaries) on the same file, for 
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from pathlib import Path
@@ -50,14 +51,20 @@ def main() -> None:
         settings = con.raw_sql("SELECT current_setting('threads'), current_setting('memory_limit')").fetchall()[0]
         steps_note = f"duckdb threads {settings[0]}, memory_limit {settings[1]}"
     steps["clean_s"] = time.perf_counter() - t0
+    peaks = {"clean": _peak_mb()}  # the process's peak RSS so far, after each step: which step sets the peak
     for name, call in (("summary_s", lambda: source.summary(END)), ("holdout_s", lambda: source.holdout(CAL, END)),
                        ("kpis_s", lambda: source.kpis(END)), ("cohorts_s", lambda: source.cohort_cells(END))):
         t0 = time.perf_counter()
         out = call()
         steps[name] = time.perf_counter() - t0
+        peaks[name.removesuffix("_s")] = _peak_mb()
         if name == "summary_s":
             customers = len(out)
-    done(kept=kept, customers=customers, settings=steps_note, **steps)
+    done(kept=kept, customers=customers, settings=steps_note, peak_after_mb=peaks, **steps)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

@@ -60,15 +60,26 @@ class EngineOrders:
                      m=_month_of(t.order_date).cast("int64"), n=t.n.cast("int64"), s=t.s.cast("float64"), ch=t.ch)
         return cache(t, self.engine)
 
-    def _run(self, expr) -> pd.DataFrame:
+    def _run(self, expr, arrow: bool = False):
+        """Run `expr`: a pandas frame, or with `arrow` an Arrow table (no pandas copy of millions of rows)."""
         try:
-            out = expr.execute()
+            return expr.to_pyarrow() if arrow else expr.execute()
         except Exception as exc:  # noqa: BLE001 - translated at the boundary
             from clv_lib.data.engines.connect import _first_line, describe_failure
 
             raise EngineError(f"engine {self.engine}: aggregating {self.label} failed ({describe_failure(exc)}: "
                               f"{_first_line(exc)})") from None
-        return out
+
+    def _customers(self, expr):
+        """Run `expr` (one row per customer) as an Arrow table sorted by customer id in code-point order, the order
+        of the in-memory summaries: sorted by the engine (where its collation agrees) or else here."""
+        import pyarrow.compute as pc
+
+        table = self._run(expr.order_by("customer_id"), arrow=True)
+        ids = table.column("customer_id")
+        if len(ids) > 1 and not pc.all(pc.less(ids[:-1], ids[1:])).as_py():
+            table = table.take(pc.sort_indices(ids))
+        return table
 
     def _upto(self, end_day: int):
         return self.days.filter(self.days.d <= end_day)
@@ -101,28 +112,36 @@ class EngineOrders:
                             f"{self.label} (channel {channel})", has_channel=self.has_channel, days=days)
 
     # ---- BTYD summaries -----------------------------------------------------------------------------------
-    def _rfm(self, end_day: int, time_unit: str) -> pd.DataFrame:
-        if time_unit not in UNIT_DAYS:
-            raise ValueError(f"time_unit must be one of D, W, M (got {time_unit!r})")
+    def _rfm_query(self, end_day: int, time_unit: str):
+        """Per customer up to `end_day`: the RFM columns in `time_unit`, computed by the engine as float64 (so the
+        result's columns are the summary's: no per-customer intermediate comes back to Python)."""
+        import ibis
+
         d = self._with_first(self._upto(end_day))
         agg = d.group_by("customer_id").aggregate(first=d.fd.min(), last=d.d.max(), n=d.n.count(),
                                                   total=d.s.sum(), first_s=d.s.sum(where=d.d == d.fd))
-        frame = self._run(agg)
-        unit = UNIT_DAYS[time_unit]
-        n = frame["n"].to_numpy(np.float64)
-        out = pd.DataFrame({
-            "frequency": n - 1,
-            "recency": (frame["last"] - frame["first"]).to_numpy(np.float64) / unit,
-            "T": (end_day - frame["first"]).to_numpy(np.float64) / unit,
-        }, index=pd.Index(frame["customer_id"].astype(str), name="customer_id"))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mv = (frame["total"].to_numpy(np.float64) - frame["first_s"].to_numpy(np.float64)) / (n - 1)
-        out["monetary_value"] = np.where((n > 1) & np.isfinite(mv), mv, 0.0)
-        return out.sort_index()
+        unit = ibis.literal(UNIT_DAYS[time_unit], "float64")
+        repeat = (agg.total - agg.first_s) / (agg.n - 1).cast("float64")
+        return agg.select("customer_id", frequency=(agg.n - 1).cast("float64"),
+                          recency=(agg["last"] - agg["first"]).cast("float64") / unit,
+                          T=(ibis.literal(end_day, "int64") - agg["first"]).cast("float64") / unit,
+                          monetary_value=ibis.cases((agg.n > 1, repeat), else_=ibis.literal(0.0, "float64")))
+
+    @staticmethod
+    def _rfm(table) -> dict:
+        """The RFM columns of `_rfm_query`'s rows (an Arrow table) as float64 arrays (views of the Arrow buffers)."""
+        mv = _floats(table, "monetary_value")
+        if not np.isfinite(mv).all():  # the in-memory summary's guard (an infinite spend)
+            mv = np.where(np.isfinite(mv), mv, 0.0)
+        return {"frequency": _floats(table, "frequency"), "recency": _floats(table, "recency"),
+                "T": _floats(table, "T"), "monetary_value": mv}
 
     def summary(self, observation_end, time_unit: str = "D") -> pd.DataFrame:
         """`clv_lib.summary.rfm_summary` of the orders up to `observation_end` (day purchase grain)."""
-        return self._rfm(_day(observation_end), time_unit)
+        _check_unit(time_unit)
+        end = _day(observation_end)
+        table = self._customers(self._rfm_query(end, time_unit))
+        return pd.DataFrame(self._rfm(table), index=_ids(table), copy=False)
 
     def holdout(self, calibration_end, observation_end, time_unit: str = "D") -> pd.DataFrame:
         """`clv_lib.summary.calibration_holdout_summary` (day purchase grain)."""
@@ -130,19 +149,18 @@ class EngineOrders:
         if end <= cal:
             raise ModelInputError(f"transactions: the observation end {pd.Timestamp(observation_end).date()} must "
                                   f"come after the calibration end {pd.Timestamp(calibration_end).date()}")
-        out = self._rfm(cal, time_unit)
-        out.columns = [f"{c}_cal" for c in out.columns]
+        _check_unit(time_unit)
+        cal_rows = self._rfm_query(cal, time_unit)
         d = self.days
         held = d.filter((d.d > cal) & (d.d <= end))
-        hold = self._run(held.group_by("customer_id").aggregate(frequency_holdout=held.n.count(),
-                                                               monetary_value_holdout=held.s.mean()))
-        hold = hold.set_index(hold["customer_id"].astype(str)).drop(columns="customer_id")
-        out = out.join(hold, how="left")
-        out["frequency_holdout"] = out["frequency_holdout"].fillna(0.0).astype("float64")
-        out["monetary_value_holdout"] = out["monetary_value_holdout"].fillna(0.0).astype("float64")
-        out["duration_holdout"] = (end - cal) / UNIT_DAYS[time_unit]
-        out.index.name = "customer_id"
-        return out
+        hold = held.group_by(hid="customer_id").aggregate(fh=held.n.count(), mh=held.s.mean())
+        joined = cal_rows.left_join(hold, cal_rows.customer_id == hold.hid)  # in the engine: no join of 10M ids here
+        table = self._customers(joined.select(*cal_rows.columns, "fh", "mh"))
+        columns = {f"{c}_cal": v for c, v in self._rfm(table).items()}
+        columns["frequency_holdout"] = _floats(table, "fh", fill=0.0)
+        columns["monetary_value_holdout"] = _floats(table, "mh", fill=0.0)
+        columns["duration_holdout"] = np.full(table.num_rows, (end - cal) / UNIT_DAYS[time_unit])
+        return pd.DataFrame(columns, index=_ids(table), copy=False)
 
     def history(self, observation_end) -> pd.DataFrame:
         """`clv_lib.summary.customers.customer_history`: orders, revenue, first/last order, days since, channel."""
@@ -151,17 +169,17 @@ class EngineOrders:
         agg = dict(orders=d.n.sum(), revenue=d.s.sum(), first=d.fd.min(), last=d.d.max())
         if self.has_channel:
             agg["channel"] = d.ch.min(where=d.d == d.fd)
-        frame = self._run(d.group_by("customer_id").aggregate(**agg))
-        out = pd.DataFrame({
-            "orders": frame["orders"].astype("int64").to_numpy(),
-            "revenue": frame["revenue"].astype("float64").to_numpy(),
-            "first_order": _dates(frame["first"]),
-            "last_order": _dates(frame["last"]),
-        }, index=pd.Index(frame["customer_id"].astype(str), name="customer_id"))
-        out["days_since_last_purchase"] = (end - frame["last"].to_numpy(np.int64)).astype("int64")
+        table = self._customers(d.group_by("customer_id").aggregate(**agg))
+        last = table.column("last").to_numpy()
+        columns = {"orders": table.column("orders").to_numpy().astype("int64"), "revenue": _floats(table, "revenue"),
+                   "first_order": _dates(table.column("first").to_numpy()), "last_order": _dates(last),
+                   "days_since_last_purchase": (end - last).astype("int64")}
         if self.has_channel:
-            out["channel"] = frame["channel"].fillna("(unknown)").astype(str).to_numpy()
-        return out.sort_index()
+            import pyarrow.compute as pc
+
+            channel = pc.fill_null(table.column("channel"), "(unknown)").cast("large_string")
+            columns["channel"] = pd.array(channel, dtype="str")
+        return pd.DataFrame(columns, index=_ids(table), copy=False)
 
     def tracking(self, calibration_end, observation_end, step_days: int = 7) -> pd.Series:
         """`clv_lib.summary.customers.holdout_tracking` of the customers with a purchase by `calibration_end`."""
@@ -372,8 +390,35 @@ def _months_of_days(days: np.ndarray) -> np.ndarray:
     return month_numbers_from_days(days) if len(days) else np.zeros(0, dtype=np.int64)
 
 
-def _dates(days: pd.Series) -> np.ndarray:
-    return days.to_numpy(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
+def _check_unit(time_unit: str) -> None:
+    if time_unit not in UNIT_DAYS:
+        raise ValueError(f"time_unit must be one of D, W, M (got {time_unit!r})")
+
+
+def _floats(table, column: str, fill: float | None = None) -> np.ndarray:
+    """An Arrow column as a float64 array (a read-only view when it is one float64 chunk without NULLs, as pandas'
+    copy-on-write arrays are), `fill` where NULL (a left join's missing rows)."""
+    import pyarrow.compute as pc
+
+    col = table.column(column)
+    if fill is not None and col.null_count:
+        col = pc.fill_null(col, fill)
+    if col.num_chunks != 1:
+        col = col.combine_chunks()
+    else:
+        col = col.chunk(0)
+    return col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+
+
+def _ids(table) -> pd.Index:
+    """The `customer_id` column of an Arrow table as the text index of the in-memory summaries (Arrow-backed
+    strings: no Python object per customer)."""
+    return pd.Index(pd.array(table.column("customer_id").cast("large_string"), dtype="str"), name="customer_id")
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    """Day numbers (days since 1970-01-01) as datetime64[ns] at midnight."""
+    return days.astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
 
 
 #: Attribute set on a DuckDB backend whose database file is the report's own scratch space (large local files).
