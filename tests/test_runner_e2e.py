@@ -56,14 +56,15 @@ def run(project: Path, *args: str, env: dict | None = None) -> subprocess.Comple
 def test_failed_run_publishes_nothing_and_keeps_the_log(project):
     proc = run(project, "report", "--client", "broken", "--period", "2025Q4", "--quiet")
     assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    first = proc.stderr.strip().splitlines()[0]
-    assert first.startswith("error: ") and "data/broken.csv" in first and "date" in first
-    assert "executed notebook kept as the log" in proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "data/broken.csv" in errors[0] and "date" in errors[0], proc.stderr
+    assert "executed notebook kept as the log" in proc.stderr, proc.stderr
     client = project / "reports" / "broken"
-    assert [p.name for p in client.iterdir() if not p.name.startswith(".")] == ["failed"]
+    published = [p.name for p in client.iterdir() if not p.name.startswith(".")]
+    assert published == ["failed"], (published, proc.stderr)
     logs = list((client / "failed").glob("clv_report-*.ipynb"))
-    assert len(logs) == 1 and "DataError" in logs[0].read_text()
+    assert len(logs) == 1 and "DataError" in logs[0].read_text(), (logs, proc.stderr)
 
 
 def test_html_is_delivered_when_no_pdf_engine_runs(project):
