@@ -48,3 +48,24 @@ def test_a_period_after_the_data_names_the_last_date_and_the_latest_period():
         analysis.period
     assert str(error.value) == (f"data/demo/orders.csv: PERIOD 2031Q1 starts after the last order in the data "
                                 f"({last.date()}); the latest complete period is 2025-12")
+
+
+def test_no_repeat_buyer_at_all_points_at_the_customer_id_column(tmp_path):
+    """A customer id that is really an order id (guest checkouts): nobody ever buys twice. The models would have
+    nothing to learn from, so the run stops and says which column to check (before any lapse threshold)."""
+    import pandas as pd
+
+    from clv_lib.exceptions import DataError
+    from clv_lib.params.schema import ClientParams
+
+    orders = pd.read_csv(ROOT / "data" / "demo" / "orders.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    path = tmp_path / "guest_orders.csv"
+    orders.dropna(subset=["Cliente"]).drop_duplicates("Cliente").assign(Valuta="EUR").to_csv(path, sep=";",
+                                                                                          index=False)
+    params = ClientParams(client_name="Guests", business_model="transactional", currency="EUR", gross_margin=0.4,
+                          data={"path": str(path), "dayfirst": True, "decimal": ","})
+    analysis = analysis_for("guests", params, None, "en", ROOT)
+    for step in ("lapse", "summary"):
+        with pytest.raises(DataError, match=r"guest_orders\.csv: none of the [\d,]+ customers bought on two "
+                                            r"different days .* check that column 'Cliente' identifies customers"):
+            getattr(analysis, step)

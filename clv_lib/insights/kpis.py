@@ -167,7 +167,7 @@ def threshold_from_gaps(values, counts, *, quantile: float = 0.9, min_repeat_pur
     n = int(np.sum(counts))
     if n == 0:
         raise DataError("orders: no customer bought twice, so no lapse threshold can be derived from the data; "
-                        "set the lapse days in the parameters")
+                        "set inactivity_days in the params (e.g. inactivity_days: 180)")
     value = max(1, int(math.ceil(quantile_of_counts(values, counts, quantile))))
     warnings = ()
     if n < min_repeat_purchases:

@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from clv_lib.exceptions import ConvergenceError, ModelInputError
+from clv_lib.exceptions import ConvergenceError, DataError, ModelInputError
 from clv_lib.pipeline.base import BaseAnalysis
 
 TIME_UNIT = "D"  # summaries and models in days; the TimeUnit object converts horizons in months
@@ -29,7 +29,14 @@ class OrdersAnalysis(BaseAnalysis):
     # ---- summaries (computed by `self.source`: in memory, or in the engine that holds the orders) ----------
     @cached_property
     def summary(self) -> pd.DataFrame:
-        return self.source.summary(self.cutoff, time_unit=TIME_UNIT)
+        summary = self.source.summary(self.cutoff, time_unit=TIME_UNIT)
+        if len(summary) and not (summary["frequency"].to_numpy() > 0).any():
+            column = self.data.mapping.get("customer_id") or self.data.mapping.get("email")
+            raise DataError(f"{self.params.data.path or self.data.source.display}: none of the {len(summary):,} "
+                            f"customers bought on two different days up to {self.cutoff.date()}, and repeat "
+                            f"purchases are what the models learn from: check that column '{column}' identifies "
+                            "customers, not orders or sessions")
+        return summary
 
     @cached_property
     def history(self) -> pd.DataFrame:
@@ -129,7 +136,12 @@ class OrdersAnalysis(BaseAnalysis):
     # ---- KPIs, churn, cohorts, unit economics ------------------------------------------------------------
     @cached_property
     def lapse(self):
-        return self.source.lapse(self.cutoff, days=self.params.inactivity_days)
+        self.summary  # noqa: B018 - no repeat buyer at all: the summary's error says what to check
+        try:
+            return self.source.lapse(self.cutoff, days=self.params.inactivity_days)
+        except DataError as exc:  # the library speaks of "orders": name the client's file instead
+            source = self.params.data.path or self.data.source.display
+            raise DataError(f"{source}: {str(exc).removeprefix('orders: ')}") from None
 
     @cached_property
     def monthly(self) -> pd.DataFrame:
