@@ -3,7 +3,9 @@
 Entry points: `load_client_data(params, observation_end) -> CleanData` and `last_order_date(params)`
 (module `clv_lib.data.load`). Modules: `read` (formats, encodings, delimiters), `mapping` (canonical columns,
 EN/IT header detection), `amounts` and `dates` (value parsing with per-column inference), `ledger` (the cleaning
-record), `orders` and `subscriptions` (the cleaning pipelines), `demo` (the demo clients' generator).
+record), `audit` (the counts and appendix lines every loaded dataset shares), `orders` and `subscriptions` (the
+cleaning pipelines), `engines` (the same in a database, a warehouse or DuckDB), `demo` (the demo clients'
+generator).
 """
 
 from __future__ import annotations

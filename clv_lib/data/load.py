@@ -19,6 +19,7 @@ from typing import Optional
 import pandas as pd
 
 from clv_lib.data.dates import parse_dates
+from clv_lib.data.audit import Audited
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.mapping import ColumnMapping, resolve_columns
 from clv_lib.data.read import SourceInfo, read_headers, read_table
@@ -26,7 +27,7 @@ from clv_lib.exceptions import DataError, EngineError
 
 
 @dataclass
-class CleanData:
+class CleanData(Audited):
     """A client's cleaned data and how it was obtained.
 
     `frame`: cleaned orders or subscriptions (see the shared data contracts); `kind`: "orders" or
@@ -46,14 +47,6 @@ class CleanData:
     last_date: Optional[pd.Timestamp]
 
     @property
-    def rows_read(self) -> int:
-        return self.ledger.rows_read
-
-    @property
-    def rows_kept(self) -> int:
-        return int(self.ledger.rows_kept or 0)
-
-    @property
     def customers(self) -> int:
         return int(self.frame["customer_id"].nunique())
 
@@ -62,15 +55,6 @@ class CleanData:
         """The first order (subscriptions: start) date kept, None when nothing is kept."""
         dates = self.frame["order_date" if self.kind == "orders" else "start_date"]
         return dates.min() if len(dates) else None
-
-    def describe(self) -> list[str]:
-        """Lines for the report's data appendix: source, mapping, inferences, counts."""
-        lines = [f"source: {self.source.describe()}"]
-        lines += [f"column {line}" for line in self.mapping.describe()]
-        lines += [f"values {line}" for line in self.inferences]
-        lines.append(f"rows: {self.rows_read:,} read, {self.rows_kept:,} {self.kind} kept, "
-                     f"{self.customers:,} customers")
-        return lines
 
 
 def data_path(params, root: Optional[Path] = None) -> tuple[Path, str]:

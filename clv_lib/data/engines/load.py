@@ -28,6 +28,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from clv_lib.data.audit import Audited
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.mapping import ColumnMapping, resolve_columns
 from clv_lib.exceptions import DataError, EngineError
@@ -60,7 +61,7 @@ class EngineSource:
 
 
 @dataclass
-class EngineData:
+class EngineData(Audited):
     """A client's data cleaned and summarised by an engine (the counterpart of `clv_lib.data.CleanData`).
 
     `orders` (`EngineOrders`) computes the order summaries; for subscription clients `segments`
@@ -94,27 +95,10 @@ class EngineData:
         return self.totals.get("first_date")
 
     @property
-    def rows_read(self) -> int:
-        return self.ledger.rows_read
-
-    @property
-    def rows_kept(self) -> int:
-        return int(self.ledger.rows_kept or 0)
-
-    @property
     def customers(self) -> int:
         if self.subscriptions is not None:
             return int(self.subscriptions["customer_id"].nunique())
         return int(self.totals.get("customers", 0))
-
-    def describe(self) -> list[str]:
-        """Lines for the report's data appendix: source, mapping, inferences, counts."""
-        lines = [f"source: {self.source.describe()}"]
-        lines += [f"column {line}" for line in self.mapping.describe()]
-        lines += [f"values {line}" for line in self.inferences]
-        lines.append(f"rows: {self.rows_read:,} read, {self.rows_kept:,} {self.kind} kept, "
-                     f"{self.customers:,} customers")
-        return lines
 
 
 def uses_engine(spec, path: Optional[Path] = None) -> bool:
