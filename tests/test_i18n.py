@@ -107,3 +107,16 @@ def test_engine_path_caveats_in_italian():
     for canon, what in NOT_IN_ENGINE.items():
         text = inference_label(f"{canon}: 'x' {what}", "it")
         assert "non applicata nel motore" in text and "engine" not in text
+
+
+def test_warning_values_name_ledger_rules_in_the_report_language():
+    """The pipeline stores a rule's English name (as in data_quality.csv); the data chapter translates it."""
+    from types import SimpleNamespace
+
+    from clv_lib.report.chapters.data_quality import _fmt_values
+
+    values = {"rule": "cancelled order (status)", "rows": 1234, "share": 12}
+    it = _fmt_values(SimpleNamespace(fmt=Formatter("it", "EUR"), language="it"), values)
+    en = _fmt_values(SimpleNamespace(fmt=Formatter("en", "EUR"), language="en"), values)
+    assert it == {"rule": "ordine annullato (stato)", "rows": "1.234", "share": "12"}
+    assert en == {"rule": "cancelled order (status)", "rows": "1,234", "share": "12"}

@@ -36,7 +36,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                "line_total",
                "importo", "totale", "totale_ordine", "importo_totale", "valore", "valore_ordine", "fatturato",
                "spesa", "imponibile", "totale_documento"),
-    "quantity": ("quantity", "qty", "units", "items", "number_of_items", "num_items", "quantita", "qta", "qt", "pezzi", "n_pezzi"),
+    "quantity": ("quantity", "qty", "units", "items", "number_of_items", "num_items", "quantita", "qta", "qt",
+                 "pezzi", "n_pezzi"),
     "unit_price": ("unit_price", "unitprice", "price", "item_price", "prezzo", "prezzo_unitario"),
     "refunded_amount": ("refunded_amount", "amount_refunded", "refund_amount", "total_refunded", "refunded_total",
                         "importo_rimborsato", "rimborsato", "totale_rimborsato"),
@@ -67,8 +68,8 @@ SUBSCRIPTION_AMOUNT = ("price", "amount", "plan_amount", "plan_price", "price_am
 
 ORDER_FIELDS = ("customer_id", "order_id", "order_date", "amount", "quantity", "unit_price", "refunded_amount",
                 "currency", "status", "email", "channel")
-SUBSCRIPTION_FIELDS = ("customer_id", "subscription_id", "plan", "start_date", "end_date", "trial_end", "mrr", "amount",
-                       "billing_interval", "currency", "status", "email", "channel")
+SUBSCRIPTION_FIELDS = ("customer_id", "subscription_id", "plan", "start_date", "end_date", "trial_end", "mrr",
+                       "amount", "billing_interval", "currency", "status", "email", "channel")
 
 
 def fold(header: str) -> str:

@@ -14,8 +14,9 @@ unparsable or missing start date, unparsable end date (a non-empty value that ca
 missing price, unknown billing interval, excluded statuses (trials, incomplete, test by default; a `canceled`
 status is not excluded: it is how ended subscriptions look), missing customer id (e-mail fallback when enabled),
 with a `trial_end` column: ended during the free trial or still in it at the cut-off (excluded), otherwise the
-start moved to the trial end (converted); zero price (trials, free plans) and negative price, segments ending before they start or on the day they start,
-starting after the observation end or ending before params `start_date` – all excluded; currency conversion
+start moved to the trial end (converted); zero price (trials, free plans) and negative price, segments ending
+before they start or on the day they start, starting after the observation end or ending before params
+`start_date` – all excluded; currency conversion
 (converted); segments ending after the observation end are active at the cut-off: their end date is cleared
 (converted).
 """

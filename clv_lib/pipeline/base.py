@@ -46,6 +46,12 @@ class BaseAnalysis:
         if not any(n.key == key and n.values == values for n in self.notes):
             self.notes.append(Note(key, values, severity))
 
+    @property
+    def source_name(self) -> str:
+        """How messages name the client's data: the file path, table or query of the params."""
+        spec = self.params.data
+        return spec.path or spec.table or "sql query"
+
     # ---- period and data --------------------------------------------------------------------------------
     @cached_property
     def last_data_date(self) -> pd.Timestamp:
@@ -53,7 +59,7 @@ class BaseAnalysis:
 
         last = last_order_date(self.params, self.root)
         if last is None:
-            raise DataError(f"{self.params.data.path or self.params.data.table or 'sql query'}: no parsable date in "
+            raise DataError(f"{self.source_name}: no parsable date in "
                             "the data, so no reporting period can be chosen; check the date column mapping")
         return pd.Timestamp(last)
 
@@ -63,8 +69,7 @@ class BaseAnalysis:
         if self.requested_period is not None:
             requested, last = self.requested_period, self.last_data_date
             if requested.start > last:
-                source = self.params.data.path or self.params.data.table or "sql query"
-                raise DataError(f"{source}: PERIOD {requested.label} starts after the last "
+                raise DataError(f"{self.source_name}: PERIOD {requested.label} starts after the last "
                                 f"{'date' if self.business_model == 'subscription' else 'order'} in the data "
                                 f"({last.date()}); the latest complete period is "
                                 f"{last_complete_month(last).label}")
@@ -83,7 +88,7 @@ class BaseAnalysis:
         data = load_client_data(self.params, self.cutoff, self.root)
         first = data.first_date
         if first is None or pd.isna(first) or first > self.cutoff:
-            raise DataError(f"{self.params.data.path or data.source.display}: no {data.kind} on or before the "
+            raise DataError(f"{self.source_name}: no {data.kind} on or before the "
                             f"cut-off {self.cutoff.date()} (PERIOD {self.period.label})")
         duplicates = sum(r.rows for r in data.ledger.records if r.rule == "exact duplicate row")
         if duplicates and data.kind == "orders" and not data.mapping.get("order_id"):
@@ -112,9 +117,7 @@ class BaseAnalysis:
             elif record.rule.startswith(("unparsable or missing amount", "unparsable or missing price")):
                 key = "excluded_amount"
             else:
-                from clv_lib.report.data_labels import rule_label
-
-                key, values["rule"] = "excluded_rule", rule_label(record.rule, self.language)
+                key, values["rule"] = "excluded_rule", record.rule  # the report shows it in its language
             self.note(f"data.{key}", **values)
 
     date_column = "order_date"

@@ -32,7 +32,7 @@ class OrdersAnalysis(BaseAnalysis):
         summary = self.source.summary(self.cutoff, time_unit=TIME_UNIT)
         if len(summary) and not (summary["frequency"].to_numpy() > 0).any():
             column = self.data.mapping.get("customer_id") or self.data.mapping.get("email")
-            raise DataError(f"{self.params.data.path or self.data.source.display}: none of the {len(summary):,} "
+            raise DataError(f"{self.source_name}: none of the {len(summary):,} "
                             f"customers bought on two different days up to {self.cutoff.date()}, and repeat "
                             f"purchases are what the models learn from: check that column '{column}' identifies "
                             "customers, not orders or sessions")
@@ -140,8 +140,7 @@ class OrdersAnalysis(BaseAnalysis):
         try:
             return self.source.lapse(self.cutoff, days=self.params.inactivity_days)
         except DataError as exc:  # the library speaks of "orders": name the client's file instead
-            source = self.params.data.path or self.data.source.display
-            raise DataError(f"{source}: {str(exc).removeprefix('orders: ')}") from None
+            raise DataError(f"{self.source_name}: {str(exc).removeprefix('orders: ')}") from None
 
     @cached_property
     def monthly(self) -> pd.DataFrame:

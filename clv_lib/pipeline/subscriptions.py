@@ -139,7 +139,7 @@ class SubscriptionAnalysis(BaseAnalysis):
             t = self.tenure
             reached = t[t["tenure"] >= 1]
             raise ModelInputError(
-                f"{self.params.data.path or self.data.source.display}: too little history to estimate retention: "
+                f"{self.source_name}: too little history to estimate retention: "
                 f"by the cut-off {self.cutoff.date()} ({self.history_months:.0f} months after the first start) "
                 f"{len(reached):,} of {len(t):,} subscribers reached a renewal and {int(reached['churned'].sum()):,} "
                 f"churned; a model needs {MIN_CUSTOMERS_PER_MODEL} who reached a renewal, with some churn, for one "

@@ -57,7 +57,9 @@ def render(r) -> H.Chapter:
 def _fmt_values(r, values: dict) -> dict:
     out = {}
     for key, value in values.items():
-        if isinstance(value, float) and key in ("churn",):
+        if key == "rule":  # a ledger rule's name, stored in English like data_quality.csv
+            out[key] = rule_label(value, r.language)
+        elif isinstance(value, float) and key in ("churn",):
             out[key] = r.fmt.pct(value)
         elif isinstance(value, (int, float)):
             out[key] = r.fmt.number(value)
