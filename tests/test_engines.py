@@ -29,10 +29,9 @@ from clv_lib.data.engines.source import FrameOrders, FrameSubscriptions, pattern
 from clv_lib.exceptions import DataError, EngineError
 from clv_lib.params import load_params
 from clv_lib.summary.cohorts import cumulative_value_triangle, logo_triangle, revenue_triangle
-from engines import pg_binary, postgres_server
+from engines import cdnow_table, pg_binary, postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]
-CDNOW = Path(__file__).parent / "data" / "CDNOW_sample.txt"
 END = pd.Timestamp("2025-12-31")
 CDNOW_END = pd.Timestamp("1998-06-30")
 CDNOW_CAL = pd.Timestamp("1997-09-30")  # the BG/NBD paper's calibration end (39 weeks)
@@ -60,14 +59,6 @@ def saas_params():
 @pytest.fixture(scope="module")
 def saas_memory(saas_params):
     return load_client_data(saas_params, END, ROOT)
-
-
-def cdnow_table() -> pd.DataFrame:
-    """The CDNOW sample's five columns, typed as a database would hold them."""
-    raw = pd.read_csv(CDNOW, sep=r"\s+", header=None, names=["master_id", "customer_id", "day", "cds", "amount"],
-                      dtype={"master_id": str, "customer_id": str, "day": str})
-    raw["day"] = pd.to_datetime(raw["day"], format="%Y%m%d").astype("datetime64[us]")
-    return raw
 
 
 def cdnow_params(tmp_path_factory, **data):

@@ -40,8 +40,7 @@ def render(r) -> H.Chapter:
     parts.append(H.h3(t("data.mapping.title")))
     parts.append(H.table([t("data.mapping.canonical"), t("data.mapping.header"), t("data.mapping.origin")],
                          mapping_rows))
-    parts.append(H.p(t("data.source", file=src.display, format=src.format, encoding=src.encoding or "–",
-                       sha=src.sha256), "note"))
+    parts.append(H.p(_source_line(r, data, kind), "note"))
     if data.inferences:
         parts.append(H.p(t("data.inferences"), "note"))
         parts.append(H.bullets([inference_label(i, r.language) for i in data.inferences], cls="note"))
@@ -52,6 +51,18 @@ def render(r) -> H.Chapter:
     else:
         parts.append(H.p(t("data.warnings.none")))
     return H.chapter("data", t("toc.data"), *parts)
+
+
+def _source_line(r, data, kind: str) -> str:
+    """Where the data came from: a file (format, encoding, SHA-256) or an engine's table or query (never its URL)."""
+    t, f, src = r.t, r.fmt, data.source
+    if getattr(src, "sha256", None):
+        return t("data.source", file=src.display, format=src.format, encoding=src.encoding or "–", sha=src.sha256)
+    what = (t("data.source_table", table=src.table) if src.table else
+            t("data.source_query", sql=" ".join(src.sql.split())) if src.sql else src.display)
+    via = t("data.source_via", env=src.connection_env) if src.connection_env else ""
+    return t("data.source_engine", what=what, engine=src.engine, via=via, read=f.number(data.rows_read),
+             kept=f.number(data.rows_kept), kind=kind)
 
 
 def _fmt_values(r, values: dict) -> dict:
