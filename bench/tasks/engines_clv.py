@@ -22,6 +22,8 @@ CAL = pd.Timestamp("2023-12-31")
 def main() -> None:
     from clv_lib.params.schema import ClientParams
 
+    from clv_lib.insights.source_kpis import monthly_kpis
+
     p = args()
     params = ClientParams(client_name="bench", business_model="transactional", currency="EUR", gross_margin=0.4,
                           timezone="UTC", data={"path": p["path"], "columns": {
@@ -31,9 +33,8 @@ def main() -> None:
     steps_note = "pandas + numpy"
     t0 = time.perf_counter()
     if p.get("memory"):
-        from clv_lib.data.engines.source import FrameOrders
-        from clv_lib.data.load import CleanData  # noqa: F401
         from clv_lib.data.orders import clean_orders
+        from clv_lib.summary.sources import FrameOrders
         from clv_lib.data.mapping import resolve_columns
         from clv_lib.data.read import read_table
 
@@ -44,16 +45,17 @@ def main() -> None:
         source, kept = FrameOrders(result.frame), len(result.frame)
     else:
         from clv_lib.data.engines.load import load_engine_data
+        from clv_lib.summary.sources import order_source
 
         data = load_engine_data(params, END)
-        source, kept = data.orders, data.rows_kept
-        con = data.orders.backend
+        source, kept = order_source(data), data.rows_kept
+        con = source.backend
         settings = con.raw_sql("SELECT current_setting('threads'), current_setting('memory_limit')").fetchall()[0]
         steps_note = f"duckdb threads {settings[0]}, memory_limit {settings[1]}"
     steps["clean_s"] = time.perf_counter() - t0
     peaks = {"clean": _peak_mb()}  # the process's peak RSS so far, after each step: which step sets the peak
     for name, call in (("summary_s", lambda: source.summary(END)), ("holdout_s", lambda: source.holdout(CAL, END)),
-                       ("kpis_s", lambda: source.kpis(END)), ("cohorts_s", lambda: source.cohort_cells(END))):
+                       ("kpis_s", lambda: monthly_kpis(source, END)), ("cohorts_s", lambda: source.cohort_cells(END))):
         t0 = time.perf_counter()
         out = call()
         steps[name] = time.perf_counter() - t0

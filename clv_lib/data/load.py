@@ -19,11 +19,10 @@ from typing import Optional
 import pandas as pd
 
 from clv_lib.data.dates import parse_dates
-from clv_lib.data.audit import Audited
-from clv_lib.data.ledger import Ledger
+from clv_lib.data.audit import Audited, check_usable, data_path
+from clv_lib.data.ledger import Ledger  # noqa: F401 - the contract's type
 from clv_lib.data.mapping import ColumnMapping, resolve_columns
 from clv_lib.data.read import SourceInfo, read_headers, read_table
-from clv_lib.exceptions import DataError, EngineError
 
 
 @dataclass
@@ -57,22 +56,6 @@ class CleanData(Audited):
         return dates.min() if len(dates) else None
 
 
-def data_path(params, root: Optional[Path] = None) -> tuple[Path, str]:
-    """The data file of a client and how to name it in messages (relative to the project root when inside it)."""
-    from clv_lib.params.clients import project_root, resolve_data_path
-
-    spec = params.data
-    if not spec.path:
-        raise EngineError(f"params data: engine {spec.engine} reads {spec.table or 'a sql query'}, not a file")
-    root = root or project_root()
-    path = resolve_data_path(spec.path, root)
-    try:
-        display = str(path.resolve().relative_to(Path(root).resolve()))
-    except ValueError:
-        display = str(path)
-    return path, display
-
-
 def load_client_data(params, observation_end=None, root: Optional[Path] = None) -> CleanData:
     """Read, map and clean a client's data (params: a `ClientParams`); `observation_end` is the cut-off day
     (inclusive; None keeps every date). Raises DataError subclasses with one-line messages before any model runs:
@@ -103,23 +86,6 @@ def load_client_data(params, observation_end=None, root: Optional[Path] = None) 
     check_usable(result.frame, result.ledger, spec.min_customers, kind)
     last = dates.max() if len(dates) and dates.notna().any() else None
     return CleanData(result.frame, kind, result.ledger, mapping, result.inferences, raw.info, end, last)
-
-
-def check_usable(frame: pd.DataFrame, ledger: Ledger, min_customers: int, kind: str) -> None:
-    """DataError when nothing is left, or fewer customers than `min_customers`, saying what removed the rows."""
-    customers = int(frame["customer_id"].nunique()) if len(frame) else 0
-    removed = ledger.rows_read - len(frame)
-    cause = ledger.main_cause()
-    why = f"{ledger.rows_excluded + 0:,} of {ledger.rows_read:,} rows were excluded" + (
-        f", mostly {cause}" if cause else "")
-    if not len(frame):
-        raise DataError(f"{ledger.source}: no valid {kind} left; {why}")
-    if customers < min_customers:
-        label = "order" if kind == "orders" else "subscription"
-        raise DataError(f"{ledger.source}: only {customers:,} customers with a valid {label} (min_customers is "
-                        f"{min_customers}); {why}" if removed else
-                        f"{ledger.source}: only {customers:,} customers with a valid {label} (min_customers is "
-                        f"{min_customers})")
 
 
 def last_order_date(params, root: Optional[Path] = None) -> Optional[pd.Timestamp]:

@@ -124,12 +124,11 @@ class BaseAnalysis:
 
     @cached_property
     def source(self):
-        """Where the order aggregations run (`clv_lib.data.engines.source`): the engine holding the data
+        """Where the order aggregations run (`clv_lib.summary.sources`): the engine holding the data
         (`EngineOrders`: database, warehouse, large file) or the cleaned frame in memory (`FrameOrders`)."""
-        from clv_lib.data.engines.source import FrameOrders
+        from clv_lib.summary.sources import order_source
 
-        orders = getattr(self.data, "orders", None)
-        return orders if orders is not None else FrameOrders(self.data.frame)
+        return order_source(self.data)
 
     @cached_property
     def first_date(self) -> pd.Timestamp:

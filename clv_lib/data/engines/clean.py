@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clv_lib.data.engines.orders import cache, count_if
+from clv_lib.data.engines.query import cache, count_if
 from clv_lib.data.engines.values import Reader
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.orders import CENT, EXCLUDED_STATUSES, REFUND_STATUSES

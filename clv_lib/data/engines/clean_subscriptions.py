@@ -25,7 +25,7 @@ from __future__ import annotations
 import pandas as pd
 
 from clv_lib.data.engines.clean import EngineClean, _currency_rules, _execute, _float, _labels
-from clv_lib.data.engines.orders import cache
+from clv_lib.data.engines.query import cache
 from clv_lib.data.engines.values import Reader
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.rules import fold_label

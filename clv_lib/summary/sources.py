@@ -3,17 +3,14 @@
 
 The analysis pipeline asks its source for summaries, never for the raw orders, so a client whose orders stay in
 PostgreSQL, Spark or a large Parquet file gets the same report as one whose export fits in memory. Both classes
-offer the same methods with the same results (tests assert equality):
+offer the same methods with the same results (tests assert equality); the KPIs built on them are
+`clv_lib.insights.source_kpis`:
 
 ==========================  =====================================================================
 ``summary(end, unit)``      RFM summary per customer (`clv_lib.summary.rfm_summary`)
 ``holdout(cal, end, unit)`` calibration/holdout summary (`calibration_holdout_summary`)
 ``history(end)``            orders, revenue, first/last order, channel per customer (`customer_history`)
 ``tracking(cal, end)``      cumulative holdout purchase days of the calibration customers
-``kpis(end)``               monthly KPIs (`order_kpis`)
-``lapse(end, days=)``       lapse threshold (`lapse_threshold`)
-``churn(end, days)``        monthly lapse churn (`lapse_churn`)
-``period_kpis(end, ...)``   KPIs over a period (`order_period_kpis`)
 ``cohort_cells(end, by=)``  acquisition cohort cells (`order_cohort_cells`)
 ``restrict(channel)``       the same source limited to the customers acquired through a channel
 ``totals()``                orders, revenue, customers, first and last order date
@@ -24,8 +21,6 @@ and for subscriptions (`FrameSubscriptions`, `EngineSubscriptions`):
 ==============================  =================================================================
 ``bridge(end)``                 monthly MRR bridge (`clv_lib.summary.mrr.mrr_bridge`)
 ``retention(end, window)``      net and gross revenue retention (`revenue_retention`)
-``monthly(end)``                monthly SaaS KPIs (`clv_lib.insights.kpis.subscription_kpis`)
-``period_kpis(end, ...)``       KPIs over a period (`subscription_period_kpis`)
 ``current_mrr(end, month=)``    MRR per customer at a month end (`customer_mrr`)
 ``cohort_cells(end)``           acquisition cohort cells (`subscription_cohort_cells`)
 ``frame()``                     the cleaned segments, one row per segment (tenure models)
@@ -36,7 +31,6 @@ from __future__ import annotations
 
 from functools import cached_property
 
-import numpy as np
 import pandas as pd
 
 
@@ -91,26 +85,6 @@ class FrameOrders:
         customers = pd.Index(f.loc[f["order_date"] <= pd.Timestamp(calibration_end), "customer_id"].unique())
         return holdout_tracking(f, calibration_end, observation_end, customers, step_days=step_days)
 
-    def kpis(self, observation_end) -> pd.DataFrame:
-        from clv_lib.insights.kpis import order_kpis
-
-        return order_kpis(self.frame, observation_end)
-
-    def lapse(self, observation_end, **options):
-        from clv_lib.insights.kpis import lapse_threshold
-
-        return lapse_threshold(self.frame, observation_end, **options)
-
-    def churn(self, observation_end, threshold_days: int, **options) -> pd.DataFrame:
-        from clv_lib.insights.kpis import lapse_churn
-
-        return lapse_churn(self.frame, observation_end, threshold_days, **options)
-
-    def period_kpis(self, observation_end, *, period_start=None, lapse=None):
-        from clv_lib.insights.kpis import order_period_kpis
-
-        return order_period_kpis(self.frame, observation_end, period_start=period_start, lapse=lapse)
-
     def cohort_cells(self, observation_end, *, by: str | None = None) -> pd.DataFrame:
         from clv_lib.summary.cohorts import order_cohort_cells
 
@@ -153,17 +127,6 @@ class FrameSubscriptions:
 
         return revenue_retention(self.events(observation_end), observation_end, window_months)
 
-    def monthly(self, observation_end, **options) -> pd.DataFrame:
-        from clv_lib.insights.kpis import subscription_kpis
-
-        return subscription_kpis(self.events(observation_end), observation_end, **options)
-
-    def period_kpis(self, observation_end, *, period_start=None, **options):
-        from clv_lib.insights.kpis import subscription_period_kpis
-
-        return subscription_period_kpis(self.events(observation_end), observation_end, period_start=period_start,
-                                        **options)
-
     def current_mrr(self, observation_end, month=None) -> pd.Series:
         from clv_lib.summary.mrr import customer_mrr
 
@@ -175,11 +138,27 @@ class FrameSubscriptions:
         return subscription_cohort_cells(self.events(observation_end), observation_end)
 
 
-def patterns(summary: pd.DataFrame) -> pd.DataFrame:
-    """Distinct (frequency, recency, T) rows of an RFM summary with their number of customers (`weights`): what
-    the models fit on (they collapse identical customers the same way), a few thousand rows for millions of
-    customers measured in days."""
-    keys = ["frequency", "recency", "T"]
-    out = summary.groupby(keys, sort=True).size().rename("weights").reset_index()
-    out["weights"] = out["weights"].astype(np.float64)
-    return out
+def order_source(data):
+    """Where the order aggregations of loaded data run: the engine holding them (`EngineOrders`) or the cleaned
+    frame in memory (`FrameOrders`)."""
+    from clv_lib.summary.engine_orders import EngineOrders
+
+    table = getattr(data, "table", None)
+    if table is None:
+        return FrameOrders(data.frame)
+    orders = EngineOrders(table, data.source.engine, data.source.display, has_channel=bool(data.mapping.get("channel")))
+    orders.backend = data.backend
+    return orders
+
+
+def subscription_source(data):
+    """Where the subscription aggregations of loaded data run (`EngineSubscriptions` or `FrameSubscriptions`)."""
+    from clv_lib.summary.engine_subscriptions import EngineSubscriptions
+
+    table = getattr(data, "table", None)
+    if table is None:
+        return FrameSubscriptions(data.frame)
+    segments = EngineSubscriptions(table, data.source.engine, data.source.display,
+                                   has_channel=bool(data.mapping.get("channel")))
+    segments.backend = data.backend
+    return segments
