@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from clv_lib.data.engines.clean import EngineClean, _currency_rules, _execute, _float, _labels
-from clv_lib.data.engines.query import cache
+from clv_lib.data.engines.clean import EngineClean, _float, _labels, currency_rules, keys
+from clv_lib.data.engines.query import cache, run
 from clv_lib.data.engines.values import Reader
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.rules import fold_label
@@ -51,7 +51,8 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
         """The cleaning's columns computed from a raw table (the same expressions for `raw` and `base`)."""
         text = lambda name: reader.text(table[col(name)]) if col(name) else ibis.null("string")  # noqa: E731
         email = text("email").lower()
-        v = {"cid": text("customer_id") if col("customer_id") else email, "email": email}
+        v = {"cid": text("customer_id") if col("customer_id") else email, "email": email,
+             **keys(table, mapping, None, reader)}
         v["start"] = reader.day(table[col("start_date")], col("start_date"))
         if col("end_date"):
             v["end"] = reader.day(table[col("end_date")], col("end_date"))
@@ -151,7 +152,7 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
 
     t = cache(t, engine)
     alive = t.filter(t.rule == -1)
-    _currency_rules(alive, ledger, currency, rates_table, source, engine)
+    currency_rules(alive, ledger, currency, rates_table, source, engine)
     end = alive.end
     if cut is not None:
         later = alive.filter(alive.end > ibis.literal(cut.date()))
@@ -169,6 +170,10 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
     ledger.kept(int(kept["n"].iloc[0]), _float(kept["revenue"].iloc[0]))
     ledger.check()
     return EngineClean(out, ledger, inferences)
+
+
+def _execute(expr, engine: str, source: str):
+    return run(expr, engine, f"cleaning {source}")
 
 
 def _by_value(mapping: dict) -> dict:

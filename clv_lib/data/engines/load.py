@@ -36,6 +36,7 @@ from clv_lib.exceptions import DataError, EngineError
 
 ENGINE_MIN_ROWS = 5_000_000
 ENGINE_MIN_BYTES = 512 * 2**20
+IN_MEMORY_ROWS = 1_000_000
 DUCKDB_MEMORY_LIMIT = os.environ.get("CLV_DUCKDB_MEMORY", "2GB")
 
 
@@ -74,7 +75,7 @@ class EngineData(Audited):
     ledger: Ledger
     mapping: ColumnMapping
     inferences: list[str]
-    source: EngineSource
+    source: object  #: `EngineSource`, or the `read.SourceInfo` of a file
     observation_end: Optional[pd.Timestamp]
     last_date: Optional[pd.Timestamp]
     table: object = None
@@ -84,10 +85,13 @@ class EngineData(Audited):
 
     @property
     def frame(self) -> pd.DataFrame:
+        """The cleaned rows in memory: the subscription segments, or the orders (brought back from the engine on
+        request, sorted by date, customer and order; the report itself only reads their aggregates)."""
         if self.subscriptions is not None:
             return self.subscriptions
-        raise EngineError(f"engine {self.source.engine}: the orders of {self.source.display} stay in the engine; "
-                          "use the analysis' summaries (analysis.source) instead of the raw frame")
+        if "frame" not in self.totals:
+            self.totals["frame"] = _orders_frame(self.table, self.source, self.mapping)
+        return self.totals["frame"]
 
     @property
     def first_date(self) -> Optional[pd.Timestamp]:
@@ -126,20 +130,31 @@ def large_file(path: Path, spec) -> bool:
     return False
 
 
-def file_backend(path: Path, spec, display: str):
-    """DuckDB (on a temporary database file, memory capped, spilling to disk) and the file as a lazy table."""
+def scratch_duckdb(rows: int | None = None):
+    """DuckDB on a temporary database file (memory capped, spilling to disk), removed with the backend: where the
+    rows of a local file are cleaned and aggregated; in memory for fewer than `IN_MEMORY_ROWS` rows (every step's
+    table written to a file costs more than it saves on small data)."""
     import ibis
 
     from clv_lib.data.engines.query import SCRATCH
-    from clv_lib.data.read import detect_format
 
+    if rows is not None and rows < IN_MEMORY_ROWS:
+        return ibis.duckdb.connect()
     folder = tempfile.mkdtemp(prefix="clv-duckdb-")
     con = ibis.duckdb.connect(os.path.join(folder, "work.duckdb"))
     weakref.finalize(con, shutil.rmtree, folder, True)  # the scratch database and its spill go with the backend
-    setattr(con, SCRATCH, True)  # intermediate tables are written to the scratch file (see `orders.cache`)
+    setattr(con, SCRATCH, True)  # intermediate tables are written to the scratch file (see `query.cache`)
     con.raw_sql(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
     con.raw_sql(f"SET temp_directory = '{os.path.join(folder, 'spill')}'")
     con.raw_sql("SET preserve_insertion_order = false")
+    return con
+
+
+def file_backend(path: Path, spec, display: str):
+    """DuckDB (`scratch_duckdb`) and a large file as a lazy table, read by DuckDB itself."""
+    from clv_lib.data.read import detect_format
+
+    con = scratch_duckdb()
     fmt = detect_format(path, spec.format)
     if fmt == "parquet":
         return con, con.read_parquet(str(path))
@@ -149,6 +164,26 @@ def file_backend(path: Path, spec, display: str):
     if spec.decimal == ",":
         options["decimal_separator"] = ","
     return con, con.read_csv(str(path), **options)
+
+
+def clean_file_orders(params, raw, mapping: ColumnMapping, end) -> EngineData:
+    """A file's orders (`read.RawTable` mapped by `mapping`), cleaned (`clean_file_rows`) and checked usable."""
+    result, con = clean_file_rows(raw, mapping, params.data, params.currency, params.timezone, end)
+    return _orders_data(params, result, mapping, raw.info, end, con)
+
+
+def clean_file_rows(raw, mapping: ColumnMapping, spec, currency: str, timezone: str, end):
+    """A file's orders ingested (`clv_lib.data.ingest`), then cleaned by DuckDB with the same Ibis rules as a
+    database table: (`EngineClean`, the DuckDB backend holding the cleaned orders)."""
+    from clv_lib.data.engines.clean import clean_engine_orders
+    from clv_lib.data.ingest import ingest
+
+    typed, identity, file_rows = ingest(raw, mapping, spec, timezone)
+    con = scratch_duckdb(typed.num_rows)
+    table = con.create_table("file_rows", typed)
+    del typed
+    return clean_engine_orders(table, identity, spec, currency, end, raw.info.display, "duckdb", timezone,
+                               file_rows), con
 
 
 def open_source(params, root: Optional[Path] = None):
@@ -179,20 +214,25 @@ def load_engine_data(params, observation_end=None, root: Optional[Path] = None) 
         return _subscriptions(params, raw, mapping, source, end, con)
     result = clean_engine_orders(raw, mapping, spec, params.currency, end, source.display, source.engine,
                                  params.timezone)
+    return _orders_data(params, result, mapping, source, end, con, _not_applied(mapping))
+
+
+def _orders_data(params, result, mapping, source, end, con, notes=()) -> EngineData:
+    """EngineData of cleaned orders, checked usable (some orders, `data.min_customers` customers)."""
     totals = _totals(result.table, source)
     ledger = result.ledger
     if not totals["orders"]:
         raise DataError(f"{source.display}: no valid orders left; {ledger.rows_excluded:,} of "
                         f"{ledger.rows_read:,} rows were excluded" + (
                             f", mostly {ledger.main_cause()}" if ledger.main_cause() else ""))
-    if totals["customers"] < spec.min_customers:
-        check_usable(pd.DataFrame({"customer_id": np.arange(totals["customers"])}), ledger, spec.min_customers,
+    if totals["customers"] < params.data.min_customers:
+        check_usable(pd.DataFrame({"customer_id": np.arange(totals["customers"])}), ledger, params.data.min_customers,
                      "orders")
-    return EngineData("orders", ledger, mapping, result.inferences + _not_applied(mapping), source, end,
-                      totals["last_date"], table=result.table, backend=con, totals=totals)
+    return EngineData("orders", ledger, mapping, result.inferences + list(notes), source, end, totals["last_date"],
+                      table=result.table, backend=con, totals=totals)
 
 
-def _totals(orders, source: EngineSource) -> dict:
+def _totals(orders, source) -> dict:
     """Orders, revenue, customers, first and last order day (Timestamps) of the cleaned orders: one aggregate."""
     row = run(orders.aggregate(n=orders.count(), s=orders.amount.sum(), c=orders.customer_id.nunique(),
                                lo=orders.order_date.min(), hi=orders.order_date.max()),
@@ -239,6 +279,20 @@ def _segments_frame(t, source: EngineSource, has_channel: bool) -> pd.DataFrame:
     for c in ("customer_id", "subscription_id", "plan") + (("channel",) if has_channel else ()):
         out[c] = out[c].astype(str)
     return out.reset_index(drop=True)
+
+
+def _orders_frame(t, source, mapping) -> pd.DataFrame:
+    """The cleaned orders as a pandas frame in the orders contract (customer_id, order_id, order_date, amount and
+    status, quantity, channel when mapped), sorted by date, customer and order."""
+    extras = [c for c in ("status", "quantity", "channel") if mapping.get(c)]
+    got = run(t.select("customer_id", "order_id", "amount", *extras, d=t.order_date.epoch_days().cast("int64")),
+              source.engine, f"reading the cleaned orders of {source.display}")
+    out = pd.DataFrame({"customer_id": got["customer_id"].astype(str).to_numpy(),
+                        "order_id": got["order_id"].astype(str).to_numpy(), "order_date": _dates(got["d"]),
+                        "amount": got["amount"].astype("float64").to_numpy()})
+    for c in extras:
+        out[c] = got[c].astype("float64").to_numpy() if c == "quantity" else got[c].fillna("").astype(str).to_numpy()
+    return out.sort_values(["order_date", "customer_id", "order_id"], kind="stable").reset_index(drop=True)
 
 
 def _dates(days: pd.Series) -> np.ndarray:
