@@ -359,21 +359,24 @@ def test_large_file_is_cleaned_in_a_scratch_duckdb_removed_afterwards(cdnow_memo
     assert not folder.exists()
 
 
-def test_columns_the_engine_does_not_apply_are_said_in_the_data_chapter(tmp_path, monkeypatch, tmp_path_factory):
-    """A refunded-amount column is used by the file path; the engine path does not apply it yet, and says so in
-    the value-reading lines the report shows, instead of ignoring it silently."""
+def test_large_file_applies_the_partial_refunds_of_a_refunded_amount_column(tmp_path, monkeypatch, tmp_path_factory):
+    """A refunded-amount column is applied by the one implementation of the rules, whatever reads the file (here
+    DuckDB reading a large Parquet file): the refund comes off its order once and the ledger says so."""
     from clv_lib.data.engines import load as engine_load
 
     path = tmp_path / "cdnow.parquet"
-    cdnow_table().assign(refunded=0.0).to_parquet(path)
+    table = cdnow_table().assign(refunded=0.0)
+    table.loc[0, "refunded"] = 1.0
+    table.to_parquet(path)
     monkeypatch.setattr(engine_load, "ENGINE_MIN_ROWS", 1_000)
     params = cdnow_params(tmp_path_factory, path=str(path), columns={
-        "customer_id": "customer_id", "order_date": "day", "amount": "amount", "refunded_amount": "refunded"})
+        "customer_id": "customer_id", "order_date": "day", "amount": "amount", "refunded_amount": "refunded"},
+        drop_exact_duplicates=False)
     data = load_client_data(params, CDNOW_END)
     assert data.source.engine == "duckdb"
-    assert "refunded_amount: 'refunded' not applied in the engine: partially refunded orders count at their " \
-           "full total" in data.inferences
-
+    rules = {r.rule: (r.rows, r.revenue) for r in data.ledger.records}
+    assert rules["partial refund subtracted from its order (refunded amount column)"] == (1, 1.0)
+    assert not any("not applied" in line for line in data.inferences)
 
 def test_pipeline_on_postgres_gives_the_memory_customer_table(demo_params, postgres_url, url_env):
     from clv_lib.pipeline import analysis_for
@@ -442,7 +445,7 @@ def test_pipeline_subscriptions_on_duckdb_give_the_memory_report_tables(saas_par
     engine = analysis_for("demo-subscription", engine_params(saas_params, "duckdb", table="demo.subscriptions"),
                           None, "en", ROOT)
     memory = analysis_for("demo-subscription", saas_params, None, "en", ROOT)
-    assert isinstance(engine.source, EngineSubscriptions) and isinstance(memory.source, FrameSubscriptions)
+    assert isinstance(engine.source, EngineSubscriptions) and isinstance(memory.source, EngineSubscriptions)
     close = dict(check_exact=False, rtol=1e-9)
     pd.testing.assert_frame_equal(memory.customers, engine.customers, **close)
     pd.testing.assert_frame_equal(memory.monthly, engine.monthly, **close)

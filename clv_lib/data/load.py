@@ -19,7 +19,7 @@ from typing import Optional
 import pandas as pd
 
 from clv_lib.data.dates import parse_dates
-from clv_lib.data.audit import Audited, check_usable, data_path
+from clv_lib.data.audit import Audited, data_path
 from clv_lib.data.ledger import Ledger  # noqa: F401 - the contract's type
 from clv_lib.data.mapping import ColumnMapping, resolve_columns
 from clv_lib.data.read import SourceInfo, read_headers, read_table
@@ -61,7 +61,6 @@ def load_client_data(params, observation_end=None, root: Optional[Path] = None) 
     (inclusive; None keeps every date). Raises DataError subclasses with one-line messages before any model runs:
     missing file or column, unknown currency, no valid rows, fewer customers than `data.min_customers`."""
     from clv_lib.data.engines.load import load_engine_data, uses_engine
-    from clv_lib.data.subscriptions import clean_subscriptions
 
     spec = params.data
     if spec.table or spec.sql or uses_engine(spec, data_path(params, root)[0]):
@@ -76,15 +75,9 @@ def load_client_data(params, observation_end=None, root: Optional[Path] = None) 
     raw = read_table(path, spec, columns=mapped_headers, display=display)
     mapping = found["mapping"]
     end = pd.Timestamp(observation_end).normalize() if observation_end is not None else None
-    if params.business_model != "subscription":
-        from clv_lib.data.engines.load import clean_file_orders
+    from clv_lib.data.engines.load import clean_file_data
 
-        return clean_file_orders(params, raw, mapping, end)
-    result = clean_subscriptions(raw, mapping, spec, params.currency, params.timezone, end)
-    dates = pd.concat([result.frame["start_date"], result.frame["end_date"]])
-    check_usable(result.frame, result.ledger, spec.min_customers, "subscriptions")
-    last = dates.max() if len(dates) and dates.notna().any() else None
-    return CleanData(result.frame, "subscriptions", result.ledger, mapping, result.inferences, raw.info, end, last)
+    return clean_file_data(params, raw, mapping, end)
 
 
 def last_order_date(params, root: Optional[Path] = None) -> Optional[pd.Timestamp]:

@@ -72,6 +72,11 @@ def _labels(table, column: str, engine: str = "", source: str = "") -> dict[str,
     return dict(zip(raw, fold_labels(raw))) if len(raw) else {}
 
 
+def fold_label(label: str) -> str:
+    """One status or interval label folded like `read.fold_labels` folds a column."""
+    return fold_labels(pd.Series([label])).iloc[0]
+
+
 def _among(column, labels: dict[str, str], folded) -> object:
     """`column` holds one of the raw labels whose folded form is in `folded`."""
     import ibis

@@ -166,22 +166,31 @@ def file_backend(path: Path, spec, display: str):
     return con, con.read_csv(str(path), **options)
 
 
-def clean_file_orders(params, raw, mapping: ColumnMapping, end) -> EngineData:
-    """A file's orders (`read.RawTable` mapped by `mapping`), cleaned (`clean_file_rows`) and checked usable."""
-    result, con = clean_file_rows(raw, mapping, params.data, params.currency, params.timezone, end)
+def clean_file_data(params, raw, mapping: ColumnMapping, end) -> EngineData:
+    """A file's orders or subscriptions (`read.RawTable` mapped by `mapping`), cleaned (`clean_file_rows`) and
+    checked usable."""
+    result, con = clean_file_rows(raw, mapping, params.data, params.currency, params.timezone, end,
+                                  params.business_model)
+    if params.business_model == "subscription":
+        return _subscription_data(params, result, mapping, raw.info, end, con)
     return _orders_data(params, result, mapping, raw.info, end, con)
 
 
-def clean_file_rows(raw, mapping: ColumnMapping, spec, currency: str, timezone: str, end):
-    """A file's orders ingested (`clv_lib.data.ingest`), then cleaned by DuckDB with the same Ibis rules as a
-    database table: (`EngineClean`, the DuckDB backend holding the cleaned orders)."""
+def clean_file_rows(raw, mapping: ColumnMapping, spec, currency: str, timezone: str, end,
+                    business_model: str = "transactional"):
+    """A file's rows ingested (`clv_lib.data.ingest`), then cleaned by DuckDB with the same Ibis rules as a
+    database table: (`EngineClean`, the DuckDB backend holding the cleaned orders or subscription segments)."""
     from clv_lib.data.engines.clean import clean_engine_orders
+    from clv_lib.data.engines.clean_subscriptions import clean_engine_subscriptions
     from clv_lib.data.ingest import ingest
 
     typed, identity, file_rows = ingest(raw, mapping, spec, timezone)
     con = scratch_duckdb(typed.num_rows)
     table = con.create_table("file_rows", typed)
     del typed
+    if business_model == "subscription":
+        return clean_engine_subscriptions(table, identity, spec, currency, timezone, end, raw.info.display,
+                                          "duckdb", file_rows), con
     return clean_engine_orders(table, identity, spec, currency, end, raw.info.display, "duckdb", timezone,
                                file_rows), con
 
@@ -249,15 +258,20 @@ def _subscriptions(params, raw, mapping: ColumnMapping, source: EngineSource, en
 
     result = clean_engine_subscriptions(raw, mapping, params.data, params.currency, params.timezone, end,
                                         source.display, source.engine)
+    return _subscription_data(params, result, mapping, source, end, con, _not_applied(mapping))
+
+
+def _subscription_data(params, result, mapping, source, end, con, notes=()) -> EngineData:
+    """EngineData of cleaned subscription segments (also in memory, for the tenure models), checked usable."""
     frame = _segments_frame(result.table, source, bool(mapping.get("channel")))
     check_usable(frame, result.ledger, params.data.min_customers, "subscriptions")
     dates = pd.concat([frame["start_date"], frame["end_date"]])
     last = dates.max() if len(dates) and dates.notna().any() else None
-    return EngineData("subscriptions", result.ledger, mapping, result.inferences + _not_applied(mapping), source,
-                      end, last, table=result.table, backend=con, subscriptions=frame)
+    return EngineData("subscriptions", result.ledger, mapping, result.inferences + list(notes), source, end, last,
+                      table=result.table, backend=con, subscriptions=frame)
 
 
-def _segments_frame(t, source: EngineSource, has_channel: bool) -> pd.DataFrame:
+def _segments_frame(t, source, has_channel: bool) -> pd.DataFrame:
     """The cleaned segments in memory, as the file path returns them (for the tenure and retention models)."""
     extras = ["channel"] if has_channel else []
     got = run(t.select("customer_id", "subscription_id", "plan", "mrr", "billing_interval_months", *extras,
@@ -304,16 +318,9 @@ def _dates(days: pd.Series) -> np.ndarray:
     return out
 
 
-#: Columns the file path uses that the engine path does not apply yet, and what that means for the figures.
-NOT_IN_ENGINE = {
-    "refunded_amount": "not applied in the engine: partially refunded orders count at their full total",
-    "trial_end": "not applied in the engine: subscriptions pay from their start date, trials included",
-}
-
-
 def _not_applied(mapping: ColumnMapping) -> list[str]:
-    """Inference lines (shown in the report's data chapter) for mapped columns the engine path ignores."""
-    return [f"{canon}: '{mapping.get(canon)}' {what}" for canon, what in NOT_IN_ENGINE.items() if mapping.get(canon)]
+    """Inference lines for mapped columns the cleaning does not apply (none: every rule runs on every backend)."""
+    return []
 
 
 def last_engine_date(params, root: Optional[Path] = None) -> Optional[pd.Timestamp]:
