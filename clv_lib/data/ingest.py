@@ -42,35 +42,36 @@ def ingest(raw: RawTable, mapping: ColumnMapping, spec, timezone: str) -> tuple[
     """Typed rows of `raw` (see the module docstring), the mapping of their canonical columns (each to itself) and
     what a table would not have: the malformed rows and the sentence on how each column was read."""
     frame, col = raw.frame, mapping.get
-    out: dict[str, object] = {"_row": np.asarray(raw.row_numbers, dtype="int64")}
+    out: dict[str, pa.Array] = {"_row": pa.array(np.asarray(raw.row_numbers, dtype="int64"))}
+    out["_dup"] = pa.array(_row_hash(raw))
     inferences: list[str] = []
     if not col("customer_id") and col("email"):
         inferences.append(f"customer_id: no customer id column, the e-mail ('{col('email')}') identifies customers")
-    for canon, header in mapping.columns.items():
+    for canon, header in mapping.columns.items():  # each column typed as Arrow at once: one copy at a time
         values = frame[header]
         if canon in IDS:
-            out[canon] = _text(as_ids(values))
+            out[canon] = _arrow(_text(as_ids(values)))
         elif canon == "email":
-            out[canon] = _text(as_text(values).str.lower())
+            out[canon] = _arrow(_text(as_text(values).str.lower()))
         elif canon in LABELS:
-            out[canon] = _text(as_text(values))
+            out[canon] = _arrow(_text(as_text(values)))
         elif canon in DATES:
             days, how = parse_dates(values, spec.dayfirst, timezone, header)
-            out[canon] = days.to_numpy(dtype="datetime64[ns]")
+            out[canon] = _arrow(days.to_numpy(dtype="datetime64[ns]"))
             inferences.append(_date_sentence(canon, how.describe()))
             if canon == "end_date":
-                out["_given_end"] = as_text(values).notna().to_numpy()
+                out["_given_end"] = pa.array(as_text(values).notna().to_numpy())
         elif canon in NUMBERS:
             numbers, how = parse_amounts(values, spec.decimal, header)
-            out[canon] = numbers
+            out[canon] = _arrow(numbers)
             if canon not in ("quantity", "unit_price") or not col("amount"):
                 inferences.append(how.describe())
             if canon == "amount":
-                out["_given_amount"] = as_text(values).notna().to_numpy()
+                out["_given_amount"] = pa.array(as_text(values).notna().to_numpy())
     if not col("amount") and col("quantity") and col("unit_price"):
         inferences.append("amount: quantity x unit price")
-    out["_dup"] = _row_hash(raw)
-    typed = pa.table({name: _arrow(values) for name, values in out.items()})
+    typed = pa.table(out)
+    raw.frame = frame = None  # the raw cells are no longer needed: free them before the engine works
     identity = ColumnMapping({c: c for c in mapping.columns}, dict(mapping.origin))
     return typed, identity, FileRows(np.asarray(raw.malformed, dtype="int64"), inferences)
 
