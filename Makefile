@@ -16,7 +16,7 @@ JOBS ?= 1
 NOTEBOOK ?=
 LAB_ARGS ?=
 
-.PHONY: help setup test report reports notebook lab bench clean
+.PHONY: help setup test report reports notebook sync-notebooks lab bench clean
 
 help: ## Show this help
 	@echo "clv-report: Customer Lifetime Value reports (HTML + PDF) from client exports"
@@ -45,6 +45,9 @@ reports: $(STAMP) ## Build the reports of every client in params/ (and the perio
 
 notebook: $(STAMP) ## Copy the report notebook for one client: CLIENT=acme -> notebooks/clients/acme.ipynb [FORCE=1|SYNCED=1]
 	@$(PY) -m clv_lib.runner notebook --client "$(CLIENT)" $(if $(FORCE),--force) $(if $(SYNCED),--synced)
+
+sync-notebooks: $(STAMP) ## Bring each notebook and its paired .py script (jupytext) up to date, newest wins
+	@$(VENV)/bin/jupytext --sync $$(find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*')
 
 lab: $(STAMP) ## Open JupyterLab on notebooks/ with the project's kernel (also as root) [LAB_ARGS="--port=8899 --no-browser"]
 	@$(PY) -m clv_lib.runner kernel

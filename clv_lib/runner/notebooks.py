@@ -46,8 +46,29 @@ def choose_notebook(client: str, root: Path, explicit: str | None = None) -> Not
             raise ParamsError(f"NOTEBOOK {explicit}: file not found")
     else:
         path = client_notebook(client) if (root / client_notebook(client)).is_file() else TEMPLATE
-    warning = template_warning(root, path) if path != TEMPLATE else None
-    return NotebookChoice(path, file_sha256(root / path), warning)
+    warnings = [w for w in (stale_pair_warning(root / path),
+                            template_warning(root, path) if path != TEMPLATE else None) if w]
+    return NotebookChoice(path, file_sha256(root / path), "; ".join(warnings) or None)
+
+
+def stale_pair_warning(path: Path) -> str | None:
+    """A warning when the notebook's paired script (jupytext) was edited after it and holds other cells."""
+    script = path.with_suffix(".py")
+    if not script.is_file() or script.stat().st_mtime <= path.stat().st_mtime:
+        return None
+    try:
+        import jupytext
+        import nbformat
+    except ImportError:
+        return None
+
+    def cells(nb):
+        return [(c.cell_type, c.source.strip()) for c in nb.cells]
+
+    if cells(jupytext.read(script)) == cells(nbformat.read(path, as_version=4)):
+        return None
+    return (f"{script.name} was edited after {path.name} and holds other cells; this run uses {path.name}: "
+            "run `make sync-notebooks` first to run the script's version")
 
 
 def file_sha256(path: Path) -> str:
@@ -71,6 +92,7 @@ def create_client_notebook(client: str, root: Path, force: bool = False, synced:
     params_path(client, root)  # an unknown client is a one-line error naming params/<client>.yaml
     target = root / client_notebook(client)
     template = nbformat.read(root / TEMPLATE, as_version=4)
+    base = _cells(template)
     if synced:
         if not target.is_file():
             raise ParamsError(f"{client_notebook(client)} does not exist: `make notebook CLIENT={client}` creates it")
@@ -82,7 +104,7 @@ def create_client_notebook(client: str, root: Path, force: bool = False, synced:
         nb = template
         _set_client(nb, client)
     nb.metadata[META_KEY] = {"path": TEMPLATE.as_posix(), "copied_on": datetime.now().isoformat(timespec="seconds"),
-                             "cells_sha256": cells_sha256(_cells(template)), "cells": _cells(template)}
+                             "cells_sha256": cells_sha256(base), "cells": base}
     target.parent.mkdir(parents=True, exist_ok=True)
     write_notebook(nb, target)
     return target
