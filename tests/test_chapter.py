@@ -156,3 +156,13 @@ def test_a_styler_keeps_its_colours_with_the_report_formats():
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x" not in html
     assert '<span class="number">Tabella 1.</span> Con colori' in html and 'col1 num"' in html
     assert styled.data is frame
+
+
+def test_an_unknown_chapter_option_is_one_clear_error_before_any_work():
+    from clv_lib.report import Report
+
+    report = Report.open("demo")
+    with pytest.raises(ClvError, match="chapter 'predicted' has no option 'rowz'; its options: rows, segments, "
+                                       "titles, captions, texts, hide"):
+        report.predicted_clv(rowz=20)
+    assert "analysis" not in report.__dict__  # nothing was computed
