@@ -26,7 +26,7 @@ from system_tools import missing
 from clv_lib.data import load_client_data
 from clv_lib.data.engines.load_demo import COLUMNS, demo_orders_table, demo_subscriptions_table
 from clv_lib.insights import source_kpis as K
-from clv_lib.summary.sources import FrameOrders, FrameSubscriptions, order_source, subscription_source
+from clv_lib.summary.sources import order_source, subscription_source
 from clv_lib.exceptions import DataError, EngineError
 from clv_lib.params import load_params
 from clv_lib.summary.cohorts import cumulative_value_triangle, logo_triangle, revenue_triangle
@@ -279,14 +279,14 @@ def test_demo_on_duckdb_equals_memory(demo_params, demo_memory, duckdb_url, url_
     data = load_client_data(engine_params(demo_params, "duckdb", table="demo.orders", columns=COLUMNS), END)
     assert_same_ledger(demo_memory, data)
     assert data.rows_read == 17_057 and data.rows_kept == demo_memory.rows_kept
-    assert_same(FrameOrders(demo_memory.frame), order_source(data), END, pd.Timestamp("2024-12-31"))
+    assert_same(order_source(demo_memory), order_source(data), END, pd.Timestamp("2024-12-31"))
 
 
 def test_demo_on_postgres_equals_memory(demo_params, demo_memory, postgres_url, url_env):
     url_env(postgres_url)
     data = load_client_data(engine_params(demo_params, "postgres", table="demo.orders", columns=COLUMNS), END)
     assert_same_ledger(demo_memory, data)
-    assert_same(FrameOrders(demo_memory.frame), order_source(data), END, pd.Timestamp("2024-12-31"))
+    assert_same(order_source(demo_memory), order_source(data), END, pd.Timestamp("2024-12-31"))
     described = "\n".join(data.describe())
     assert "postgres table demo.orders" in described and postgres_url not in described
 
@@ -299,7 +299,7 @@ def test_cdnow_on_sql_engines_equals_memory(engine, cdnow_memory, duckdb_url, po
                             CDNOW_END)
     assert_same_ledger(cdnow_memory, data)
     assert data.customers == 2_357  # the sample's design (Fader, Hardie & Lee 2005)
-    assert_same(FrameOrders(cdnow_memory.frame), order_source(data), CDNOW_END, CDNOW_CAL, time_unit="W",
+    assert_same(order_source(cdnow_memory), order_source(data), CDNOW_END, CDNOW_CAL, time_unit="W",
                 check_channel=False)
 
 
@@ -308,7 +308,7 @@ def test_cdnow_on_spark_equals_memory(cdnow_memory, spark, url_env, tmp_path_fac
     data = load_client_data(cdnow_params(tmp_path_factory, engine="spark", connection_env=VAR, table="cdnow"),
                             CDNOW_END)
     assert_same_ledger(cdnow_memory, data)
-    memory, engine = FrameOrders(cdnow_memory.frame), order_source(data)
+    memory, engine = order_source(cdnow_memory), order_source(data)
     close = dict(check_exact=False, rtol=1e-9)
     pd.testing.assert_frame_equal(memory.summary(CDNOW_END, "W"), engine.summary(CDNOW_END, "W"), **close)
     pd.testing.assert_frame_equal(memory.holdout(CDNOW_CAL, CDNOW_END, "W"),
@@ -346,7 +346,7 @@ def test_large_file_is_cleaned_in_a_scratch_duckdb_removed_afterwards(cdnow_memo
     data = load_client_data(cdnow_params(tmp_path_factory, path=str(path)), CDNOW_END)
     assert data.source.path and data.source.engine == "duckdb"
     assert_same_ledger(cdnow_memory, data)
-    pd.testing.assert_frame_equal(FrameOrders(cdnow_memory.frame).summary(CDNOW_END, "W"),
+    pd.testing.assert_frame_equal(order_source(cdnow_memory).summary(CDNOW_END, "W"),
                                   order_source(data).summary(CDNOW_END, "W"), check_exact=False, rtol=1e-9)
     con = order_source(data).backend
     folder = Path(con.raw_sql("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
@@ -399,7 +399,7 @@ def test_demo_subscriptions_on_engines_equal_memory(engine, saas_params, saas_me
     assert_same_ledger(saas_memory, data)
     assert data.rows_read == 2_173 and data.rows_kept == 2_090  # data/demo/README.md
     pd.testing.assert_frame_equal(saas_memory.frame, data.frame)
-    assert_same_mrr(FrameSubscriptions(saas_memory.frame), subscription_source(data), END)
+    assert_same_mrr(subscription_source(saas_memory), subscription_source(data), END)
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgres"])
@@ -433,7 +433,7 @@ def test_messy_subscriptions_hit_the_same_rules(engine, messy_memory, url_env, r
     zoned = b.set_index("subscription_id").loc[["s18", "s20"]]
     assert list(zoned["start_date"].dt.date.astype(str)) == ["2024-04-01", "2024-02-01"]  # Rome, not UTC
     assert list(zoned["end_date"].dt.date.astype(str)) == ["2025-04-01", "2024-07-01"]
-    assert_same_mrr(FrameSubscriptions(a), subscription_source(data), END)
+    assert_same_mrr(subscription_source(messy_memory), subscription_source(data), END)
 
 
 def test_pipeline_subscriptions_on_duckdb_give_the_memory_report_tables(saas_params, duckdb_url, url_env):

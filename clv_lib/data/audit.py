@@ -1,6 +1,5 @@
-"""What every loaded dataset says about itself, whether cleaned in memory (`CleanData`) or in an engine
-(`EngineData`): where it comes from (`data_path`), the ledger's row counts, the lines of the report's data appendix,
-and whether enough of it is usable (`check_usable`)."""
+"""What every loaded dataset (`EngineData`) says about itself: where it comes from (`data_path`), the ledger's
+row counts, the lines of the report's data appendix, and whether enough of it is usable (`check_usable`)."""
 
 from __future__ import annotations
 

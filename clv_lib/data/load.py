@@ -1,8 +1,9 @@
 """The data layer's entry point: read a client's file, map its columns, clean it, check it is usable.
 
-`load_client_data(params, observation_end)` is what the report calls, once: it returns a `CleanData` with the
-cleaned frame (orders or subscriptions, per `business_model`), the ledger (written as `data_quality.csv`), the
-column mapping used, the parsing inferences and the source file's SHA-256. `last_order_date(params)` reads only
+`load_client_data(params, observation_end)` is what the report calls, once: it returns an `EngineData` (module
+`clv_lib.data.engines.load`) with the cleaned rows (orders or subscriptions, per `business_model`) left in the
+engine that cleaned them (DuckDB for a file), the ledger (written as `data_quality.csv`), the column mapping used,
+the parsing inferences and the source (a file's SHA-256, or a table's engine and name). `last_order_date(params)` reads only
 the date column, cheaply, for choosing the default reporting period.
 
 Data in a database or warehouse (`data.table` / `data.sql`), and local Parquet/CSV files too large for memory, go
@@ -12,51 +13,18 @@ orders stay in the engine and are summarised there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 import pandas as pd
 
 from clv_lib.data.dates import parse_dates
-from clv_lib.data.audit import Audited, data_path
-from clv_lib.data.ledger import Ledger  # noqa: F401 - the contract's type
+from clv_lib.data.audit import data_path
 from clv_lib.data.mapping import ColumnMapping, resolve_columns
-from clv_lib.data.read import SourceInfo, read_headers, read_table
+from clv_lib.data.read import read_headers, read_table
 
 
-@dataclass
-class CleanData(Audited):
-    """A client's cleaned data and how it was obtained.
-
-    `frame`: cleaned orders or subscriptions (see the shared data contracts); `kind`: "orders" or
-    "subscriptions"; `ledger`: what every cleaning rule did; `mapping`: canonical column <- header;
-    `inferences`: how dates and amounts were read, one sentence per column; `source`: path, format, encoding,
-    SHA-256; `observation_end`: the cut-off applied (None: none); `last_date`: the last order (or subscription
-    start or end) date kept.
-    """
-
-    frame: pd.DataFrame
-    kind: str
-    ledger: Ledger
-    mapping: ColumnMapping
-    inferences: list[str]
-    source: SourceInfo
-    observation_end: Optional[pd.Timestamp]
-    last_date: Optional[pd.Timestamp]
-
-    @property
-    def customers(self) -> int:
-        return int(self.frame["customer_id"].nunique())
-
-    @property
-    def first_date(self) -> Optional[pd.Timestamp]:
-        """The first order (subscriptions: start) date kept, None when nothing is kept."""
-        dates = self.frame["order_date" if self.kind == "orders" else "start_date"]
-        return dates.min() if len(dates) else None
-
-
-def load_client_data(params, observation_end=None, root: Optional[Path] = None) -> CleanData:
+def load_client_data(params, observation_end=None, root: Optional[Path] = None):
     """Read, map and clean a client's data (params: a `ClientParams`); `observation_end` is the cut-off day
     (inclusive; None keeps every date). Raises DataError subclasses with one-line messages before any model runs:
     missing file or column, unknown currency, no valid rows, fewer customers than `data.min_customers`."""

@@ -1,11 +1,10 @@
-"""The KPIs of a client's orders or subscriptions wherever they are aggregated: the cleaned frame in memory
-(`FrameOrders`, `FrameSubscriptions`) or the engine that holds them (`EngineOrders`, `EngineSubscriptions`, see
-`clv_lib.summary.sources`). The engine computes small aggregates (per month, per purchase gap) and the frames are
-assembled by the same functions of `clv_lib.insights.kpis` as in memory, so both define every ratio the same way.
+"""The KPIs of a client's orders or subscriptions, computed in the engine that holds them (`EngineOrders`,
+`EngineSubscriptions`, see `clv_lib.summary.sources`): the engine computes small aggregates (per month, per purchase
+gap) and the frames are assembled by the functions of `clv_lib.insights.kpis`, which define every ratio.
 
-Orders: `monthly_kpis` (`order_kpis`), `lapse` (`lapse_threshold`), `churn` (`lapse_churn`), `period_kpis`
-(`order_period_kpis`). Subscriptions: `subscription_monthly` (`subscription_kpis`), `subscription_period`
-(`subscription_period_kpis`).
+Orders: `monthly_kpis`, `gaps` (days between purchases), `lapse` (the lapse threshold), `churn` (monthly lapse
+churn), `period_kpis`. Subscriptions: `subscription_monthly`, `subscription_period`. Each also takes cleaned rows in
+memory (a DataFrame in the data contract), aggregated by DuckDB with the same expressions.
 """
 
 from __future__ import annotations
@@ -18,13 +17,25 @@ from clv_lib.exceptions import DataError, ParamsError
 from clv_lib.insights import kpis
 from clv_lib.summary.engine_orders import _day, _months_of_days, _number, _spread
 from clv_lib.summary.months import periods
-from clv_lib.summary.sources import FrameOrders, FrameSubscriptions
+from clv_lib.summary.engine_orders import EngineOrders
+from clv_lib.summary.engine_subscriptions import EngineSubscriptions
+
+
+def _orders(source) -> EngineOrders:
+    """The orders' aggregations: an engine's, or DuckDB's over cleaned orders in memory."""
+    return source if isinstance(source, EngineOrders) else EngineOrders.from_frame(source)
+
+
+def gaps(source, observation_end) -> tuple[np.ndarray, np.ndarray]:
+    """Days between consecutive purchase days of each customer (several orders on one day count once): the
+    distinct gaps and how often each occurs."""
+    source = _orders(source)
+    return source.gap_histogram(source._upto(_day(observation_end)))
 
 
 def monthly_kpis(source, observation_end) -> pd.DataFrame:
     """`kpis.order_kpis`: monthly active/new customers, orders, revenue, new revenue."""
-    if isinstance(source, FrameOrders):
-        return kpis.order_kpis(source.frame, observation_end)
+    source = _orders(source)
     end, first, last = source.axis(observation_end)
     d = source._with_first(source._upto(end))
     inside = d.filter(d.m <= last)
@@ -44,11 +55,13 @@ def monthly_kpis(source, observation_end) -> pd.DataFrame:
 def lapse(source, observation_end, *, quantile: float = 0.9, days: int | None = None,
           min_repeat_purchases: int = 100) -> kpis.LapseThreshold:
     """`kpis.lapse_threshold`: `days`, or the `quantile` of days between purchases."""
-    if isinstance(source, FrameOrders):
-        return kpis.lapse_threshold(source.frame, observation_end, quantile=quantile, days=days,
-                                    min_repeat_purchases=min_repeat_purchases)
     if days is not None:
-        return kpis.lapse_threshold(None, observation_end, days=days)
+        if int(days) != days or days < 1:
+            raise ParamsError(f"lapse days must be a whole number >= 1, got {days}")
+        return kpis.LapseThreshold(days=int(days), source="params", quantile=None, repeat_purchases=0)
+    if not 0 < quantile < 1:
+        raise ParamsError(f"lapse quantile must be in (0, 1), got {quantile}")
+    source = _orders(source)
     values, counts = source.gap_histogram(source._upto(_day(observation_end)))
     return kpis.threshold_from_gaps(values, counts, quantile=quantile, min_repeat_purchases=min_repeat_purchases)
 
@@ -57,8 +70,7 @@ def churn(source, observation_end, threshold_days: int, **options) -> pd.DataFra
     """`kpis.lapse_churn` with the lapse rule of `threshold_days` days."""
     import ibis
 
-    if isinstance(source, FrameOrders):
-        return kpis.lapse_churn(source.frame, observation_end, threshold_days, **options)
+    source = _orders(source)
     if int(threshold_days) != threshold_days or threshold_days < 1:
         raise ParamsError(f"threshold_days must be a whole number >= 1, got {threshold_days}")
     end, first, last = source.axis(observation_end)
@@ -84,8 +96,7 @@ def churn(source, observation_end, threshold_days: int, **options) -> pd.DataFra
 def period_kpis(source, observation_end, *, period_start=None, lapse_rule=None) -> kpis.OrderPeriodKpis:
     """`kpis.order_period_kpis` over the whole months from `period_start` to the last complete one; `lapse_rule`
     a `LapseThreshold` or a number of days (None: no lapse churn)."""
-    if isinstance(source, FrameOrders):
-        return kpis.order_period_kpis(source.frame, observation_end, period_start=period_start, lapse=lapse_rule)
+    source = _orders(source)
     end, first, last = source.axis(observation_end)
     start = kpis._period_months(period_start, first, last)
     d = source._with_first(source._upto(end))
@@ -119,10 +130,8 @@ def subscription_monthly(source, observation_end, *, trailing_months: int | None
     """`kpis.subscription_kpis`: the MRR bridge plus the SaaS rates, from the source's bridge and retention."""
     trailing_months = kpis.TRAILING_MONTHS if trailing_months is None else trailing_months
     min_customers = kpis.MIN_CUSTOMERS if min_customers is None else min_customers
-    if isinstance(source, FrameSubscriptions):
-        return kpis.subscription_kpis(source.events(observation_end), observation_end,
-                                      trailing_months=trailing_months, window_months=window_months,
-                                      min_customers=min_customers)
+    source = source if isinstance(source, EngineSubscriptions) else EngineSubscriptions.from_frame(
+        source, observation_end)
     return kpis.subscription_kpis_frame(source.bridge(observation_end),
                                         source.retention(observation_end, window_months),
                                         trailing_months=trailing_months, min_customers=min_customers)

@@ -82,7 +82,7 @@ class BaseAnalysis:
 
     @cached_property
     def data(self):
-        """Cleaned data with its ledger (`clv_lib.data.CleanData`), cut at the period's end."""
+        """Cleaned data with its ledger (`clv_lib.data.engines.load.EngineData`), cut at the period's end."""
         from clv_lib.data import load_client_data
 
         data = load_client_data(self.params, self.cutoff, self.root)
@@ -125,7 +125,7 @@ class BaseAnalysis:
     @cached_property
     def source(self):
         """Where the order aggregations run (`clv_lib.summary.sources`): the engine holding the data
-        (`EngineOrders`: database, warehouse, large file) or the cleaned frame in memory (`FrameOrders`)."""
+        (`EngineOrders`: DuckDB for a file, or the database or warehouse)."""
         from clv_lib.summary.sources import order_source
 
         return order_source(self.data)

@@ -46,7 +46,7 @@ class SubscriptionAnalysis(BaseAnalysis):
     @cached_property
     def source(self):
         """Where the MRR movements and cohorts are computed (`clv_lib.summary.sources`): the engine holding the
-        subscriptions (`EngineSubscriptions`) or the cleaned segments in memory (`FrameSubscriptions`)."""
+        subscriptions (`EngineSubscriptions`: DuckDB for a file, or the database or warehouse)."""
         from clv_lib.summary.sources import subscription_source
 
         return subscription_source(self.data)

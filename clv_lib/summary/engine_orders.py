@@ -17,17 +17,18 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from clv_lib.data.engines.query import cache, run
 from clv_lib.exceptions import DataError, ModelInputError
-from clv_lib.summary.months import day_numbers, last_complete_month
+from clv_lib.summary.months import day_numbers, last_complete_month, observation_timestamp
 
 UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 EPOCH_MONTH = 1970 * 12
 
 
 def _day(value) -> int:
-    return int(day_numbers(np.array([pd.Timestamp(value).normalize().to_datetime64()]))[0])
+    return int(day_numbers(np.array([observation_timestamp(value).to_datetime64()]))[0])
 
 
 def _month_of(date_col):
@@ -45,6 +46,35 @@ class EngineOrders:
         self.has_channel = has_channel
         if days is not None:
             self.__dict__["days"] = days
+
+    @classmethod
+    def from_frame(cls, orders: pd.DataFrame, label: str = "orders") -> "EngineOrders":
+        """Cleaned orders in memory (the orders contract: `customer_id`, `order_date`, `amount`, optional
+        `order_id` and `channel`) aggregated by DuckDB, embedded: the same expressions as for any engine.
+        DataError naming the column when the frame breaks the contract."""
+        import ibis
+
+        from clv_lib.summary.encoding import ORDER_COLUMNS, _dates, _no_missing, _require
+
+        _require(orders, ORDER_COLUMNS, label)
+        _dates(orders, "order_date", label)
+        for column in ORDER_COLUMNS:
+            _no_missing(orders[column], column, label)
+        rows = np.arange(len(orders))
+        columns = {"customer_id": orders["customer_id"].astype(str).to_numpy(dtype=object),
+                   "order_id": (orders["order_id"].astype(str).to_numpy(dtype=object) if "order_id" in orders
+                                else np.char.zfill(rows.astype(str), 12).astype(object)),
+                   "order_date": orders["order_date"].to_numpy(dtype="datetime64[us]"),
+                   "amount": orders["amount"].to_numpy(dtype=np.float64)}
+        if "channel" in orders:
+            channel = orders["channel"]
+            columns["channel"] = channel.astype(object).where(channel.notna(), None).to_numpy(dtype=object)
+        con = ibis.duckdb.connect()
+        table = con.create_table("orders", pa.table({k: pa.array(v, type=pa.string() if v.dtype == object else None)
+                                                     for k, v in columns.items()}))
+        out = cls(table.mutate(order_date=table.order_date.date()), "duckdb", label, has_channel="channel" in orders)
+        out.backend = con
+        return out
 
     # ---- shared tables ----------------------------------------------------------------------------------
     @cached_property

@@ -61,6 +61,28 @@ class EngineSubscriptions:
         self._events: dict[int, Events] = {}
         self._monthly: dict[tuple, pd.DataFrame] = {}  # bridges and monthly KPIs already computed
 
+    @classmethod
+    def from_frame(cls, segments: pd.DataFrame, observation_end=None, label: str = "subscriptions"
+                   ) -> "EngineSubscriptions":
+        """Cleaned subscription segments in memory (the subscriptions contract) aggregated by DuckDB, embedded: the
+        same expressions as for any engine. DataError naming the column when the frame breaks the contract."""
+        import ibis
+
+        from clv_lib.summary.encoding import encode_subscriptions
+
+        if observation_end is not None:
+            encode_subscriptions(segments, observation_end)  # the contract's checks, with their messages
+        frame = pd.DataFrame({"customer_id": segments["customer_id"].astype(str).to_numpy(dtype=object),
+                              "start_date": segments["start_date"].to_numpy(dtype="datetime64[us]"),
+                              "end_date": segments["end_date"].to_numpy(dtype="datetime64[us]"),
+                              "mrr": segments["mrr"].to_numpy(dtype=np.float64)})
+        con = ibis.duckdb.connect()
+        table = con.create_table("segments", frame)
+        table = table.mutate(start_date=table.start_date.date(), end_date=table.end_date.date())
+        out = cls(table, "duckdb", label, has_channel=False)
+        out.backend = con
+        return out
+
     # ---- shared tables --------------------------------------------------------------------------------------
     @cached_property
     def table(self):
@@ -176,6 +198,18 @@ class EngineSubscriptions:
                    for name, column in (("retained_mrr", "aj"), ("retained_mrr_capped", "capped"),
                                         ("retained_customers", "paying"))}
         return retention_frame(ev.first_month, ev.last_month, w, self.bridge(observation_end), spreads, ev.n_events)
+
+    def changes(self, observation_end) -> pd.DataFrame:
+        """Tidy customer-level MRR changes: one row per customer and month whose month-end MRR changed, sorted by
+        customer and month: ``customer_id``, ``month`` (Period[M]), ``movement`` (one of ``MOVEMENTS``),
+        ``mrr_before``, ``mrr_after`` and ``amount`` (the size of the movement, >= 0)."""
+        t = self.events(observation_end).table
+        got = self._run(t.select("customer_id", "m", "before", "after", "kind").order_by(["customer_id", "m"]))
+        before, after = got["before"].to_numpy(np.float64), got["after"].to_numpy(np.float64)
+        return pd.DataFrame({
+            "customer_id": got["customer_id"].astype(str).to_numpy(), "month": periods(got["m"].to_numpy(np.int64)),
+            "movement": pd.Categorical.from_codes(got["kind"].to_numpy(np.int64), categories=list(MOVEMENTS)),
+            "mrr_before": before, "mrr_after": after, "amount": np.abs(after - before)})
 
     def current_mrr(self, observation_end, month=None) -> pd.Series:
         """`clv_lib.summary.mrr.customer_mrr`: each customer's MRR at the end of `month` (default the last complete

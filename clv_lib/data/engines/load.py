@@ -64,7 +64,7 @@ class EngineSource:
 
 @dataclass
 class EngineData(Audited):
-    """A client's data cleaned and summarised by an engine (the counterpart of `clv_lib.data.CleanData`).
+    """A client's data cleaned by an engine (DuckDB for a local file), with its ledger and provenance.
 
     `table`: the cleaned orders or subscription segments as a lazy Ibis table on `backend` (aggregated there by
     `clv_lib.summary.sources.order_source` / `subscription_source`); for subscription clients `frame` is the cleaned
