@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clv_lib.data.engines.query import cache, run
+from clv_lib.data.engines.query import cache, double, run
 from clv_lib.data.engines.tally import events, record, tally
 from clv_lib.data.engines.values import Reader
 from clv_lib.data.ingest import FileRows
@@ -149,7 +149,7 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
     if col("quantity"):
         src["qty"] = number(raw[col("quantity")], col("quantity"))
     src["refunded"] = (ibis.coalesce(number(raw[col("refunded_amount")], col("refunded_amount")).abs(), 0.0)
-                       if col("refunded_amount") else ibis.literal(0.0, "float64"))
+                       if col("refunded_amount") else double(0.0))
     src["status"] = text(raw[col("status")]) if col("status") else ibis.null("string")
     src["channel"] = text(raw[col("channel")]) if col("channel") else ibis.null("string")
     src["code"] = (ibis.coalesce(text(raw[col("currency")]).upper(), ibis.literal(currency)) if col("currency")

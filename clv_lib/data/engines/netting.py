@@ -19,7 +19,7 @@ column, refunds netted, orders refunded in full removed, zero-value orders flagg
 
 from __future__ import annotations
 
-from clv_lib.data.engines.query import cache
+from clv_lib.data.engines.query import cache, double
 from clv_lib.data.engines.tally import events, record, tally
 from clv_lib.data.ledger import Ledger
 
@@ -60,7 +60,7 @@ def net_refunds_and_merge(alive, refund_status, ledger: Ledger, engine: str, sou
     # Line items: one order per (customer, order id); a sale without an order id is an order of its own.
     keyed = sales.filter(sales.oid.notnull())
     agg = dict(day=keyed.day.min(), value=keyed.value.sum(), rows=keyed.count(), status=keyed.status.min(),
-               channel=keyed.channel.min(), refunded=keyed.refunded.sum(), _row=keyed._row.min(),
+               channel=keyed.channel.min(), refunded=keyed.refunded.sum().cast("float64"), _row=keyed._row.min(),
                _ex=keyed._ex.min())
     if "qty" in keyed.columns:
         agg["quantity"] = keyed.qty.sum()
@@ -70,7 +70,8 @@ def net_refunds_and_merge(alive, refund_status, ledger: Ledger, engine: str, sou
         loose.day, loose._row, loose.value, loose.status, loose.channel, loose.email])) + 1
     loose_cols = dict(cid=loose.cid, oid="row " + ibis.coalesce(loose._row.cast("string"), n.cast("string")),
                       day=loose.day, value=loose.value, rows=ibis.literal(1, "int64"), status=loose.status,
-                      channel=loose.channel, refunded=loose.refunded, _row=loose._row, _ex=loose._ex)
+                      channel=loose.channel, refunded=loose.refunded.cast("float64"), _row=loose._row,
+                      _ex=loose._ex)
     if "qty" in keyed.columns:
         loose_cols["quantity"] = loose.qty
     orders = merged.union(loose.select(**loose_cols).select(*merged.columns), distinct=False)
@@ -109,7 +110,7 @@ def net_refunds_and_merge(alive, refund_status, ledger: Ledger, engine: str, sou
     orders = orders.mutate(value1=orders.value - ibis.coalesce(orders.a1, 0.0)).drop("a1")
     # 2. the rest, against the customer's latest order on or before the refund with value left
     surplus = matched.mutate(v=matched.v - matched.applied, surplus=True).filter(lambda x: x.v > CENT)
-    unmatched = refunds.filter(~refunds.matched).mutate(applied=0.0, surplus=False)
+    unmatched = refunds.filter(~refunds.matched).mutate(applied=double(0.0), surplus=False)
     cols = ["rid", "cid", "day", "v", "surplus", "_row", "_ex"]
     rest = surplus.select(*cols).union(unmatched.select(*cols), distinct=False)
     targets = orders.filter(orders.value1 > CENT).select(tkey="key", tcid="cid", tday="day", trow="_row",
@@ -120,7 +121,7 @@ def net_refunds_and_merge(alive, refund_status, ledger: Ledger, engine: str, sou
     chosen = pairs.mutate(k=pick).filter(lambda x: x.k == 0).select(crid="rid", tkey="tkey", left="left")
     rest = rest.left_join(chosen, rest.rid == chosen.crid).drop("crid")
     on_target = _capped(rest.filter(rest.tkey.notnull()), "tkey", ["day", "rid"], "left")
-    rest = cache(rest.filter(rest.tkey.isnull()).mutate(applied=0.0).union(on_target, distinct=False), engine)
+    rest = cache(rest.filter(rest.tkey.isnull()).mutate(applied=double(0.0)).union(on_target, distinct=False), engine)
     applied2 = on_target.group_by("tkey").aggregate(a2=on_target.applied.sum())
     orders = orders.left_join(applied2, orders.key == applied2.tkey).drop("tkey")
     orders = orders.mutate(value=ibis.greatest(orders.value1 - ibis.coalesce(orders.a2, 0.0), 0.0)).drop("a2")

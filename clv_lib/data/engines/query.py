@@ -25,6 +25,14 @@ def run(expr, engine: str, what: str, arrow: bool = False):
         raise EngineError(f"engine {engine}: {what} failed ({describe_failure(exc)}: {_first_line(exc)})") from None
 
 
+def double(value: float):
+    """A float64 constant every engine types as a double (Spark reads a bare `0.0` as DECIMAL(1,1), which then
+    fails a UNION with a double column)."""
+    import ibis
+
+    return ibis.literal(repr(float(value))).cast("float64")
+
+
 def count_if(condition):
     """Number of rows where `condition` holds (portable: PostgreSQL cannot cast booleans to integers)."""
     import ibis

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clv_lib.data.engines.query import run
+from clv_lib.data.engines.query import double, run
 from clv_lib.data.ledger import MAX_EXAMPLES, Ledger
 
 
@@ -29,7 +29,7 @@ def events(t, rule, n=1, v=0.0):
 
     rule = ibis.literal(rule, "string") if isinstance(rule, str) else rule.cast("string")
     return t.select(rule=rule, n=ibis.literal(n, "int64") if isinstance(n, int) else n.cast("int64"),
-                    v=(ibis.literal(float(v), "float64") if isinstance(v, (int, float)) else v.cast("float64")),
+                    v=(double(v) if isinstance(v, (int, float)) else v.cast("float64")),
                     _row=t._row.cast("int64"), _ex=t._ex.cast("string"))
 
 
