@@ -81,6 +81,14 @@ class Report:
 
         return headline(self)
 
+    @cached_property
+    def since(self):
+        """The client's earlier reports: their headline numbers, forecast track record and changed history
+        (`clv_lib.report.earlier.SinceLast`)."""
+        from clv_lib.report.earlier import since_last
+
+        return since_last(self)
+
     def output_ids(self, ids) -> list[str]:
         """Customer ids as shown in the report and outputs (pseudonymised when the params ask for it)."""
         from clv_lib.report.outputs import output_ids
