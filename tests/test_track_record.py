@@ -123,3 +123,18 @@ def test_past_fingerprint_sees_a_changed_history_not_row_order_or_float_noise():
     changed.iloc[5, 0] += 1
     assert past_fingerprint(changed, money=("monetary_value",)) != base
     assert past_fingerprint(summary.iloc[1:], money=("monetary_value",)) != base
+
+
+def test_a_large_forecast_is_kept_as_parquet(tmp_path, monkeypatch):
+    from clv_lib.report import forecast_file
+
+    table = pd.DataFrame({"purchases_1m": [0.1234, 2.0, 0.0], "spend_1m": [12.34, 100.0, 0.0]},
+                         index=pd.Index(["0001", "=cmd", "c"], name="customer_id"))
+    assert forecast_file.save_forecast(table, tmp_path) == "forecast.csv"
+    back = forecast_file.read_forecast(tmp_path / "forecast.csv")
+    assert list(back.index) == ["0001", "=cmd", "c"] and back.loc["0001", "purchases_1m"] == 0.1234
+    monkeypatch.setattr(forecast_file, "PARQUET_FROM_CUSTOMERS", 3)
+    assert forecast_file.save_forecast(table, tmp_path) == "forecast.parquet"
+    back = forecast_file.read_forecast(tmp_path / "forecast.parquet")
+    assert list(back.index) == ["0001", "=cmd", "c"] and back.dtypes.eq("float64").all()
+    np.testing.assert_allclose(back.to_numpy(), table.to_numpy(), rtol=1e-6)

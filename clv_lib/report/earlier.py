@@ -41,11 +41,12 @@ class EarlierReport:
 
     @cached_property
     def customers(self) -> pd.DataFrame | None:
-        """Its customers.csv: segment and value tier per customer id (None when missing or unreadable)."""
+        """Its customers.csv: segment, value tier and 12-month CLV per customer id (None when missing or
+        unreadable)."""
         path = self.folder / "customers.csv"
         try:
             table = pd.read_csv(path, dtype={"customer_id": str, "segment": str, "value_tier": str},
-                                usecols=lambda c: c in ("customer_id", "segment", "value_tier"))
+                                usecols=lambda c: c in ("customer_id", "segment", "value_tier", "clv_12m"))
         except (OSError, ValueError):
             return None
         if "customer_id" not in table.columns:
@@ -131,6 +132,15 @@ def _past_subscriptions(subscriptions: pd.DataFrame, cutoff: pd.Timestamp) -> pd
     return table
 
 
+def _order_past(summary: pd.DataFrame) -> pd.DataFrame:
+    """The orders history as the models saw it at a cut-off, per customer: repeat purchases, recency, age and the
+    total spent on repeat purchases (a sum of amounts in cents, exact to the cent on every engine, where a mean can
+    fall on half a cent and round either way)."""
+    past = summary[["frequency", "recency", "T"]].copy()
+    past["repeat_spend"] = summary["frequency"] * summary["monetary_value"]
+    return past
+
+
 def data_record(report) -> dict:
     """What this report learned from, for report_meta.json: a fingerprint of the history up to its cut-off, the
     counts a reader can compare, and the input file's SHA-256 (None for a database)."""
@@ -142,9 +152,9 @@ def data_record(report) -> dict:
         past = _past_subscriptions(a.subscriptions, a.cutoff)
         return {"file_sha256": file_hash, "past_sha256": past_fingerprint(past, money=("mrr",)),
                 "unit": "subscriptions", "count": int(len(past)), "customers": int(past.index.nunique())}
-    summary = a.summary[["frequency", "recency", "T", "monetary_value"]]
+    summary = a.summary
     history = a.history
-    return {"file_sha256": file_hash, "past_sha256": past_fingerprint(summary, money=("monetary_value",)),
+    return {"file_sha256": file_hash, "past_sha256": past_fingerprint(_order_past(summary), money=("repeat_spend",)),
             "unit": "orders", "count": int(history["orders"].sum()), "customers": int(len(summary)),
             "revenue": round(float(history["revenue"].sum()), 2)}
 
@@ -196,9 +206,8 @@ def _order_entry(report, e: EarlierReport, forecast, result: SinceLast):
         return None
     holdout = a.source.holdout(e.cutoff, a.cutoff, time_unit=TIME_UNIT)
     if recorded.get("past_sha256"):
-        past = holdout[["frequency_cal", "recency_cal", "T_cal", "monetary_value_cal"]]
-        past = past.rename(columns=lambda c: c.removesuffix("_cal"))
-        if past_fingerprint(past, money=("monetary_value",)) != recorded["past_sha256"]:
+        past = _order_past(holdout.rename(columns=lambda c: c.removesuffix("_cal")))
+        if past_fingerprint(past, money=("repeat_spend",)) != recorded["past_sha256"]:
             history = a.source.history(e.cutoff)
             result.changed.append(ChangedPast(
                 e.label, e.cutoff, "orders", recorded.get("count"), int(history["orders"].sum()),

@@ -139,6 +139,11 @@ class Report:
         """2. KPI tiles, three findings from the numbers, the top three actions with the money at stake."""
         return self._chapter(chapters.summary, **layout)
 
+    def since_last_report(self, **layout) -> Chapter:
+        """2b. What changed since the client's previous report, segment migration and the track record of every
+        earlier report's forecast; one sentence (no chapter) when this is the client's first report."""
+        return self._chapter(chapters.since_last, **layout)
+
     def data_quality(self, **layout) -> Chapter:
         """3. Row funnel, cleaning ledger, column mapping, warnings."""
         return self._chapter(chapters.data_quality, **layout)

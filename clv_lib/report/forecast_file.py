@@ -39,8 +39,13 @@ def forecast_table(report) -> pd.DataFrame:
 
 
 def write_forecast(report, folder: Path) -> str:
-    """Write the forecast into `folder`; return the file's name."""
-    table = forecast_table(report)
+    """Write the report's forecast into `folder`; return the file's name."""
+    return save_forecast(forecast_table(report), folder)
+
+
+def save_forecast(table: pd.DataFrame, folder: Path) -> str:
+    """Write a forecast table as CSV, or as Parquet (float32, zstd) from PARQUET_FROM_CUSTOMERS rows; return
+    the file's name."""
     if len(table) >= PARQUET_FROM_CUSTOMERS:
         table.astype("float32").to_parquet(Path(folder) / FORECAST_PARQUET, compression="zstd")
         return FORECAST_PARQUET

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from clv_lib.params import parse_period
 from clv_lib.report import html as H
 from clv_lib.report.earlier import run_metadata
 from clv_lib.report.forecast_file import write_forecast
@@ -110,23 +109,3 @@ def save_outputs(report) -> H.Chapter:
     note = H.chapter(None, None, H.p(report.t("outputs.written", folder=str(out), files=", ".join(files))))
     note.page_break = False
     return note
-
-
-def previous_customers(report) -> tuple[str, pd.Series] | None:
-    """The latest earlier published report of this client: (period label, segment per customer id)."""
-    folder = report.root / "reports" / report.client
-    current = report.period
-    best = None
-    for candidate in folder.glob("*/customers.csv"):
-        label = candidate.parent.name
-        try:
-            period = parse_period(label)
-        except Exception:  # noqa: BLE001 - folders that are not periods (interactive, failed) are skipped
-            continue
-        if period.end < current.end and (best is None or period.end > best[0].end):
-            best = (period, candidate)
-    if best is None:
-        return None
-    table = pd.read_csv(best[1], dtype={"customer_id": str, "segment": str}, usecols=["customer_id", "segment"])
-    table = table.dropna().drop_duplicates("customer_id")
-    return best[0].label, table.set_index("customer_id")["segment"]

@@ -75,7 +75,7 @@ def track_record(frame: pd.DataFrame, fmt: Formatter, labels: dict) -> Figure:
         left.bar(x + width / 2, frame["actual"], width=width, color=GREY, label=labels["actual"])
         left.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
         left.set_ylabel(labels["count"])
-        left.legend(loc="upper right")
+        left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)  # above the bars, never on them
         _x_periods(left, list(frame.index))
         for offset, column, color in ((-width / 2, "count_error", ACCENT), (width / 2, "revenue_error", PALETTE[1])):
             values = frame[column].astype(float).fillna(0.0)
@@ -86,6 +86,6 @@ def track_record(frame: pd.DataFrame, fmt: Formatter, labels: dict) -> Figure:
             if frame[["count_error", "revenue_error"]].notna().any().any() else 0.1
         right.set_ylim(-limit, limit)
         right.set_ylabel(labels["error"])
-        right.legend(loc="upper right")
+        right.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
         _x_periods(right, list(frame.index))
         return fig

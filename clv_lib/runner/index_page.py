@@ -84,8 +84,8 @@ def render_index(reports: list[dict], language: str, client_name: str, currency:
     """The index page's HTML for `reports` (oldest first, as `published_periods` returns them)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from clv_lib.report import html as H
     from clv_lib.report.fmt import Formatter
+    from clv_lib.report.render import stylesheet
     from clv_lib.report.i18n import Texts
 
     t, f = Texts(language), Formatter(language, currency)
@@ -118,13 +118,13 @@ def render_index(reports: list[dict], language: str, client_name: str, currency:
         language=language, title=t("index.title", client=client_name), heading=t("index.title", client=client_name),
         lead=t("index.lead", reports=f.number(len(reports)), first=reports[0]["label"], last=latest["label"],
                updated=f.date(datetime.now())),
-        stylesheet=H.stylesheet(), chart=_trend_chart(reports, t, f) if len(reports) > 1 else None,
+        stylesheet=stylesheet(), chart=_trend_chart(reports, t, f) if len(reports) > 1 else None,
         t=texts, header=header, rows=rows, notes=notes)
 
 
 def _trend_chart(reports: list[dict], t, f) -> str:
-    """The trend chart as an embedded <figure> (SVG data URI)."""
-    from clv_lib.report import html as H
+    """The trend chart as an SVG data URI."""
+    from clv_lib.report.render import figure_uri
     from clv_lib.report.series_charts import trends
 
     keys = ("customers", "active_customers", "revenue", "clv_12m_total", "clv_24m_total", "churn_rate_monthly")
@@ -134,4 +134,4 @@ def _trend_chart(reports: list[dict], t, f) -> str:
                          "clv": t("index.panel.clv"), "churn": t("index.col.churn")},
               "series": {"customers": t("col.customers"), "active_customers": t("index.col.active"),
                          "clv_12m_total": t("col.clv_12m"), "clv_24m_total": t("col.clv_24m")}}
-    return H.figure(trends(frame, f, labels), t("index.trend_caption"))
+    return figure_uri(trends(frame, f, labels))
