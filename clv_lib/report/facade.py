@@ -156,9 +156,10 @@ class Report:
         """1. Client, period, cut-off, currency, horizons, margin and discount rate."""
         return self._chapter(chapters.cover, **layout)
 
-    def executive_summary(self, **layout) -> Chapter:
-        """2. KPI tiles, three findings from the numbers, the top three actions with the money at stake."""
-        return self._chapter(chapters.summary, **layout)
+    def executive_summary(self, actions: int = 3, **layout) -> Chapter:
+        """2. KPI tiles, three findings from the numbers, the top actions with the money at stake (`actions`: how
+        many)."""
+        return self._chapter(chapters.summary, actions=actions, **layout)
 
     def since_last_report(self, **layout) -> Chapter:
         """2b. What changed since the client's previous report, segment migration and the track record of every
