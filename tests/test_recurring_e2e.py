@@ -262,19 +262,22 @@ def test_a_changed_past_is_stated(series, tmp_path, monkeypatch):
     shutil.copytree(series / "1997Q3", project / "reports" / "cdnow" / "1997Q3")
     monkeypatch.setenv("CLV_PROJECT_ROOT", str(project))
 
-    corrected = [line for line in lines if not (" 0002 19970113 " in line)]
-    assert len(corrected) == len(lines) - 1
+    corrected = [line for line in lines if not (" 0002 19970113 " in line or " 0003 " in line)]
+    assert len(corrected) == len(lines) - 2  # customer 0003 (one purchase) disappears altogether
     corrected = [line.replace("0019 19970102  2   35.93", "0019 19970102  2   36.93") for line in corrected]
     assert "".join(corrected).count("36.93") == 1
     (project / "data" / "orders.txt").write_text("".join(corrected))
     report = Report.open("cdnow", period="1997Q4", output_dir=str(project / "scratch"))
     (changed,) = report.since.changed
-    assert (changed.period, changed.count_then, changed.count_now) == ("1997Q3", 4960, 4959)
+    assert (changed.period, changed.count_then, changed.count_now) == ("1997Q3", 4960, 4958)
     assert changed.file_then != changed.file_now
     html = unescape(report.since_last_report().to_html())
     assert "The data behind the 1997Q3 report has changed since it was written: up to its cut-off (30 September " \
-           "1997) it held 4,960 orders of 2,357 customers, and now holds 4,959 orders of 2,357 customers." in html
+           "1997) it held 4,960 orders of 2,357 customers, and now holds 4,958 orders of 2,356 customers." in html
     assert "The data file's SHA-256 was 6fae10155c0b…" in html
+    (entry,) = report.since.track_record
+    assert entry.customers == 2357 and entry.missing_customers == 1
+    assert "no longer in this report's data count as having bought nothing since: 1997Q3: 1 of 2,357." in html
 
     truncated = [line for line in lines if line.split()[2] <= "19971231"]  # a shorter export, same past
     (project / "data" / "orders.txt").write_text("".join(truncated))

@@ -8,7 +8,7 @@ Parts: `lead`, callouts `changed` (a changed history, one per earlier report aff
 table `headline`; heading `groups.title`, tables `tiers` and `segments`; group `largest.block` (heading `largest.title`,
 bullets `largest`); heading `migration.title`, text `migration.lead`, table `migration`, bullets
 `migration.readings`; group `track.block` (heading `track.title`, text `track.lead`, figure `track`), table
-`track_record`, bullets `track.readings`, notes `track.without`, `track.beyond`. With no earlier report: text
+`track_record`, bullets `track.readings`, notes `track.missing`, `track.without`, `track.beyond`. With no earlier report: text
 `first`.
 """
 
@@ -254,6 +254,11 @@ def _track_record(r, ch: Chapter) -> None:
                  align_right={"months", "customers", "predicted", "actual", "count_error", "predicted_revenue",
                               "actual_revenue", "revenue_error"})
         ch.bullets("track.readings", _readings(r, record, key))
+    missing = [e for e in record if e.missing_customers]
+    if missing:
+        items = ", ".join(t("since.track.missing_item", period=e.report_period, customers=f.number(e.missing_customers),
+                            total=f.number(e.customers)) for e in missing)
+        ch.text("track.missing", t("since.track.missing", items=items), "note")
     if since.without_forecast:
         ch.text("track.without", t("since.track.without", periods=", ".join(since.without_forecast)), "note")
     if since.beyond_horizon:
