@@ -88,3 +88,40 @@ def simulate_pareto_nbd(n: int, r: float, alpha: float, s: float, beta: float, T
     if holdout:
         held = rng.poisson(lam * np.clip(np.minimum(lifetime, T + holdout) - T, 0, None)).astype(float)
     return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)
+
+
+def simulate_nbd(n: int, r: float, alpha: float, T=(30, 730), *, holdout: float = 0.0,
+                 spend: tuple[float, float, float] | None = None, seed: int = 0,
+                 whole_periods: bool = True) -> pd.DataFrame:
+    """Simulate `n` NBD customers (Poisson purchases at rate lambda ~ Gamma(r, alpha), nobody drops out);
+    arguments and output as `simulate_bgnbd`."""
+    rng = np.random.default_rng(seed)
+    T = _ages(n, T, rng)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    x = rng.poisson(lam * T).astype(float)
+    t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), 1.0), 0.0)
+    held = rng.poisson(lam * holdout).astype(float) if holdout else None
+    return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)
+
+
+def simulate_heavy_tailed(n: int, T=(30, 1095), *, heavy_share: float = 0.01, seed: int = 0) -> pd.DataFrame:
+    """A daily summary with a heavy tail of purchase rates, as large shops have (resellers, office buyers).
+
+    Purchase days are Bernoulli with probability 1 - exp(-lambda) per day while alive; lambda ~ Gamma(0.4, 40
+    days) for most customers and log-uniform between 0.2 and 3 a day for a `heavy_share` of them, who reach
+    1,000 purchase days and more; lifetimes are exponential with rate mu ~ Gamma(0.5, 600 days). Frequency counts
+    repeat purchase days, recency is the day of the last one, so frequency <= recency <= T as in a real summary.
+    """
+    rng = np.random.default_rng(seed)
+    T = _ages(n, T, rng)
+    heavy = rng.random(n) < heavy_share
+    lam = np.where(heavy, np.exp(rng.uniform(np.log(0.2), np.log(3.0), n)), rng.gamma(0.4, 1.0 / 40.0, n))
+    lifetime = rng.exponential(1.0 / np.maximum(rng.gamma(0.5, 1.0 / 600.0, n), 1e-300))
+    days = np.floor(np.minimum(lifetime, T))
+    x = rng.binomial(days.astype(np.int64), -np.expm1(-lam)).astype(float)
+    # The last of x purchase days spread uniformly over the `days` days: the maximum of x uniform draws.
+    last = np.ceil(days * rng.random(n) ** (1.0 / np.maximum(x, 1.0)))
+    recency = np.where(x > 0, np.clip(last, x, days), 0.0)
+    out = pd.DataFrame({"frequency": x, "recency": recency, "T": T})
+    out.index.name = "customer_id"
+    return out

@@ -74,10 +74,10 @@ def customer_clv(summary: pd.DataFrame, model: TransactionModel, spend, *, time_
     for j, h in enumerate(horizons):
         weights[:h, 2 * j] = 1.0
         weights[:h, 2 * j + 1] = discounts[:h]
-    kernel = model.discounted_purchases(summary, unit.months_to_periods(months), weights)
+    p_alive = model.probability_alive(summary).to_numpy()
+    kernel = model.discounted_purchases(summary, unit.months_to_periods(months), weights, p_alive=p_alive)
     value = expected_spend_of(summary, spend)
-    out = pd.DataFrame({"p_alive": model.probability_alive(summary).to_numpy(), "expected_spend": value},
-                       index=summary.index)
+    out = pd.DataFrame({"p_alive": p_alive, "expected_spend": value}, index=summary.index)
     for j, h in enumerate(horizons):
         out[f"purchases_{h}m"] = kernel[:, 2 * j]
         out[f"clv_{h}m"] = margin * value * kernel[:, 2 * j + 1]
@@ -109,10 +109,11 @@ def historical_clv(summary: pd.DataFrame, *, time_unit: "str | TimeUnit", horizo
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     """Never NaN, inf or negative: the kernels guarantee it; this makes it a checked invariant."""
-    values = frame.to_numpy(dtype=float)
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ClvError(f"internal error: CLV table has {int((~np.isfinite(values)).sum())} non-finite and "
-                       f"{int((values < 0).sum())} negative values")
+    columns = [frame[c].to_numpy(dtype=float) for c in frame.columns]
+    bad = sum(int((~np.isfinite(v)).sum()) for v in columns)
+    negative = sum(int((v < 0).sum()) for v in columns)
+    if bad or negative:
+        raise ClvError(f"internal error: CLV table has {bad} non-finite and {negative} negative values")
     return frame
 
 
