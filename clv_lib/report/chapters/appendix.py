@@ -9,6 +9,7 @@ from importlib import metadata
 
 import yaml
 
+from clv_lib.report import blocks as B
 from clv_lib.report import html as H
 
 PACKAGES = ("clv-report", "pandas", "numpy", "scipy", "seaborn", "matplotlib", "papermill", "nbconvert", "duckdb",
@@ -73,7 +74,7 @@ def _parameters(r) -> list[str]:
     t = r.t
     dumped = r.params.model_dump(mode="json", exclude_none=True)
     text = yaml.safe_dump(dumped, sort_keys=False, allow_unicode=True)
-    return [H.h3(t("appendix.parameters.title")), f'<pre class="mono">{H.e(text)}</pre>']
+    return [H.h3(t("appendix.parameters.title")), B.Preformatted(text, name="parameters")]
 
 
 def _provenance(r) -> list[str]:
