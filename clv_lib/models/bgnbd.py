@@ -88,9 +88,9 @@ def log_likelihood(r, alpha, a, b, x, t_x, T, *, gradient: bool = False, frequen
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = log_t - np.log(alpha + t_x)
     d = np.where(repeat, np.log(a) - np.log(bx1) + (r + x) * gap, -np.inf)
-    ll = (per_x(special.gammaln(r + ux) + special.gammaln(b + ux) - special.gammaln(a + b + ux))
-          - special.gammaln(r) + r * np.log(alpha) + special.gammaln(a + b) - special.gammaln(b)
-          - (r + x) * log_t + np.logaddexp(0.0, d))
+    # B(a, b+x) / B(a, b) through betaln: accurate as b grows large (the edge where nobody drops out).
+    ll = (per_x(special.gammaln(r + ux) + special.betaln(a, b + ux)) - special.betaln(a, b)
+          - special.gammaln(r) + r * np.log(alpha) - (r + x) * log_t + np.logaddexp(0.0, d))
     if not gradient:
         return ll
     w4 = special.expit(d)  # share of the likelihood from "dropped out after the last purchase"

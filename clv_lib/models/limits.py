@@ -10,6 +10,8 @@ limit, so it cannot do better; if it does clearly worse, the edge was another on
 
 from __future__ import annotations
 
+import numpy as np
+
 from clv_lib.exceptions import BoundaryError
 from clv_lib.models.base import TransactionModel
 from clv_lib.models.nbd import NBDModel
@@ -23,6 +25,8 @@ DROPOUT_PARAMETERS = {
 #: The NBD's log-likelihood may fall short of the value at the edge by this much (optimiser tolerance; a
 #: likelihood-ratio statistic of 2 on the drop-out parameters is well within chance).
 LIKELIHOOD_TOLERANCE = 1.0
+#: A fitted parameter beyond e^9 (or below e^-9) counts as having run towards the edge (the search box is e^12).
+NEAR_EDGE_LOG = 9.0
 
 
 def dropout_vanishes(model_name: str, error: BoundaryError) -> bool:
@@ -33,20 +37,50 @@ def dropout_vanishes(model_name: str, error: BoundaryError) -> bool:
 
 def fit_or_limit(model: TransactionModel, summary, weights=None) -> TransactionModel:
     """Fit `model` on `summary`; if its optimum is the no-drop-out edge, return a fitted NBD instead, whose
-    `limit_of_` names the model (and `limit_reason_` says which parameters ran off). Other errors propagate."""
+    `limit_of_` names the model (and `limit_reason_` says which parameters ran off). Other errors propagate.
+
+    The edge is reached either exactly (a `BoundaryError`) or approximately: the likelihood is flat as the
+    drop-out vanishes, so the search may stop short of the box with those parameters still e^9 beyond 1
+    (`NEAR_EDGE_LOG`); both are checked against the NBD's likelihood.
+    """
+    fitted = None
     try:
-        return model.fit(summary, weights)
+        fitted = model.fit(summary, weights)
     except BoundaryError as exc:
-        if not dropout_vanishes(model.name, exc):
+        edge = exc
+        if not dropout_vanishes(model.name, edge):
             raise
-        limit = NBDModel(min_customers=model.min_customers, min_repeat_buyers=model.min_repeat_buyers)
-        limit.fit(summary, weights)
-        if limit.log_likelihood_ < exc.log_likelihood - LIKELIHOOD_TOLERANCE:
-            raise BoundaryError(f"{exc}; the NBD (no drop-out) fits clearly worse (log-likelihood "
-                                f"{limit.log_likelihood_:.1f} against {exc.log_likelihood:.1f}), so that edge is not "
-                                "the no-drop-out limit", params=exc.params, log_likelihood=exc.log_likelihood,
-                                at_zero=exc.at_zero, at_infinity=exc.at_infinity) from None
-        limit.limit_of_ = model.name
-        limit.limit_reason_ = ", ".join([f"{p} -> 0" for p in exc.at_zero] + [f"{p} -> infinity" for p in
-                                                                              exc.at_infinity])
-        return limit
+    else:
+        edge = near_edge(fitted)
+        if edge is None or not dropout_vanishes(model.name, edge):
+            return fitted
+    limit = NBDModel(min_customers=model.min_customers, min_repeat_buyers=model.min_repeat_buyers)
+    limit.fit(summary, weights)
+    if limit.log_likelihood_ < edge.log_likelihood - LIKELIHOOD_TOLERANCE:
+        if fitted is not None:
+            return fitted  # near the edge, but with drop-out that the data support: the model stands
+        raise BoundaryError(f"{edge}; the NBD (no drop-out) fits clearly worse (log-likelihood "
+                            f"{limit.log_likelihood_:.1f} against {edge.log_likelihood:.1f}), so that edge is not "
+                            "the no-drop-out limit", params=edge.params, log_likelihood=edge.log_likelihood,
+                            at_zero=edge.at_zero, at_infinity=edge.at_infinity)
+    limit.limit_of_ = model.name
+    limit.limit_reason_ = edge_text(edge)
+    return limit
+
+
+def near_edge(model: TransactionModel) -> BoundaryError | None:
+    """The parameters of a fitted model that stopped within reach of the edge (log value beyond +-NEAR_EDGE_LOG),
+    as a BoundaryError (not raised), or None."""
+    logs = {name: float(np.log(value)) for name, value in model.params_.items()}
+    zero = tuple(n for n, v in logs.items() if v < -NEAR_EDGE_LOG)
+    infinity = tuple(n for n, v in logs.items() if v > NEAR_EDGE_LOG)
+    if not zero and not infinity:
+        return None
+    return BoundaryError(f"{model.name}: the likelihood is highest near the edge of the parameter space",
+                         params=dict(model.params_), log_likelihood=model.log_likelihood_, at_zero=zero,
+                         at_infinity=infinity)
+
+
+def edge_text(error: BoundaryError) -> str:
+    """The parameters at the edge, e.g. "a → 0, b → ∞"."""
+    return ", ".join([f"{p} → 0" for p in error.at_zero] + [f"{p} → ∞" for p in error.at_infinity])

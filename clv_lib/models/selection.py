@@ -18,9 +18,10 @@ from typing import Sequence
 
 import pandas as pd
 
-from clv_lib.exceptions import ConvergenceError, ModelInputError
+from clv_lib.exceptions import BoundaryError, ConvergenceError, ModelInputError
 from clv_lib.models.base import TransactionModel
 from clv_lib.models.bgnbd import BetaGeoModel
+from clv_lib.models.limits import edge_text
 from clv_lib.models.mbgnbd import ModifiedBetaGeoModel
 from clv_lib.models.pareto_nbd import ParetoNBDModel
 from clv_lib.models.validation import HoldoutValidation, holdout_spend, validate
@@ -49,7 +50,10 @@ def select_model(frame: pd.DataFrame, candidates: Sequence[TransactionModel] | N
 
     Table columns: log_likelihood, the accuracy metrics (`METRIC_KEYS`), verdict ("pass", "warn", "fail" or
     "limit": the candidate's optimum is the NBD, whose row follows), status ("fitted", "limit" or "not fitted"),
-    limit (the model that replaced the candidate) and reason (why, in words).
+    failure (why a candidate has no metrics: "limit", "data" - too few customers or repeat buyers, "edge" - a
+    parameter ran to the edge of its range, not the no-drop-out one, "optimum" - no finite optimum), edge (the
+    parameters at the edge), limit (the model that replaced the candidate), limit_of (on a limit's row: the
+    candidates it replaced) and reason (the English detail).
     """
     candidates = list(candidates) if candidates is not None else [BetaGeoModel(), ParetoNBDModel(),
                                                                   ModifiedBetaGeoModel()]
@@ -59,10 +63,14 @@ def select_model(frame: pd.DataFrame, candidates: Sequence[TransactionModel] | N
         try:
             v = validate(model, frame, actual_cumulative, spend)
         except (ModelInputError, ConvergenceError) as exc:
-            rows.append({"model": model.name, "verdict": "fail", "status": "not fitted", "reason": str(exc)})
+            failure = "data" if isinstance(exc, ModelInputError) else "edge" if isinstance(exc, BoundaryError) \
+                else "optimum"
+            rows.append({"model": model.name, "verdict": "fail", "status": "not fitted", "failure": failure,
+                         "edge": edge_text(exc) if isinstance(exc, BoundaryError) else None, "reason": str(exc)})
             continue
         if v.model.name != model.name:  # the no-drop-out limit was fitted instead
-            rows.append({"model": model.name, "verdict": "limit", "status": "limit", "limit": v.model.name,
+            rows.append({"model": model.name, "verdict": "limit", "status": "limit", "failure": "limit",
+                         "edge": v.model.limit_reason_, "limit": v.model.name,
                          "reason": f"the likelihood is highest where nobody drops out ({v.model.limit_reason_}): "
                                    f"the {v.model.name} limit is validated instead"})
             limits.setdefault(v.model.name, []).append(model.name)

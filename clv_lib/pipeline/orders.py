@@ -68,11 +68,12 @@ class OrdersAnalysis(BaseAnalysis):
 
     @cached_property
     def validation(self):
-        """The chosen model's holdout validation (None when there was no holdout or no usable model)."""
+        """The holdout validation of the model the CLV uses (None when there was no holdout or no usable model)."""
         sel = self.selection
         if sel is None or sel.best_name is None:
             return None
-        return sel.validations[sel.best_name]
+        used = self.clv.transaction_model
+        return sel.validations.get(used.name if used is not None else sel.best_name)
 
     @cached_property
     def clv(self):

@@ -1,6 +1,12 @@
 """Chapter 10: model validation — the models fitted on a calibration period and checked on the held-out months:
-tracking of cumulative repeat purchases, per-customer error against a naive baseline, the frequency histogram,
-and a pass / warn / fail verdict with its reason (for subscriptions: survivors predicted vs actual)."""
+every candidate's metrics (or why it has none), the chosen model's verdict, its ranking power (normalised Gini)
+and decile calibration for purchases and their value beside the naive baseline, tracking of cumulative repeat
+purchases, and the frequency histogram (for subscriptions: survivors predicted vs actual).
+
+Parts (orders): `lead`, table `candidates`, bullets `candidates.notes`, callout `verdict`; heading
+`accuracy.title`, text `accuracy.lead`, table `accuracy`, figures `deciles.purchases`, `deciles.spend`;
+figures `tracking`, `by_frequency`, `histogram`.
+"""
 
 from __future__ import annotations
 
@@ -8,41 +14,36 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report import html as H
+from clv_lib.report.chapter import Chapter
 
 KINDS = {"pass": "good", "warn": "warn", "fail": "bad"}
 
 
-def render(r) -> H.Chapter:
+def render(r) -> Chapter:
     return _subscription(r) if r.subscription else _orders(r)
 
 
-def _orders(r) -> H.Chapter:
+def _orders(r) -> Chapter:
     t, f, a = r.t, r.fmt, r.analysis
     sel, v = a.selection, a.validation
+    ch = Chapter("validation", t("toc.validation"))
     if sel is None:
-        return H.chapter("validation", t("toc.validation"), H.callout(t("validation.none"), "warn"))
-    parts = [H.p(t("validation.orders.lead", start=f.date(a.first_date), cal_end=f.date(a.calibration_end),
-                   cutoff=f.date(a.cutoff), months=f.number(a.holdout_months),
-                   customers=f.number(len(a.holdout))))]
-    rows = []
-    for name, row in sel.table.iterrows():
-        if row.get("verdict") == "fail" and pd.isna(row.get("mae")):
-            rows.append((name, "–", "–", "–", "–", "–", t("validation.verdict.fail")))
-            continue
-        rows.append((name, f.number(row["log_likelihood"], 1), f.number(row["mae"], 3), f.number(row["rmse"], 3),
-                     f.pct(row["bias"]), f.number(row["naive_mae"], 3), t(f"validation.verdict.{row['verdict']}")))
-    parts.append(H.table([t("validation.col.model"), t("validation.col.ll"), t("validation.col.mae"),
-                          t("validation.col.rmse"), t("validation.col.bias"), t("validation.col.naive"),
-                          t("validation.col.verdict")], rows, numeric=[False, True, True, True, True, True, False],
-                         caption=t("validation.orders.table_caption")))
+        ch.callout("none", t("validation.none"), "warn")
+        return ch
+    ch.text("lead", t("validation.orders.lead", start=f.date(a.first_date), cal_end=f.date(a.calibration_end),
+                      cutoff=f.date(a.cutoff), months=f.number(a.holdout_months),
+                      customers=f.number(len(a.holdout))))
+    _candidates(r, ch, sel.table)
     if v is None:
-        parts.append(H.callout(t("validation.orders.none_usable"), "bad"))
-        return H.chapter("validation", t("toc.validation"), *parts)
+        ch.callout("verdict", t("validation.orders.none_usable" if (sel.table["status"] == "fitted").any()
+                                else "validation.orders.none_fitted"), "bad")
+        return ch
     m = v.metrics
-    parts.append(H.callout(t(f"validation.orders.verdict_{v.verdict}", model=v.model_name,
-                             predicted=f.number(m["predicted_total"]), actual=f.number(m["actual_total"]),
-                             bias=f.pct(m["bias"]), mae=f.number(m["mae"], 3), naive=f.number(m["naive_mae"], 3)),
-                           KINDS[v.verdict]))
+    ch.callout("verdict", t(f"validation.orders.verdict_{v.verdict}", model=v.model_name,
+                            predicted=f.number(m["predicted_total"]), actual=f.number(m["actual_total"]),
+                            bias=f.pct(m["bias"]), mae=f.number(m["mae"], 3), naive=f.number(m["naive_mae"], 3)),
+               KINDS[v.verdict])
+    _accuracy(r, ch, v)
     if v.tracking is not None and len(v.tracking) > 1:
         frame = v.tracking.copy()
         frame.index = [a.calibration_end + pd.Timedelta(days=float(d)) for d in frame.index]
@@ -51,17 +52,78 @@ def _orders(r) -> H.Chapter:
         chart = charts.tracking(frame, f, {"actual": t("validation.actual"), "predicted": t("validation.predicted"),
                                            "holdout": t("validation.holdout"), "y": t("validation.tracking.y")},
                                 a.calibration_end)
-        parts.append(H.figure(chart, t("validation.tracking.caption")))
+        ch.figure("tracking", chart, t("validation.tracking.caption"))
     by_freq = v.by_frequency[["actual", "predicted"]].rename(
         columns={"actual": t("validation.actual"), "predicted": t("validation.predicted")})
-    parts.append(H.figure(charts.grouped_bars(by_freq, f, {"x": t("validation.byfreq.x"),
-                                                           "y": t("validation.byfreq.y")}),
-                          t("validation.byfreq.caption")))
+    ch.figure("by_frequency", charts.grouped_bars(by_freq, f, {"x": t("validation.byfreq.x"),
+                                                               "y": t("validation.byfreq.y")}),
+              t("validation.byfreq.caption"))
     hist = v.frequency_check[["actual", "expected"]].rename(
         columns={"actual": t("validation.actual"), "expected": t("validation.model")})
-    parts.append(H.figure(charts.grouped_bars(hist, f, {"x": t("validation.hist.x"), "y": t("validation.hist.y")}),
-                          t("validation.hist.caption", gap=f.pct(m["histogram_max_share_gap"]))))
-    return H.chapter("validation", t("toc.validation"), *parts)
+    ch.figure("histogram", charts.grouped_bars(hist, f, {"x": t("validation.hist.x"), "y": t("validation.hist.y")}),
+              t("validation.hist.caption", gap=f.pct(m["histogram_max_share_gap"])))
+    return ch
+
+
+def _candidates(r, ch: Chapter, table: pd.DataFrame) -> None:
+    """Every candidate with its holdout metrics where it produced predictions; in words, why the others have
+    none (the no-drop-out limit that replaced them, too few repeat buyers, an unidentified model)."""
+    t = r.t
+    rows, notes = [], []
+    for name, row in table.iterrows():
+        label = name
+        if isinstance(row.get("limit_of"), str):
+            label = f"{name} ({t('validation.limit_of', models=row['limit_of'])})"
+        status = row.get("status")
+        if status == "limit":
+            verdict = t("validation.verdict.limit", model=row["limit"])
+        elif status == "not fitted":
+            verdict = t("validation.verdict.not_fitted")
+        else:
+            verdict = t(f"validation.verdict.{row['verdict']}")
+        if status != "fitted":
+            notes.append(t(f"validation.why.{row['failure']}", model=name, edge=row.get("edge") or "",
+                           limit=row.get("limit") or ""))
+        rows.append({"model": label, **{k: row.get(k) for k in ("log_likelihood", "mae", "rmse", "bias",
+                                                                "naive_mae", "purchases_gini", "spend_gini")},
+                     "verdict": verdict})
+    frame = pd.DataFrame(rows)
+    if frame["spend_gini"].isna().all():
+        frame = frame.drop(columns="spend_gini")
+    ch.table("candidates", frame,
+             formats={"log_likelihood": "number:1", "mae": "number:3", "rmse": "number:3", "bias": "pct",
+                      "naive_mae": "number:3", "purchases_gini": "number:2", "spend_gini": "number:2"},
+             labels={"model": t("validation.col.model"), "log_likelihood": t("validation.col.ll"),
+                     "mae": t("validation.col.mae"), "rmse": t("validation.col.rmse"), "bias": t("validation.col.bias"),
+                     "naive_mae": t("validation.col.naive"), "purchases_gini": t("validation.col.gini"),
+                     "spend_gini": t("validation.col.gini_spend"), "verdict": t("validation.col.verdict")},
+             caption=t("validation.orders.table_caption"))
+    if notes:
+        ch.bullets("candidates.notes", notes)
+
+
+def _accuracy(r, ch: Chapter, v) -> None:
+    """Ranking power and decile calibration of the chosen model, for purchases and their value, beside the naive
+    baseline."""
+    t, f = r.t, r.fmt
+    m = v.metrics
+    measures = [k for k in ("purchases", "spend") if k in v.deciles]
+    frame = pd.DataFrame([{"measure": t(f"validation.accuracy.{k}"), "gini": m[f"{k}_gini"],
+                           "naive_gini": m[f"{k}_naive_gini"], "error": m[f"{k}_decile_error"],
+                           "naive_error": m[f"{k}_naive_decile_error"]} for k in measures])
+    ch.heading("accuracy.title", t("validation.accuracy.title"))
+    ch.text("accuracy.lead", t("validation.accuracy.lead", model=v.model_name))
+    ch.table("accuracy", frame, formats={"gini": "number:2", "naive_gini": "number:2", "error": "pct:0",
+                                         "naive_error": "pct:0"},
+             labels={"measure": t("validation.accuracy.measure"), "gini": t("validation.accuracy.gini"),
+                     "naive_gini": t("validation.accuracy.naive_gini"), "error": t("validation.accuracy.error"),
+                     "naive_error": t("validation.accuracy.naive_error")})
+    for k in measures:
+        deciles = v.deciles[k][["actual", "predicted", "naive"]].rename(
+            columns={"actual": t("validation.actual"), "predicted": t("validation.model"),
+                     "naive": t("validation.naive")})
+        chart = charts.grouped_bars(deciles, f, {"x": t("validation.deciles.x"), "y": t(f"validation.deciles.y_{k}")})
+        ch.figure(f"deciles.{k}", chart, t(f"validation.deciles.caption_{k}"))
 
 
 def _subscription(r) -> H.Chapter:
