@@ -13,7 +13,10 @@ LANGUAGE ?=
 PDF_ENGINE ?= auto
 JOBS ?= 1
 
-.PHONY: help setup test report reports lab bench clean
+NOTEBOOK ?=
+LAB_ARGS ?=
+
+.PHONY: help setup test report reports notebook sync-notebooks lab bench clean
 
 help: ## Show this help
 	@echo "clv-report: Customer Lifetime Value reports (HTML + PDF) from client exports"
@@ -35,14 +38,21 @@ test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 report: $(STAMP) ## Build one report: CLIENT=demo [PERIOD=2025Q4|2025|2025-11] [LANGUAGE=it|en] [PDF_ENGINE=auto|weasyprint|chromium|none]
-	@$(PY) -m clv_lib.runner report --client "$(CLIENT)" --period "$(PERIOD)" --language "$(LANGUAGE)" --pdf-engine "$(PDF_ENGINE)"
+	@$(PY) -m clv_lib.runner report --client "$(CLIENT)" --period "$(PERIOD)" --language "$(LANGUAGE)" --pdf-engine "$(PDF_ENGINE)" --notebook "$(NOTEBOOK)"
 
 reports: $(STAMP) ## Build the reports of every client in params/ (and the periods each lists) [JOBS=2]
 	@$(PY) -m clv_lib.runner reports --jobs "$(JOBS)" --pdf-engine "$(PDF_ENGINE)"
 
-lab: $(STAMP) ## Open JupyterLab on notebooks/ with the project's kernel
+notebook: $(STAMP) ## Copy the report notebook for one client: CLIENT=acme -> notebooks/clients/acme.ipynb [FORCE=1|SYNCED=1]
+	@$(PY) -m clv_lib.runner notebook --client "$(CLIENT)" $(if $(FORCE),--force) $(if $(SYNCED),--synced)
+
+sync-notebooks: $(STAMP) ## Bring each notebook and its paired .py script (jupytext) up to date, newest wins
+	@$(VENV)/bin/jupytext --sync $$(find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*')
+
+lab: $(STAMP) ## Open JupyterLab on notebooks/ with the project's kernel (also as root) [LAB_ARGS="--port=8899 --no-browser"]
 	@$(PY) -m clv_lib.runner kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	JUPYTER_PREFER_ENV_PATH=1 $(VENV)/bin/jupyter lab --notebook-dir=notebooks \
+	  --MultiKernelManager.default_kernel_name=clv-report $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 bench: $(STAMP) ## Measure speed and memory against peer libraries (installs them in bench/.envs)
 	$(PY) bench/run.py $(BENCH_ARGS)

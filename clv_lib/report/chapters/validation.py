@@ -3,9 +3,12 @@ every candidate's metrics (or why it has none), the chosen model's verdict, its 
 and decile calibration for purchases and their value beside the naive baseline, tracking of cumulative repeat
 purchases, and the frequency histogram (for subscriptions: survivors predicted vs actual).
 
-Parts (orders): `lead`, table `candidates`, bullets `candidates.notes`, callout `verdict`; heading
+Parts (orders): text `lead`, table `models` (per candidate: log-likelihood, MAE, RMSE, bias, naive MAE,
+Gini, verdict), bullets `models.notes` (why a candidate has no metrics), callout `verdict`; heading
 `accuracy.title`, text `accuracy.lead`, table `accuracy`, figures `deciles.purchases`, `deciles.spend`;
 figures `tracking`, `by_frequency`, `histogram`.
+Subscriptions: text `lead`, table `survivors`, callout `verdict`, figure `survival`. Without a holdout: callout
+`none`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import pandas as pd
 
 from clv_lib.report import charts
-from clv_lib.report import html as H
 from clv_lib.report.chapter import Chapter
 
 KINDS = {"pass": "good", "warn": "warn", "fail": "bad"}
@@ -90,7 +92,7 @@ def _candidates(r, ch: Chapter, table: pd.DataFrame) -> None:
     frame = pd.DataFrame(rows)
     if frame["spend_gini"].isna().all():
         frame = frame.drop(columns="spend_gini")
-    ch.table("candidates", frame,
+    ch.table("models", frame,
              formats={"log_likelihood": "number:1", "mae": "number:3", "rmse": "number:3", "bias": "pct",
                       "naive_mae": "number:3", "purchases_gini": "number:2", "spend_gini": "number:2"},
              labels={"model": t("validation.col.model"), "log_likelihood": t("validation.col.ll"),
@@ -99,7 +101,7 @@ def _candidates(r, ch: Chapter, table: pd.DataFrame) -> None:
                      "spend_gini": t("validation.col.gini_spend"), "verdict": t("validation.col.verdict")},
              caption=t("validation.orders.table_caption"))
     if notes:
-        ch.bullets("candidates.notes", notes)
+        ch.bullets("models.notes", notes)
 
 
 def _accuracy(r, ch: Chapter, v) -> None:
@@ -126,27 +128,29 @@ def _accuracy(r, ch: Chapter, v) -> None:
         ch.figure(f"deciles.{k}", chart, t(f"validation.deciles.caption_{k}"))
 
 
-def _subscription(r) -> H.Chapter:
+def _subscription(r) -> Chapter:
     t, f, a = r.t, r.fmt, r.analysis
     v = a.validation
+    ch = Chapter("validation", t("toc.validation"))
     if v is None:
-        return H.chapter("validation", t("toc.validation"), H.callout(t("validation.none"), "warn"))
-    parts = [H.p(t("validation.subscription.lead", cal_end=f.date(v.calibration_end), cutoff=f.date(a.cutoff),
-                   months=f.number(a.holdout_months)))]
-    rows = [(t("predicted.sbg.contract", months=f.number(length)), f.number(row["customers"]),
-             f.number(row["actual"]), f.number(row["predicted"], 1), f.pct(row["bias"]))
-            for length, row in v.table.iterrows()]
-    rows.append((t("validation.total"), f.number(v.table["customers"].sum()), f.number(v.actual),
-                 f.number(v.predicted, 1), f.pct(v.bias)))
-    parts.append(H.table([t("predicted.sbg.contracts"), t("validation.subscription.active_at_cal"),
-                          t("validation.subscription.actual"), t("validation.subscription.predicted"),
-                          t("validation.col.bias")], rows, numeric=[False, True, True, True, True]))
-    parts.append(H.callout(t(f"validation.subscription.verdict_{v.verdict}", bias=f.pct(v.bias)), KINDS[v.verdict]))
+        ch.callout("none", t("validation.none"), "warn")
+        return ch
+    ch.text("lead", t("validation.subscription.lead", cal_end=f.date(v.calibration_end), cutoff=f.date(a.cutoff),
+                      months=f.number(a.holdout_months)))
+    rows = [(t("predicted.sbg.contract", months=f.number(length)), row["customers"], row["actual"], row["predicted"],
+             row["bias"]) for length, row in v.table.iterrows()]
+    rows.append((t("validation.total"), v.table["customers"].sum(), v.actual, v.predicted, v.bias))
+    ch.table("survivors", pd.DataFrame(rows, columns=["contracts", "customers", "actual", "predicted", "bias"]),
+             formats={"customers": "number", "actual": "number", "predicted": "number:1", "bias": "pct"},
+             labels={"contracts": t("predicted.sbg.contracts"), "customers": t("validation.subscription.active_at_cal"),
+                     "actual": t("validation.subscription.actual"),
+                     "predicted": t("validation.subscription.predicted"), "bias": t("validation.col.bias")})
+    ch.callout("verdict", t(f"validation.subscription.verdict_{v.verdict}", bias=f.pct(v.bias)), KINDS[v.verdict])
     if v.survival_check is not None:
         check = v.survival_check
         observed = check[["observed"]].rename(columns={"observed": t("validation.subscription.km")})
         chart = charts.survival_curves(observed, f, {"x": t("cohorts.survival.x"), "y": t("cohorts.survival.y"),
                                                      "projected": t("validation.subscription.sbg_cal")},
                                        check["projected"])
-        parts.append(H.figure(chart, t("validation.subscription.curve_caption")))
-    return H.chapter("validation", t("toc.validation"), *parts)
+        ch.figure("survival", chart, t("validation.subscription.curve_caption"))
+    return ch
