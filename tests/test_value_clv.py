@@ -176,3 +176,22 @@ def test_estimate_clv_tries_the_ranked_models_and_takes_the_nbd_limit():
     assert (result.customers["clv_12m"] > 0).all() and (result.customers["p_alive"] == 1).all()
     dropout = estimate_clv(cdnow_spend_summary(), [BetaGeoModel()], time_unit="weeks")
     assert dropout.activity == "model"
+
+
+def test_delta_method_and_bootstrap_intervals_agree_on_large_data():
+    """For a large client the report uses the delta method (200 recomputations of every CLV would dominate the
+    run time); where both are affordable they must tell the same story."""
+    from clv_lib.models.simulate import simulate_bgnbd
+
+    s = simulate_bgnbd(20_000, 0.243, 4.414, 0.793, 2.426, T=(10, 78), spend=(6.25, 3.74, 15.44), seed=5,
+                       whole_periods=False)
+    bg, gg = BetaGeoModel().fit(s), GammaGammaModel().fit(s)
+    groups = pd.Series(np.where(s.frequency > 1, "frequent", "rare"), index=s.index)
+    kwargs = dict(time_unit="weeks", groups=groups, n_draws=300, seed=2)
+    boot = clv_intervals(s, bg, gg, method="bootstrap", **kwargs)
+    delta = clv_intervals(s, bg, gg, method="delta", **kwargs)
+    assert "delta-method" in delta.attrs["method"] and "bootstrap" in boot.attrs["method"]
+    np.testing.assert_allclose(delta["estimate"], boot["estimate"])
+    assert ((delta["lower"] < delta["estimate"]) & (delta["estimate"] < delta["upper"])).all()
+    width = lambda t: t["upper"] - t["lower"]  # noqa: E731
+    np.testing.assert_allclose(width(delta), width(boot), rtol=0.15)
