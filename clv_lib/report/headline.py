@@ -72,6 +72,7 @@ def headline(report) -> dict:
     h["validation_verdict"] = verdict(report)
     if not report.subscription:
         h.update(model_facts(report))
+    h["track_record"] = [entry.as_json() for entry in report.since.track_record]
     return h
 
 
