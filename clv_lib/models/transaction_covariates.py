@@ -155,6 +155,19 @@ class CovariateTransactionModel(CovariateEffects, TransactionModel):
             out = out + model.expected_counts(part, n)
         return out
 
+    def expected_purchases_new_of(self, frame: pd.DataFrame, t) -> np.ndarray:
+        """E[X(t)] of a newly acquired customer with each row's covariates (rows x len(t)): every pattern in one
+        evaluation of the base model's closed form, its parameters given as one column per pattern."""
+        self._check_fitted()
+        codes, Z, _ = self.design_.encode(frame)
+        names = self.base_model.param_names
+        theta = np.log([self.params_[n] for n in self.param_names])
+        phi = ChainObjective([], Z, len(names), self._links()).phis(theta)
+        model = self.base_model.__new__(self.base_model)
+        model.params_ = {n: np.exp(phi[:, [j]]) for j, n in enumerate(names)}
+        times = np.asarray(t, dtype=float).reshape(1, -1)
+        return np.broadcast_to(model._expected_new(times), (len(Z), times.shape[1]))[codes]
+
     def _expected_new(self, t):
         """A new customer drawn from the fitted customers' mix of covariate patterns."""
         Z, shares = self.pattern_shares_
