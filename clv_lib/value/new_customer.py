@@ -105,7 +105,8 @@ class _Kernel:
         first = np.flatnonzero(np.r_[True, np.diff(np.sort(pattern)) > 0])
         rows = np.argsort(pattern, kind="stable")[first]  # one acquisition per pattern
         self.patterns = pd.DataFrame({"frequency": 0.0, "recency": 0.0, "T": 0.0, "monetary_value": 0.0,
-                                      **{c: acquisitions[c].to_numpy()[rows] for c in columns}})
+                                      **{c: acquisitions[c].to_numpy()[rows] for c in columns}},
+                                     index=pd.RangeIndex(len(rows)))
         # Share of each group's customers in each pattern; the overall row counts everyone.
         counts = np.zeros((len(self.groups), len(distinct)))
         np.add.at(counts, (group_code, pattern), 1.0)
