@@ -3,6 +3,7 @@
     python -m clv_lib.runner report --client demo [--period 2025Q4] [--language it] [--pdf-engine auto]
     python -m clv_lib.runner reports [--jobs 2] [--pdf-engine auto]
     python -m clv_lib.runner kernel
+    python -m clv_lib.runner drivers postgres|spark
 
 A user mistake prints `error: <one line>` and exits 2; a failing notebook prints the failing cell and error and
 exits 1, keeping the executed notebook as the log. No traceback is printed for either.
@@ -30,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     many.add_argument("--jobs", type=int, default=1)
     many.add_argument("--pdf-engine", default="auto")
     sub.add_parser("kernel", help="install the project's Jupyter kernel (clv-report) into this environment")
+    drivers = sub.add_parser("drivers", help="install a database engine's drivers (reports do it when needed)")
+    drivers.add_argument("engine", choices=["postgres", "spark"])
     return parser
 
 
@@ -40,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
             from clv_lib.runner.kernel import ensure_kernel
 
             print(f"kernel '{ensure_kernel()}' ready ({sys.executable})")
+            return 0
+        if args.command == "drivers":
+            from clv_lib.params import project_root
+            from clv_lib.runner.drivers import ensure_drivers
+
+            if not ensure_drivers(args.engine, project_root()):
+                print(f"the {args.engine} engine's drivers are installed ({sys.prefix})")
             return 0
         if args.command == "reports":
             from clv_lib.runner.batch import run_all

@@ -51,6 +51,9 @@ def validate(client: str, period: str | None, root: Path):
         from clv_lib.data.engines.connect import connection_url
 
         connection_url(spec)  # a database source: its connection variable must be set (named in the error)
+        from clv_lib.runner.drivers import ensure_drivers
+
+        ensure_drivers(spec.engine, root)  # the engine's drivers, installed on the first report that needs them
     return path, params
 
 

@@ -76,6 +76,21 @@ def _parameters(r) -> list[str]:
     return [H.h3(t("appendix.parameters.title")), f'<pre class="mono">{H.e(text)}</pre>']
 
 
+def _lock(r) -> str:
+    """The lock file's name and SHA-256, and whether the installed versions are the ones it pins."""
+    from clv_lib.report.lockfile import check
+
+    lock = check(r.root)
+    if lock is None:
+        return r.t("appendix.provenance.lock_none")
+    if lock.matches:
+        return r.t("appendix.provenance.lock_match", file=lock.path.name, sha=lock.sha256, pinned=lock.pinned)
+    shown = ", ".join(f"{name} {have} ({pinned})" for name, have, pinned in lock.differing[:5])
+    more = f", +{len(lock.differing) - 5}" if len(lock.differing) > 5 else ""
+    return r.t("appendix.provenance.lock_differs", file=lock.path.name, sha=lock.sha256,
+               count=len(lock.differing), packages=shown + more)
+
+
 def _provenance(r) -> list[str]:
     t, f, a = r.t, r.fmt, r.analysis
     src = a.data.source
@@ -97,6 +112,7 @@ def _provenance(r) -> list[str]:
         (t("appendix.provenance.generated"), r.generated_at.strftime("%Y-%m-%d %H:%M")),
         (t("appendix.provenance.python"), platform.python_version()),
         (t("appendix.provenance.packages"), ", ".join(versions)),
+        (t("appendix.provenance.lock"), _lock(r)),
     ]
     return [H.h3(t("appendix.provenance.title")), H.table([t("appendix.provenance.item"),
                                                             t("appendix.provenance.value")], rows)]
