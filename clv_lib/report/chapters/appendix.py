@@ -10,6 +10,7 @@ from importlib import metadata
 import yaml
 
 from clv_lib.report import html as H
+from clv_lib.report.data_labels import source_name
 
 PACKAGES = ("clv-report", "pandas", "numpy", "scipy", "seaborn", "matplotlib", "papermill", "nbconvert", "duckdb",
             "pydantic", "babel")
@@ -26,7 +27,8 @@ def render(r) -> H.Chapter:
     parts += _parameters(r)
     parts += _provenance(r)
     parts.append(H.h3(t("appendix.outputs.title")))
-    parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in ("customers", "segments", "quality", "kpis")]))
+    parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in ("customers", "customers_xlsx", "segments",
+                                                                        "quality", "kpis", "safe")]))
     return H.chapter("appendix", t("toc.appendix"), *parts)
 
 
@@ -72,6 +74,8 @@ def _definitions(r) -> list[str]:
 def _parameters(r) -> list[str]:
     t = r.t
     dumped = r.params.model_dump(mode="json", exclude_none=True)
+    if dumped["data"].get("path"):  # the file's name: the consultant's folders stay out of the client's copy
+        dumped["data"]["path"] = source_name(r.analysis.data.source)
     text = yaml.safe_dump(dumped, sort_keys=False, allow_unicode=True)
     return [H.h3(t("appendix.parameters.title")), f'<pre class="mono">{H.e(text)}</pre>']
 
@@ -103,7 +107,7 @@ def _provenance(r) -> list[str]:
         except metadata.PackageNotFoundError:
             continue
     rows = [
-        (t("appendix.provenance.input"), src.display),
+        (t("appendix.provenance.input"), source_name(src)),
         (t("appendix.provenance.input_hash"), src.sha256),
         (t("appendix.provenance.params"), str(params_file.relative_to(r.root)) if params_file.exists() else "–"),
         (t("appendix.provenance.params_hash"), params_hash),

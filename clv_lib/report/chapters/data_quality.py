@@ -6,7 +6,7 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report import html as H
-from clv_lib.report.data_labels import inference_label, rule_label, treatment_label
+from clv_lib.report.data_labels import inference_label, rule_label, source_name, treatment_label
 
 
 def render(r) -> H.Chapter:
@@ -16,7 +16,7 @@ def render(r) -> H.Chapter:
     kind = t(f"data.kind.{data.kind}")
     valid = ledger.rows_read - ledger.rows_excluded
     src = data.source
-    parts = [H.p(t("data.lead", rows=f.number(ledger.rows_read), file=src.display, kept=f.number(data.rows_kept), kind=kind,
+    parts = [H.p(t("data.lead", rows=f.number(ledger.rows_read), file=source_name(src), kept=f.number(data.rows_kept), kind=kind,
                    customers=f.number(data.customers), first=f.date(a.first_date), cutoff=f.date(a.cutoff)))]
     steps = pd.Series({t("data.funnel.read"): ledger.rows_read, t("data.funnel.valid"): valid,
                        t("data.funnel.kept", kind=kind).capitalize(): data.rows_kept,
@@ -40,7 +40,7 @@ def render(r) -> H.Chapter:
     parts.append(H.h3(t("data.mapping.title")))
     parts.append(H.table([t("data.mapping.canonical"), t("data.mapping.header"), t("data.mapping.origin")],
                          mapping_rows))
-    parts.append(H.p(t("data.source", file=src.display, format=src.format, encoding=src.encoding or "–",
+    parts.append(H.p(t("data.source", file=source_name(src), format=src.format, encoding=src.encoding or "–",
                        sha=src.sha256), "note"))
     if data.inferences:
         parts.append(H.p(t("data.inferences"), "note"))
