@@ -30,5 +30,7 @@ def test_pseudonyms_are_stable_salted_and_hide_the_id(tmp_path):
 
 
 def test_customer_ids_are_escaped_in_html():
-    table = H.table(["Customer"], [['<script>alert("x")</script>']])
-    assert "<script>" not in table and "&lt;script&gt;" in table
+    evil = '<script>alert("x")</script>'
+    html = H.chapter("x", "<b>Title</b>", H.table(["Customer"], [[evil]], caption=evil), H.p(evil),
+                     H.bullets([evil]), H.callout(evil), H.tiles([(evil, evil, evil)])).to_html()
+    assert "<script>" not in html and "<b>" not in html and "&lt;script&gt;" in html

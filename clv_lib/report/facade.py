@@ -6,8 +6,13 @@
     ...
     report.save_outputs()
 
-Each chapter method returns a `Chapter` (HTML that Jupyter displays and nbconvert copies into the report). The
-analysis behind the chapters runs once, lazily, in `report.analysis` (see `clv_lib.pipeline`); the chapters
+Each chapter method returns a `Chapter` (see `clv_lib.report.chapter`): an object Jupyter displays as the
+chapter, whose tables (DataFrames), figures (matplotlib) and texts can be read and changed by name before it is
+shown. Every chapter takes `titles=`, `captions=`, `texts=` (by part name) and `hide=` (part names to leave
+out); some take more (`rows=`, `segments=`). `report.commentary()`, `report.figure()` and `report.table()` add
+an analyst's own words, charts and tables, numbered and formatted like the report's.
+
+The analysis behind the chapters runs once, lazily, in `report.analysis` (see `clv_lib.pipeline`); the chapters
 themselves live in `clv_lib.report.chapters`, one module each.
 """
 
@@ -18,10 +23,13 @@ from functools import cached_property
 from pathlib import Path
 
 from clv_lib.params import ClientParams, Period, load_params, params_path, parse_period, project_root
+from clv_lib.exceptions import ClvError
 from clv_lib.report import chapters
+from clv_lib.report.chapter import Chapter
 from clv_lib.report.fmt import Formatter
-from clv_lib.report.html import Chapter
 from clv_lib.report.i18n import Texts
+
+LAYOUT_OPTIONS = ("titles", "captions", "texts", "hide")
 
 
 class Report:
@@ -75,6 +83,13 @@ class Report:
         return Formatter(self.language, self.params.currency)
 
     @cached_property
+    def render_context(self):
+        """Language, formatter and the running figure/table numbers shared by every chapter of this report."""
+        from clv_lib.report.render import Context
+
+        return Context(self.language, self.fmt)
+
+    @cached_property
     def headline(self) -> dict:
         """The headline numbers, shared by the executive summary and kpis.json."""
         from clv_lib.report.headline import headline
@@ -93,53 +108,99 @@ class Report:
         return segment_names(self.language).get(str(key), str(key))
 
     # ---- chapters -----------------------------------------------------------------------------------------
-    def cover(self) -> Chapter:
+    def _chapter(self, module, **options) -> Chapter:
+        """`module.render(self, **its options)`, bound to this report, with the layout options applied."""
+        import inspect
+
+        layout = {key: options.pop(key) for key in LAYOUT_OPTIONS if key in options}
+        accepted = [p for p in inspect.signature(module.render).parameters if p != "r"]
+        unknown = sorted(set(options) - set(accepted))
+        if unknown:
+            name = module.__name__.rsplit(".", 1)[-1]
+            raise ClvError(f"chapter {name!r} has no option {unknown[0]!r}; its options: "
+                           f"{', '.join(accepted + list(LAYOUT_OPTIONS))}")
+        chapter = module.render(self, **options)
+        chapter.context = self.render_context
+        return chapter.apply(**layout)
+
+    def cover(self, **layout) -> Chapter:
         """1. Client, period, cut-off, currency, horizons, margin and discount rate."""
-        return chapters.cover.render(self)
+        return self._chapter(chapters.cover, **layout)
 
-    def executive_summary(self) -> Chapter:
+    def executive_summary(self, **layout) -> Chapter:
         """2. KPI tiles, three findings from the numbers, the top three actions with the money at stake."""
-        return chapters.summary.render(self)
+        return self._chapter(chapters.summary, **layout)
 
-    def data_quality(self) -> Chapter:
+    def data_quality(self, **layout) -> Chapter:
         """3. Row funnel, cleaning ledger, column mapping, warnings."""
-        return chapters.data_quality.render(self)
+        return self._chapter(chapters.data_quality, **layout)
 
-    def kpis(self) -> Chapter:
+    def kpis(self, **layout) -> Chapter:
         """4. Monthly revenue or MRR movements, active customers, period KPIs."""
-        return chapters.kpis.render(self)
+        return self._chapter(chapters.kpis, **layout)
 
-    def value_concentration(self) -> Chapter:
+    def value_concentration(self, **layout) -> Chapter:
         """5. Distribution of customer value, Pareto curve, deciles and tiers."""
-        return chapters.concentration.render(self)
+        return self._chapter(chapters.concentration, **layout)
 
-    def cohorts(self) -> Chapter:
+    def cohorts(self, **layout) -> Chapter:
         """6. Retention triangle, cumulative value per customer vs CAC (survival curves for subscriptions)."""
-        return chapters.cohorts.render(self)
+        return self._chapter(chapters.cohorts, **layout)
 
-    def segments(self) -> Chapter:
-        """7. RFM (or subscription) segments: grid, shares, profiles, migration since the last report."""
-        return chapters.segments.render(self)
+    def segments(self, segments=None, **layout) -> Chapter:
+        """7. RFM (or subscription) segments: grid, shares, profiles, migration since the last report.
+        `segments`: only these segments (keys or names) in the shares chart and the profiles table."""
+        return self._chapter(chapters.segments, segments=segments, **layout)
 
-    def predicted_clv(self) -> Chapter:
-        """8. The model used and why, P(alive) vs CLV, CLV by segment with intervals, the win-back list."""
-        return chapters.predicted.render(self)
+    def predicted_clv(self, rows: int = 15, segments=None, **layout) -> Chapter:
+        """8. The model used and why, P(alive) vs CLV, CLV by segment with intervals, the win-back list.
+        `rows`: customers in the win-back list; `segments`: only these segments there and in the by-segment chart."""
+        return self._chapter(chapters.predicted, rows=rows, segments=segments, **layout)
 
-    def unit_economics(self) -> Chapter:
+    def unit_economics(self, **layout) -> Chapter:
         """9. Lifetime, LTV, LTV:CAC, payback, maximum affordable CAC, sensitivity."""
-        return chapters.economics.render(self)
+        return self._chapter(chapters.economics, **layout)
 
-    def validation(self) -> Chapter:
+    def validation(self, **layout) -> Chapter:
         """10. Holdout validation of the model and its verdict."""
-        return chapters.validation.render(self)
+        return self._chapter(chapters.validation, **layout)
 
-    def action_plan(self) -> Chapter:
-        """11. Recommendations per segment, ranked by the money at stake."""
-        return chapters.actions.render(self)
+    def action_plan(self, segments=None, **layout) -> Chapter:
+        """11. Recommendations per segment, ranked by the money at stake. `segments`: only these segments."""
+        return self._chapter(chapters.actions, segments=segments, **layout)
 
-    def appendix(self) -> Chapter:
+    def appendix(self, **layout) -> Chapter:
         """12. Method and formulas, segment rules, parameters, provenance."""
-        return chapters.appendix.render(self)
+        return self._chapter(chapters.appendix, **layout)
+
+    # ---- an analyst's own additions ---------------------------------------------------------------------
+    def commentary(self, it: str | None = None, en: str | None = None, title=None) -> Chapter:
+        """The analyst's words (Markdown) in Italian and English; the report shows the one in its language."""
+        from clv_lib.report.additions import commentary
+
+        return commentary(self, it=it, en=en, title=title)
+
+    def figure(self, figure, caption=None, title=None, money=None, percent=None) -> Chapter:
+        """A matplotlib/seaborn figure (a Figure, Axes or seaborn grid), numbered and captioned like the report's;
+        plain number axes get the report's number format, `money="y"` / `percent="x"` format an axis as money
+        or shares. `caption`, `title`: a text, or `{"it": ..., "en": ...}`."""
+        from clv_lib.report.additions import figure
+
+        return figure(self, figure, caption=caption, title=title, money=money, percent=percent)
+
+    def table(self, frame, caption=None, formats: dict | None = None, labels: dict | None = None,
+              rows: int | None = None) -> Chapter:
+        """A DataFrame (or pandas Styler) as a table of the report: numbered when captioned, numbers in the
+        report's language; `formats={"revenue": "money", "share": "pct:0"}`, `labels={"revenue": "Ricavi"}`."""
+        from clv_lib.report.additions import table
+
+        return table(self, frame, caption=caption, formats=formats, labels=labels, rows=rows)
+
+    def theme(self):
+        """`with report.theme():` draws matplotlib/seaborn figures with the report's fonts, colours and grid."""
+        from clv_lib.report.charts import themed
+
+        return themed()
 
     def save_outputs(self) -> Chapter:
         """Write customers.csv, segments.csv, data_quality.csv, kpis.json and the run's metadata."""

@@ -1,36 +1,21 @@
-"""Small HTML building blocks for chapters: every text is escaped, every number arrives pre-formatted.
+"""Short constructors for chapter parts (blocks), kept for chapters written before `Chapter` had its builder
+methods: `H.p(...)`, `H.table(header, rows)`, `H.chapter(anchor, title, *parts)`.
 
-A chapter is a `Chapter` (an HTML fragment Jupyter displays through `_repr_html_`); nbconvert copies that HTML
-into the report unchanged. Figures are embedded as SVG data URIs, so the report is one self-contained file.
+New chapters use `Chapter` directly (see `clv_lib.report.chapter`): named parts, tables as DataFrames of numbers
+with column formats. These constructors return unnamed blocks (named `text3`, `table2`, ... in the chapter) and
+tables of already formatted strings. No function here builds HTML: the templates in `report/templates/` do.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 from html import escape
-from pathlib import Path
 from typing import Iterable, Sequence
 
-_CSS = (Path(__file__).resolve().parent / "assets" / "report.css")
+import pandas as pd
 
-
-def stylesheet() -> str:
-    """The report's stylesheet in a <style> element (emitted once, by the cover)."""
-    return f"<style>{_CSS.read_text(encoding='utf-8')}</style>"
-
-
-class Chapter:
-    """An HTML fragment shown as one block of the report."""
-
-    def __init__(self, html: str):
-        self.html = html
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __str__(self) -> str:
-        return self.html
+from clv_lib.report import blocks as B
+from clv_lib.report.chapter import Chapter
+from clv_lib.report.render import SHORT_TABLE_ROWS, stylesheet  # noqa: F401 - part of this module's interface
 
 
 def e(text) -> str:
@@ -38,69 +23,62 @@ def e(text) -> str:
     return escape("" if text is None else str(text), quote=True)
 
 
-def chapter(anchor: str, title: str, *parts: str, first: bool = False) -> Chapter:
-    classes = "clv chapter first" if first else "clv chapter"
-    return Chapter(f'<div class="{classes}" id="{e(anchor)}"><h2>{e(title)}</h2>{"".join(parts)}</div>')
+def chapter(anchor: str, title: str, *parts, first: bool = False) -> Chapter:
+    """A chapter from parts in order; a part that is a string is taken as trusted HTML."""
+    out = Chapter(anchor, title, first=first)
+    for part in parts:
+        if part is None or part == "":
+            continue
+        out.add(part if isinstance(part, B.Block) else B.Html(str(part)))
+    return out
 
 
-def p(text: str, cls: str | None = None, raw: bool = False) -> str:
-    body = text if raw else e(text)
-    return f'<p class="{cls}">{body}</p>' if cls else f"<p>{body}</p>"
+def p(text: str, cls: str | None = None, raw: bool = False, name: str | None = None):
+    return B.Html(f'<p class="{e(cls)}">{text}</p>' if cls else f"<p>{text}</p>", name=name) if raw \
+        else B.Text(text, cls, name=name)
 
 
-def keep(*parts: str) -> str:
+def keep(*parts, name: str | None = None) -> B.Group:
     """Parts that must stay on one page together (a heading, its lead and its figure)."""
-    return f'<div class="keep">{"".join(parts)}</div>'
+    return B.Group([x if isinstance(x, B.Block) else B.Html(str(x)) for x in parts if x is not None and x != ""],
+                   name=name)
 
 
-def h3(text: str) -> str:
-    return f"<h3>{e(text)}</h3>"
+def h3(text: str, name: str | None = None) -> B.Heading:
+    return B.Heading(text, name=name)
 
 
-def callout(text: str, kind: str = "info", raw: bool = False) -> str:
-    return f'<div class="callout {e(kind)}">{text if raw else e(text)}</div>'
+def callout(text: str, kind: str = "info", raw: bool = False, name: str | None = None):
+    return B.Html(f'<div class="callout {e(kind)}">{text}</div>', name=name) if raw else B.Callout(text, kind,
+                                                                                                   name=name)
 
 
-def bullets(items: Iterable[str], ordered: bool = False, raw: bool = False, cls: str = "findings") -> str:
-    tag = "ol" if ordered else "ul"
-    inner = "".join(f"<li>{item if raw else e(item)}</li>" for item in items)
-    return f'<{tag} class="{cls}">{inner}</{tag}>'
+def bullets(items: Iterable[str], ordered: bool = False, raw: bool = False, cls: str = "findings",
+            name: str | None = None):
+    if raw:
+        tag = "ol" if ordered else "ul"
+        return B.Html(f'<{tag} class="{e(cls)}">' + "".join(f"<li>{i}</li>" for i in items) + f"</{tag}>", name=name)
+    return B.Bullets(list(items), ordered, cls, name=name)
 
 
-def tiles(items: Sequence[tuple[str, str, str]]) -> str:
+def tiles(items: Sequence[tuple[str, str, str]], name: str | None = None) -> B.Tiles:
     """KPI tiles: (label, value, sub-line)."""
-    cells = "".join(
-        f'<div class="tile"><div class="label">{e(label)}</div><div class="value">{e(value)}</div>'
-        f'<div class="sub">{e(sub)}</div></div>' for label, value, sub in items)
-    return f'<div class="tiles">{cells}</div>'
-
-
-SHORT_TABLE_ROWS = 15  # a table this short moves to the next page whole rather than leave its header behind
+    return B.Tiles(list(items), name=name)
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[bool] | None = None,
-          caption: str | None = None) -> str:
+          caption: str | None = None, name: str | None = None) -> B.Table:
     """A table of pre-formatted strings; `numeric[i]` right-aligns column i."""
+    header = [str(h) for h in header]
     numeric = list(numeric or [False] * len(header))
-    rows = list(rows)
-    head = "".join(f'<th class="num">{e(h)}</th>' if n else f"<th>{e(h)}</th>" for h, n in zip(header, numeric))
-    body = "".join(
-        "<tr>" + "".join(f'<td class="num">{e(v)}</td>' if n else f"<td>{e(v)}</td>" for v, n in zip(row, numeric))
-        + "</tr>" for row in rows)
-    cap = f"<caption>{e(caption)}</caption>" if caption else ""
-    classes = (["compact"] if len(header) >= 9 else []) + (["keep"] if len(rows) <= SHORT_TABLE_ROWS else [])
-    cls = f' class="{" ".join(classes)}"' if classes else ""  # wide: smaller type for A4; short: never split
-    return f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    frame = pd.DataFrame([list(r) for r in rows], columns=header, dtype=object) if header else pd.DataFrame()
+    return B.Table(frame, {}, {}, caption, {h for h, n in zip(header, numeric) if n}, name=name)
 
 
-def figure(fig, caption: str | None = None) -> str:
-    """A matplotlib Figure as an embedded SVG image (vector: sharp in print), then closed."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    cap = f"<figcaption>{e(caption)}</figcaption>" if caption else ""
-    return f'<figure><img alt="{e(caption or "")}" src="data:image/svg+xml;base64,{data}">{cap}</figure>'
+def figure(fig, caption: str | None = None, name: str | None = None, title: str | None = None) -> B.Figure:
+    """A matplotlib Figure, embedded as SVG when the chapter is displayed."""
+    return B.Figure(fig, caption, title, name=name)
 
 
-def definition_list(items: Sequence[tuple[str, str]]) -> str:
-    return "<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in items) + "</dl>"
+def definition_list(items: Sequence[tuple[str, str]], name: str | None = None) -> B.Facts:
+    return B.Facts(list(items), name=name)

@@ -111,7 +111,9 @@ def save_outputs(report) -> H.Chapter:
     (out / "kpis.json").write_text(json.dumps(report.headline, indent=1, ensure_ascii=False), encoding="utf-8")
     (out / "report_meta.json").write_text(json.dumps(report.meta(), indent=1, ensure_ascii=False), encoding="utf-8")
     files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
-    return H.Chapter(f"<p>{H.e(report.t('outputs.written', folder=str(out), files=', '.join(files)))}</p>")
+    note = H.chapter(None, None, H.p(report.t("outputs.written", folder=str(out), files=", ".join(files))))
+    note.page_break = False
+    return note
 
 
 def previous_customers(report) -> tuple[str, pd.Series] | None:

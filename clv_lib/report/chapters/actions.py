@@ -1,42 +1,55 @@
 """Chapter 11: the action plan — per segment, the actions of the playbook that fit its numbers, ranked by the
-money at stake, with the break-even spend per customer, the KPI and the A/B test design."""
+money at stake, with the break-even spend per customer, the KPI and the A/B test design.
+
+Parts: text `lead`; figure `stake`; table `actions` (one row per action: priority, segment, customers, lever,
+value at stake, expected gain, maximum spend per customer, test); layout `cards` (one card per segment, two per
+row, `templates/action_cards.html.j2`); text `assumptions`. Option `segments`: only these segments (keys such as
+`at_risk` or their names in the report's language).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from clv_lib.report import blocks as B
 from clv_lib.report import charts
-from clv_lib.report import html as H
+from clv_lib.report.chapter import Chapter
+from clv_lib.report.chapters.common import select_segments
 
 
-def render(r) -> H.Chapter:
+def render(r, segments=None) -> Chapter:
     t, f, a = r.t, r.fmt, r.analysis
-    recs = a.recommendations.sort_values(["priority", "action_rank"])
-    parts = [H.p(t("actions.lead", margin=f.pct(r.params.gross_margin, 0)))]
+    recs = select_segments(r, a.recommendations, segments).sort_values(["priority", "action_rank"])
+    ch = Chapter("actions", t("toc.actions"))
+    ch.text("lead", t("actions.lead", margin=f.pct(r.params.gross_margin, 0)))
     first = recs[recs["action_rank"] == 1]
     stake = pd.DataFrame({"value": first["value_at_stake"].to_numpy(),
                           "urgent": first["value_base"].eq("at_risk").to_numpy()},
                          index=[f"{p}. {n}" for p, n in zip(first["priority"], first["segment_name"])])
-    parts.append(H.figure(charts.value_at_stake(stake, f, {"x": t("actions.chart.x")}), t("actions.chart.caption")))
-    rows = []
-    for row in recs.itertuples():
-        rows.append((str(row.priority) if row.action_rank == 1 else "", row.segment_name if row.action_rank == 1 else "",
-                     f.number(row.customers) if row.action_rank == 1 else "", row.lever_name,
-                     f.money(row.value_at_stake), f.money(row.expected_gain_mid),
-                     f.money(row.max_spend_per_customer_mid, 2), _test_short(r, row)))
-    parts.append(H.table([t("actions.col.priority"), t("col.segment"), t("col.customers"), t("actions.col.lever"),
-                          t("actions.col.stake"), t("actions.col.gain"), t("actions.col.max_spend"),
-                          t("actions.col.test")], rows,
-                         numeric=[True, False, True, False, True, True, True, False],
-                         caption=t("actions.table.caption")))
-    cards = [_card(r, segment, group) for segment, group in recs.groupby("priority", sort=True)]
-    pairs = ["<tr>" + "".join(f"<td>{card}</td>" for card in cards[i:i + 2]) + ("<td></td>" if i + 1 == len(cards)
-                                                                             else "") + "</tr>"
-             for i in range(0, len(cards), 2)]
-    parts.append(f'<div class="cards-section"><h3>{H.e(t("actions.cards.title"))}</h3>'
-                 f'<table class="cardgrid"><tbody>{"".join(pairs)}</tbody></table></div>')
-    parts.append(H.p(t("actions.assumptions"), "note"))
-    return H.chapter("actions", t("toc.actions"), *parts)
+    ch.figure("stake", charts.value_at_stake(stake, f, {"x": t("actions.chart.x")}), t("actions.chart.caption"))
+    lead = recs["action_rank"] == 1
+    table = pd.DataFrame({
+        "priority": recs["priority"].astype(str).where(lead, ""),
+        "segment": recs["segment_name"].where(lead, ""),
+        "customers": recs["customers"].where(lead),
+        "lever": recs["lever_name"],
+        "value_at_stake": recs["value_at_stake"],
+        "expected_gain": recs["expected_gain_mid"],
+        "max_spend_per_customer": recs["max_spend_per_customer_mid"],
+        "test": [_test_short(r, row) for row in recs.itertuples()],
+    })
+    ch.table("actions", table.reset_index(drop=True), caption=t("actions.table.caption"),
+             formats={"customers": lambda v: f.number(v), "value_at_stake": "money", "expected_gain": "money",
+                      "max_spend_per_customer": "money:2"},
+             labels={"priority": t("actions.col.priority"), "segment": t("col.segment"),
+                     "customers": t("col.customers"), "lever": t("actions.col.lever"),
+                     "value_at_stake": t("actions.col.stake"), "expected_gain": t("actions.col.gain"),
+                     "max_spend_per_customer": t("actions.col.max_spend"), "test": t("actions.col.test")},
+             align_right={"priority", "customers", "value_at_stake", "expected_gain", "max_spend_per_customer"})
+    cards = [_card(r, priority, group) for priority, group in recs.groupby("priority", sort=True)]
+    ch.add(B.Layout("action_cards.html.j2", {"title": t("actions.cards.title"), "cards": cards}, name="cards"))
+    ch.text("assumptions", t("actions.assumptions"), "note")
+    return ch
 
 
 def _test_short(r, row) -> str:
@@ -54,21 +67,22 @@ def _test(r, row) -> str:
     return t("actions.test.small", mde=f.pct(row.mde_at_reference_holdout, 1))
 
 
-def _card(r, priority, group: pd.DataFrame) -> str:
+def _card(r, priority, group: pd.DataFrame) -> dict:
     t, f = r.t, r.fmt
     head = group.iloc[0]
     items = []
     for row in group.itertuples():
+        source = t("actions.source." + row.kpi_baseline_source)
         facts = [
             (t("actions.card.objective"), row.objective_name),
             (t("actions.card.stake"), f"{f.money(row.value_at_stake)} ({row.value_base_name})"),
             (t("actions.card.gain"), f"{f.money(row.expected_gain_low)} – {f.money(row.expected_gain_high)}"),
             (t("actions.card.max_spend"), f.money(row.max_spend_per_customer_mid, 2)),
-            (t("actions.card.kpi"), f"{row.kpi} ({t('actions.card.baseline', value=f.pct(row.kpi_baseline, 1), source=t('actions.source.' + row.kpi_baseline_source))})"),
+            (t("actions.card.kpi"),
+             f"{row.kpi} ({t('actions.card.baseline', value=f.pct(row.kpi_baseline, 1), source=source)})"),
             (t("actions.card.test"), _test(r, row)),
         ]
-        lines = "".join(f'<p class="fact"><span class="k">{H.e(k)}:</span> {H.e(v)}</p>' for k, v in facts)
-        items.append(f"<li><strong>{H.e(row.lever_name)}</strong> — {H.e(row.action)}{lines}</li>")
-    return (f'<div class="card"><h4>{H.e(str(priority))}. {H.e(head.segment_name)}</h4>'
-            f'<p class="muted">{H.e(t("actions.card.size", customers=f.number(head.customers), share=f.pct(head.customer_share), alive=f.pct(head.mean_prob_alive, 0)))}</p>'
-            f'<ul>{"".join(items)}</ul></div>')
+        items.append({"lever": row.lever_name, "action": row.action, "facts": facts})
+    return {"heading": f"{priority}. {head.segment_name}", "items": items,
+            "size": t("actions.card.size", customers=f.number(head.customers), share=f.pct(head.customer_share),
+                      alive=f.pct(head.mean_prob_alive, 0))}

@@ -9,6 +9,7 @@ from importlib import metadata
 
 import yaml
 
+from clv_lib.report import blocks as B
 from clv_lib.report import html as H
 from clv_lib.report.data_labels import source_name
 
@@ -77,7 +78,7 @@ def _parameters(r) -> list[str]:
     if dumped["data"].get("path"):  # the file's name: the consultant's folders stay out of the client's copy
         dumped["data"]["path"] = source_name(r.analysis.data.source)
     text = yaml.safe_dump(dumped, sort_keys=False, allow_unicode=True)
-    return [H.h3(t("appendix.parameters.title")), f'<pre class="mono">{H.e(text)}</pre>']
+    return [H.h3(t("appendix.parameters.title")), B.Preformatted(text, name="parameters")]
 
 
 def _lock(r) -> str:

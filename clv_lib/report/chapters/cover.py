@@ -1,11 +1,16 @@
-"""Chapter 1: the cover (client, period, cut-off, currency, horizons, margin, discount rate) and the stylesheet."""
+"""Chapter 1: the cover (client, period, cut-off, currency, horizons, margin, discount rate) and the stylesheet.
+
+Layout: `templates/cover.html.j2`. Parts: texts `brand`, `title`, `prepared_for`, `client`, `contents.title`,
+`contents` (the list of chapters), `confidential`; facts `facts`.
+"""
 
 from __future__ import annotations
 
-from clv_lib.report import html as H
+from clv_lib.report import blocks as B
+from clv_lib.report.chapter import Chapter
 
 
-def render(r) -> H.Chapter:
+def render(r) -> Chapter:
     t, f, p = r.t, r.fmt, r.params
     horizons = ", ".join(t("cover.horizon_value", months=m) for m in r.analysis.horizons)
     facts = [
@@ -18,15 +23,16 @@ def render(r) -> H.Chapter:
         (t("cover.discount"), f.pct(p.annual_discount_rate, 1)),
         (t("cover.generated"), f.date(r.generated_at)),
     ]
-    contents = "".join(f"<li>{H.e(t(f'toc.{key}'))}</li>" for key in TOC)
-    return H.Chapter(
-        f'{H.stylesheet()}<div class="clv"><div class="cover">'
-        f'<div class="brand">{H.e(t("report.brand"))}</div>'
-        f'<div class="title"><h1>{H.e(t("report.title"))}</h1>'
-        f'<div class="client">{H.e(t("cover.prepared_for"))} <strong>{H.e(p.client_name)}</strong></div>'
-        f'{H.definition_list(facts)}'
-        f'<h3>{H.e(t("toc.title"))}</h3><ol class="toc">{contents}</ol></div>'
-        f'<div class="muted">{H.e(t("cover.confidential"))}</div></div></div>')
+    ch = Chapter("cover", None, template="cover.html.j2")
+    ch.text("brand", t("report.brand"))
+    ch.text("title", t("report.title"))
+    ch.text("prepared_for", t("cover.prepared_for"))
+    ch.text("client", p.client_name)
+    ch.add(B.Facts(facts, name="facts"))
+    ch.heading("contents.title", t("toc.title"))
+    ch.bullets("contents", [t(f"toc.{key}") for key in TOC], ordered=True, style="toc")
+    ch.text("confidential", t("cover.confidential"))
+    return ch
 
 
 TOC = ("summary", "data", "kpis", "concentration", "cohorts", "segments", "predicted", "economics", "validation",

@@ -1,57 +1,72 @@
 """Chapter 7: segmentation — RFM grid (or subscription segments), customers vs value per segment, segment
-profiles with CLV intervals, and the migration since the previous report of the same client."""
+profiles with CLV intervals, and the migration since the previous report of the same client.
+
+Parts: `lead` (and `by_contract` for subscriptions), figure `grid` (RFM: recency x frequency), figure `shares`,
+table `profiles`, heading `migration.title`, text `migration.lead`, table `migration`, bullets
+`migration.readings`. Option `segments`: only these segments in `shares` and `profiles` (keys such as
+`champions` or names in the report's language).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from clv_lib.report import charts
-from clv_lib.report import html as H
+from clv_lib.report.chapter import Chapter
+from clv_lib.report.chapters.common import select_segments
 
 
-def render(r) -> H.Chapter:
+def render(r, segments=None) -> Chapter:
     t, f, a = r.t, r.fmt, r.analysis
     profiles = a.profiles
-    segments = profiles[profiles["segment"] != "all"].sort_values("clv_12m", ascending=False)
-    parts = []
+    chosen = select_segments(r, profiles[profiles["segment"] != "all"], segments)
+    chosen = chosen.sort_values("clv_12m", ascending=False)
+    ch = Chapter("segments", t("toc.segments"))
     if r.subscription:
         s = a.segmentation
-        parts.append(H.p(t("segments.subscription.lead", risk=f.pct(s.risk_threshold, 0),
+        ch.text("lead", t("segments.subscription.lead", risk=f.pct(s.risk_threshold, 0),
                            mrr=f.money(s.high_mrr_threshold, 2), onboarding=f.number(s.onboarding_months),
-                           established=f.number(s.established_months))))
+                           established=f.number(s.established_months)))
         active = a.customers[~a.customers["churned"]]
         by_contract = active.groupby("period_months")["prob_alive"].mean()
         if len(by_contract) > 1:
             items = ", ".join(t("segments.subscription.contract_item", months=f.number(m), share=f.pct(v, 0))
                               for m, v in by_contract.items())
-            parts.append(H.p(t("segments.subscription.by_contract", items=items)))
+            ch.text("by_contract", t("segments.subscription.by_contract", items=items))
     else:
-        parts.append(H.p(t("segments.orders.lead")))
+        ch.text("lead", t("segments.orders.lead"))
         scores = a.segments
         grid = pd.crosstab(scores["r_score"], scores["f_score"]).reindex(index=[5, 4, 3, 2, 1], columns=[1, 2, 3, 4, 5],
                                                                          fill_value=0)
-        parts.append(H.figure(charts.rf_heatmap(grid, f, {"x": t("segments.grid.x"), "y": t("segments.grid.y")}),
-                              t("segments.grid.caption")))
-    shares = segments.set_index("name")[["customer_share", "clv_12m_share"]].rename(
+        ch.figure("grid", charts.rf_heatmap(grid, f, {"x": t("segments.grid.x"), "y": t("segments.grid.y")}),
+                  t("segments.grid.caption"))
+    shares = chosen.set_index("name")[["customer_share", "clv_12m_share"]].rename(
         columns={"clv_12m_share": "value_share"})
-    parts.append(H.figure(charts.share_bars(shares, f, {"customers": t("segments.bars.customers"),
-                                                        "value": t("segments.bars.value")}),
-                          t("segments.bars.caption")))
+    ch.figure("shares", charts.share_bars(shares, f, {"customers": t("segments.bars.customers"),
+                                                      "value": t("segments.bars.value")}),
+              t("segments.bars.caption"))
     intervals = _intervals(a)
-    rows = []
-    for _, row in segments.iterrows():
-        interval = intervals.get(row["segment"])
-        rows.append((row["name"], f.number(row["customers"]), f.pct(row["customer_share"]),
-                     f.pct(row["revenue_share"]), f.money(row["clv_12m"]),
-                     f"{f.money(interval[0])} – {f.money(interval[1])}" if interval else "–",
-                     f.money(row["clv_12m_per_customer"], 2), f.money(row["clv_24m"]),
-                     f.pct(row["mean_prob_alive"], 0)))
-    parts.append(H.table([t("col.segment"), t("col.customers"), t("col.customer_share"), t("col.revenue_share"),
-                          t("col.clv_12m"), t("col.interval90"), t("col.per_customer"), t("col.clv_24m"),
-                          t("col.prob_alive" if not r.subscription else "col.prob_retained")], rows,
-                         numeric=[False] + [True] * 8, caption=t("segments.table.caption")))
-    parts += _migration(r)
-    return H.chapter("segments", t("toc.segments"), *parts)
+    low = chosen["segment"].map(lambda k: intervals.get(k, (None, None))[0])
+    high = chosen["segment"].map(lambda k: intervals.get(k, (None, None))[1])
+    table = pd.DataFrame({
+        "segment": chosen["name"], "customers": chosen["customers"], "customer_share": chosen["customer_share"],
+        "revenue_share": chosen["revenue_share"], "clv_12m": chosen["clv_12m"],
+        "interval90": [f"{f.money(lo)} – {f.money(hi)}" if lo is not None else "–" for lo, hi in zip(low, high)],
+        "clv_12m_per_customer": chosen["clv_12m_per_customer"], "clv_24m": chosen["clv_24m"],
+        "mean_prob_alive": chosen["mean_prob_alive"],
+    }).reset_index(drop=True)
+    ch.table("profiles", table, caption=t("segments.table.caption"),
+             formats={"customers": "number", "customer_share": "pct", "revenue_share": "pct", "clv_12m": "money",
+                      "clv_12m_per_customer": "money:2", "clv_24m": "money", "mean_prob_alive": "pct:0"},
+             labels={"segment": t("col.segment"), "customers": t("col.customers"),
+                     "customer_share": t("col.customer_share"), "revenue_share": t("col.revenue_share"),
+                     "clv_12m": t("col.clv_12m"), "interval90": t("col.interval90"),
+                     "clv_12m_per_customer": t("col.per_customer"), "clv_24m": t("col.clv_24m"),
+                     "mean_prob_alive": t("col.prob_alive" if not r.subscription else "col.prob_retained")},
+             align_right={"customers", "customer_share", "revenue_share", "clv_12m", "interval90",
+                          "clv_12m_per_customer", "clv_24m", "mean_prob_alive"})
+    _migration(r, ch)
+    return ch
 
 
 def _intervals(a) -> dict:
@@ -61,15 +76,17 @@ def _intervals(a) -> dict:
     return {str(k): (row["lower"], row["upper"]) for k, row in table.iterrows() if k != "total"}
 
 
-def _migration(r) -> list[str]:
+def _migration(r, ch: Chapter) -> None:
     """Transition matrix against the latest earlier report of this client (its customers.csv), if any."""
     from clv_lib.insights.migration import migration
     from clv_lib.report.outputs import previous_customers
 
     t, f = r.t, r.fmt
     previous = previous_customers(r)
+    ch.heading("migration.title", t("segments.migration.title"))
     if previous is None:
-        return [H.h3(t("segments.migration.title")), H.p(t("segments.migration.none"), "note")]
+        ch.text("migration.lead", t("segments.migration.none"), "note")
+        return
     label, segments = previous
     current = r.analysis.customers["segment"].astype(str)
     current.index = r.output_ids(current.index)
@@ -77,11 +94,12 @@ def _migration(r) -> list[str]:
     names = _names(r)
     matrix = moves.matrix.rename(index=lambda k: names.get(k, _entered_left(t, k)),
                                  columns=lambda k: names.get(k, _entered_left(t, k)))
-    header = [t("segments.migration.from_to")] + [str(c) for c in matrix.columns]
-    rows = [[str(i)] + [f.number(v) for v in row] for i, row in zip(matrix.index, matrix.to_numpy())]
+    matrix.columns = [str(c) for c in matrix.columns]
+    table = matrix.rename_axis(t("segments.migration.from_to")).reset_index()
     readings = moves.readings(r.language, count=f.number, share=f.pct, money=f.money, number=f.number)
-    return [H.h3(t("segments.migration.title")), H.p(t("segments.migration.lead", previous=label)),
-            H.table(header, rows, numeric=[False] + [True] * (len(header) - 1)), H.bullets(readings)]
+    ch.text("migration.lead", t("segments.migration.lead", previous=label))
+    ch.table("migration", table, formats={c: "number" for c in matrix.columns})
+    ch.bullets("migration.readings", readings)
 
 
 def _names(r) -> dict:
