@@ -61,6 +61,9 @@ report: $(RUNTIME) ## Build one report: CLIENT=demo [PERIOD=2025Q4|2025|2025-11]
 reports: $(RUNTIME) ## Build the reports of every client in params/ (and the periods each lists) [JOBS=2]
 	@$(PY) -m clv_lib.runner reports --jobs "$(JOBS)" --pdf-engine "$(PDF_ENGINE)"
 
+client: $(RUNTIME) ## Write params/CLIENT.yaml for review from an export: CLIENT=acme DATA=path/to/export
+	@$(PY) -m clv_lib.runner client --client "$(CLIENT)" --data "$(DATA)"
+
 lab: $(RUNTIME) ## Open JupyterLab on notebooks/ with the project's kernel
 	@$(PY) -m clv_lib.runner kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

@@ -4,6 +4,7 @@
     python -m clv_lib.runner reports [--jobs 2] [--pdf-engine auto]
     python -m clv_lib.runner kernel
     python -m clv_lib.runner drivers postgres|spark
+    python -m clv_lib.runner client --client acme --data data/acme/orders.csv
 
 A user mistake prints `error: <one line>` and exits 2; a failing notebook prints the failing cell and error and
 exits 1, keeping the executed notebook as the log. No traceback is printed for either.
@@ -31,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     many.add_argument("--jobs", type=int, default=1)
     many.add_argument("--pdf-engine", default="auto")
     sub.add_parser("kernel", help="install the project's Jupyter kernel (clv-report) into this environment")
+    new = sub.add_parser("client", help="write params/<client>.yaml for review from a client's export")
+    new.add_argument("--client", required=True)
+    new.add_argument("--data", default="")
     drivers = sub.add_parser("drivers", help="install a database engine's drivers (reports do it when needed)")
     drivers.add_argument("engine", choices=["postgres", "spark"])
     return parser
@@ -43,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
             from clv_lib.runner.kernel import ensure_kernel
 
             print(f"kernel '{ensure_kernel()}' ready ({sys.executable})")
+            return 0
+        if args.command == "client":
+            from clv_lib.params import project_root
+            from clv_lib.runner.new_client import new_client
+
+            new_client(args.client.strip(), args.data.strip(), project_root())
             return 0
         if args.command == "drivers":
             from clv_lib.params import project_root
