@@ -21,7 +21,10 @@ PDF_ENGINE ?= auto
 JOBS ?= 1
 DATA ?=
 
-.PHONY: help setup setup-dev test report reports client lab bench lock clean
+NOTEBOOK ?=
+LAB_ARGS ?=
+
+.PHONY: help setup setup-dev test report reports client notebook sync-notebooks lab bench lock clean
 
 help: ## Show this help
 	@echo "clv-report: Customer Lifetime Value reports (HTML + PDF) from client exports"
@@ -56,7 +59,7 @@ test: $(DEV) ## Run the test suite (installs the development extras first)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 report: $(RUNTIME) ## Build one report: CLIENT=demo [PERIOD=2025Q4|2025|2025-11] [LANGUAGE=it|en] [PDF_ENGINE=auto|weasyprint|chromium|none]
-	@$(PY) -m clv_lib.runner report --client "$(CLIENT)" --period "$(PERIOD)" --language "$(LANGUAGE)" --pdf-engine "$(PDF_ENGINE)"
+	@$(PY) -m clv_lib.runner report --client "$(CLIENT)" --period "$(PERIOD)" --language "$(LANGUAGE)" --pdf-engine "$(PDF_ENGINE)" --notebook "$(NOTEBOOK)"
 
 reports: $(RUNTIME) ## Build the reports of every client in params/ (and the periods each lists) [JOBS=2]
 	@$(PY) -m clv_lib.runner reports --jobs "$(JOBS)" --pdf-engine "$(PDF_ENGINE)"
@@ -64,9 +67,16 @@ reports: $(RUNTIME) ## Build the reports of every client in params/ (and the per
 client: $(RUNTIME) ## Write params/CLIENT.yaml for review from an export: CLIENT=acme DATA=path/to/export
 	@$(PY) -m clv_lib.runner client --client "$(CLIENT)" --data "$(DATA)"
 
-lab: $(RUNTIME) ## Open JupyterLab on notebooks/ with the project's kernel
+notebook: $(RUNTIME) ## Copy the report notebook for one client: CLIENT=acme -> notebooks/clients/acme.ipynb [FORCE=1|SYNCED=1]
+	@$(PY) -m clv_lib.runner notebook --client "$(CLIENT)" $(if $(FORCE),--force) $(if $(SYNCED),--synced)
+
+sync-notebooks: $(RUNTIME) ## Bring each notebook and its paired .py script (jupytext) up to date, newest wins
+	@$(VENV)/bin/jupytext --sync $$(find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*')
+
+lab: $(RUNTIME) ## Open JupyterLab on notebooks/ with the project's kernel (also as root) [LAB_ARGS="--port=8899 --no-browser"]
 	@$(PY) -m clv_lib.runner kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	JUPYTER_PREFER_ENV_PATH=1 $(VENV)/bin/jupyter lab --notebook-dir=notebooks \
+	  --MultiKernelManager.default_kernel_name=clv-report $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 bench: $(RUNTIME) ## Measure speed and memory against peer libraries (installs them in bench/.envs)
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -52,3 +52,18 @@ def test_cells_are_thin(path):
             assert not isinstance(node, (ast.For, ast.While, ast.ListComp, ast.DictComp, ast.SetComp,
                                          ast.GeneratorExp)), f"{path.name}: loops belong in clv_lib:\n{cell.source}"
         assert len(cell.source.strip().splitlines()) <= 6, f"{path.name}: cell too long:\n{cell.source}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_paired_script_has_the_same_cells(path):
+    """Each notebook has its jupytext percent script (what a review reads) with the same cells."""
+    import jupytext
+
+    script = path.with_suffix(".py")
+    assert script.exists(), f"{script.name} is missing: run `make sync-notebooks`"
+
+    def cells(nb):
+        return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in nb.cells]
+
+    assert cells(jupytext.read(script)) == cells(nbformat.read(path, as_version=4)), \
+        f"{path.name} and {script.name} differ: run `make sync-notebooks` (the newer file wins)"

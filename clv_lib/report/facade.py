@@ -83,6 +83,27 @@ class Report:
         return Formatter(self.language, self.params.currency)
 
     @cached_property
+    def notebook(self) -> tuple[str, str] | None:
+        """(path, SHA-256) of the notebook that builds this report, for the provenance: set by the runner; in
+        JupyterLab, the open notebook; None when unknown."""
+        import hashlib
+        import os
+
+        path = os.environ.get("CLV_NOTEBOOK")
+        if path:
+            return path, os.environ.get("CLV_NOTEBOOK_SHA256", "–")
+        session = os.environ.get("JPY_SESSION_NAME")  # JupyterLab names the notebook a kernel runs for
+        if not session:
+            return None
+        candidates = [Path(session)] if Path(session).is_absolute() else [self.root / "notebooks" / session,
+                                                                          self.root / session]
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            return session, "–"
+        shown = found.resolve().relative_to(self.root) if found.resolve().is_relative_to(self.root) else found
+        return Path(shown).as_posix(), hashlib.sha256(found.read_bytes()).hexdigest()
+
+    @cached_property
     def render_context(self):
         """Language, formatter and the running figure/table numbers shared by every chapter of this report."""
         from clv_lib.report.render import Context
@@ -176,25 +197,25 @@ class Report:
     # ---- an analyst's own additions ---------------------------------------------------------------------
     def commentary(self, it: str | None = None, en: str | None = None, title=None) -> Chapter:
         """The analyst's words (Markdown) in Italian and English; the report shows the one in its language."""
-        from clv_lib.report.additions import commentary
+        from clv_lib.report import additions
 
-        return commentary(self, it=it, en=en, title=title)
+        return additions.commentary(self, it=it, en=en, title=title)
 
     def figure(self, figure, caption=None, title=None, money=None, percent=None) -> Chapter:
         """A matplotlib/seaborn figure (a Figure, Axes or seaborn grid), numbered and captioned like the report's;
         plain number axes get the report's number format, `money="y"` / `percent="x"` format an axis as money
         or shares. `caption`, `title`: a text, or `{"it": ..., "en": ...}`."""
-        from clv_lib.report.additions import figure
+        from clv_lib.report import additions
 
-        return figure(self, figure, caption=caption, title=title, money=money, percent=percent)
+        return additions.figure(self, figure, caption=caption, title=title, money=money, percent=percent)
 
     def table(self, frame, caption=None, formats: dict | None = None, labels: dict | None = None,
               rows: int | None = None) -> Chapter:
         """A DataFrame (or pandas Styler) as a table of the report: numbered when captioned, numbers in the
         report's language; `formats={"revenue": "money", "share": "pct:0"}`, `labels={"revenue": "Ricavi"}`."""
-        from clv_lib.report.additions import table
+        from clv_lib.report import additions
 
-        return table(self, frame, caption=caption, formats=formats, labels=labels, rows=rows)
+        return additions.table(self, frame, caption=caption, formats=formats, labels=labels, rows=rows)
 
     def theme(self):
         """`with report.theme():` draws matplotlib/seaborn figures with the report's fonts, colours and grid."""

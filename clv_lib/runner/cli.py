@@ -5,6 +5,7 @@
     python -m clv_lib.runner kernel
     python -m clv_lib.runner drivers postgres|spark
     python -m clv_lib.runner client --client acme --data data/acme/orders.csv
+    python -m clv_lib.runner notebook --client acme [--force | --synced]
 
 A user mistake prints `error: <one line>` and exits 2; a failing notebook prints the failing cell and error and
 exits 1, keeping the executed notebook as the log. No traceback is printed for either.
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     one.add_argument("--language", default="")
     one.add_argument("--pdf-engine", default="auto")
     one.add_argument("--quiet", action="store_true", help="no progress bar")
+    one.add_argument("--notebook", default="", help="run this notebook instead of the client's or the template")
     many = sub.add_parser("reports", help="build every client's reports")
     many.add_argument("--jobs", type=int, default=1)
     many.add_argument("--pdf-engine", default="auto")
@@ -37,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--data", default="")
     drivers = sub.add_parser("drivers", help="install a database engine's drivers (reports do it when needed)")
     drivers.add_argument("engine", choices=["postgres", "spark"])
+    copy = sub.add_parser("notebook", help="copy the report notebook for one client (notebooks/clients/<client>.ipynb)")
+    copy.add_argument("--client", required=True)
+    copy.add_argument("--force", action="store_true", help="replace an existing client notebook")
+    copy.add_argument("--synced", action="store_true",
+                      help="record that the client notebook now has the template's changes")
     return parser
 
 
@@ -61,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             if not ensure_drivers(args.engine, project_root()):
                 print(f"the {args.engine} engine's drivers are installed ({sys.prefix})")
             return 0
+        if args.command == "notebook":
+            return _notebook(args)
         if args.command == "reports":
             from clv_lib.runner.batch import run_all
 
@@ -76,11 +85,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(args) -> int:
     from clv_lib.runner.execute import NotebookFailed  # light: papermill is imported when it runs
-    from clv_lib.runner.job import PdfMissing, build_report
+    from clv_lib.runner.job import NOTEBOOK, PdfMissing, build_report
 
     try:
         result = build_report(args.client.strip(), args.period.strip() or None, args.language.strip() or None,
-                              args.pdf_engine, progress=not args.quiet)
+                              args.pdf_engine, progress=not args.quiet, notebook=args.notebook.strip() or None,
+                              on_warning=lambda text: print(f"warning: {text}", file=sys.stderr, flush=True))
     except NotebookFailed as exc:
         where = f"\n  executed notebook kept as the log: {_rel(exc.log_path)}" if exc.log_path else ""
         print(f"error: {exc}{where}", file=sys.stderr)
@@ -89,8 +99,24 @@ def _report(args) -> int:
         print(f"{args.client} {exc.result.period} -> {_rel(exc.result.folder)} (HTML only)")
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    ran = f"; notebook {result.notebook.as_posix()}" if result.notebook != NOTEBOOK else ""
     print(f"{result.client} {result.period} -> {_rel(result.folder)}  "
-          f"[{', '.join(result.files)}; PDF by {result.pdf_engine or 'none'}; {result.seconds:.0f} s]")
+          f"[{', '.join(result.files)}; PDF by {result.pdf_engine or 'none'}{ran}; {result.seconds:.0f} s]")
+    return 0
+
+
+def _notebook(args) -> int:
+    from clv_lib.params import project_root
+    from clv_lib.runner.notebooks import TEMPLATE as NOTEBOOK
+    from clv_lib.runner.notebooks import create_client_notebook
+
+    root = project_root()
+    path = create_client_notebook(args.client.strip(), root, force=args.force, synced=args.synced)
+    if args.synced:
+        print(f"{_rel(path)}: recorded as up to date with {NOTEBOOK.as_posix()}")
+    else:
+        print(f"{_rel(path)}: copy of {NOTEBOOK.as_posix()} for {args.client.strip()}; "
+              f"`make report CLIENT={args.client.strip()}` runs it")
     return 0
 
 

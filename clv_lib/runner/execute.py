@@ -22,8 +22,10 @@ class NotebookFailed(ExecutionError):
         self.log_path: Path | None = None
 
 
-def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path, progress: bool = True) -> None:
-    """Execute `notebook` into `output` (always written, also on failure) with `parameters` injected."""
+def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path, progress: bool = True,
+                     env: dict | None = None) -> None:
+    """Execute `notebook` into `output` (always written, also on failure) with `parameters` injected; `env`:
+    variables the kernel sees (the notebook's name and hash for the report's provenance)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -31,6 +33,8 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path, 
     extra = {"kernel_manager_class": _quiet_kernel_manager()}
     os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"
     os.environ.pop("MPLBACKEND", None)  # a headless MPLBACKEND=Agg would make inline figures vanish silently
+    saved = {key: os.environ.get(key) for key in (env or {})}
+    os.environ.update(env or {})  # the kernel inherits this process's environment
     try:
         pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=kernel, cwd=str(cwd),
@@ -48,6 +52,12 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path, 
                              source=source, user_error=user_error) from None
     except Exception as exc:  # kernel died, could not start, ...: not a user mistake, but keep it one line
         raise ExecutionError(f"the notebook could not be executed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _quiet_kernel_manager():

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from clv_lib.exceptions import DataError, ExecutionError, RenderError
 from clv_lib.params import check_client_name, load_params, params_path, parse_period, project_root, resolve_data_path
+from clv_lib.runner.notebooks import TEMPLATE as NOTEBOOK
+from clv_lib.runner.notebooks import choose_notebook
 from clv_lib.runner.publish import publish_dir, staging_dir, write_atomic
 from clv_lib.runner.render_pdf import INSTALL_HINT, choose_engine, html_to_pdf
 
-NOTEBOOK = Path("notebooks") / "clv_report.ipynb"
 META_FILE = "report_meta.json"
 
 
@@ -33,6 +34,8 @@ class ReportResult:
     pdf_engine: str | None = None
     seconds: float = 0.0
     warning: str | None = None
+    notebook: Path = NOTEBOOK
+    notebook_warning: str | None = None  # the template changed since the client's notebook was copied
 
 
 def validate(client: str, period: str | None, root: Path):
@@ -58,11 +61,19 @@ def validate(client: str, period: str | None, root: Path):
 
 
 def build_report(client: str, period: str | None = None, language: str | None = None, pdf_engine: str = "auto",
-                 progress: bool = True, root: Path | None = None) -> ReportResult:
-    """Build one client's report for one period and publish it; raise a ClvError on failure."""
+                 progress: bool = True, root: Path | None = None, notebook: str | None = None,
+                 on_warning=None) -> ReportResult:
+    """Build one client's report for one period and publish it; raise a ClvError on failure.
+
+    The notebook is the client's own (`notebooks/clients/<client>.ipynb`) when it exists, else the template, or
+    `notebook`; `on_warning(text)` hears, before the run, that the template changed since the client's copy.
+    """
     started = time.perf_counter()
     root = root or project_root()
     path, _ = validate(client, period, root)
+    chosen = choose_notebook(client, root, notebook)
+    if chosen.warning and on_warning:
+        on_warning(chosen.warning)
     engine = choose_engine(pdf_engine)
     if language and language not in ("it", "en"):
         raise RenderError(f"LANGUAGE {language!r} is not one of it, en")
@@ -78,7 +89,8 @@ def build_report(client: str, period: str | None = None, language: str | None = 
     parameters = {"client": client, "period": period or "",
                   "language": language or "", "output_dir": str(staging)}
     try:
-        execute_notebook(root / NOTEBOOK, executed, parameters, cwd=root, progress=progress)
+        execute_notebook(root / chosen.path, executed, parameters, cwd=root, progress=progress,
+                         env={"CLV_NOTEBOOK": chosen.path.as_posix(), "CLV_NOTEBOOK_SHA256": chosen.sha256})
     except ExecutionError as exc:
         log = _keep_failed_log(executed, client_dir)
         shutil.rmtree(staging, ignore_errors=True)
@@ -106,14 +118,15 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         final = publish_dir(staging, client_dir / label)
     except FileNotFoundError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise RenderError(f"the notebook did not write {Path(exc.filename).name}; is notebooks/clv_report.ipynb "
+        raise RenderError(f"the notebook did not write {Path(exc.filename).name}; is {chosen.path.as_posix()} "
                           "calling report.save_outputs()?") from None
     except BaseException:
         log = _keep_failed_log(executed, client_dir)
         shutil.rmtree(staging, ignore_errors=True)
         raise
     files = sorted(p.name for p in final.iterdir() if p.is_file() and not p.name.startswith("."))
-    result = ReportResult(client, label, final, files, used, time.perf_counter() - started, warning)
+    result = ReportResult(client, label, final, files, used, time.perf_counter() - started, warning, chosen.path,
+                          chosen.warning)
     if warning:
         raise PdfMissing(warning, result)
     return result

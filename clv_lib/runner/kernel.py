@@ -31,6 +31,11 @@ def ensure_kernel() -> str:
     target = kernel_dir()
     current = target / "kernel.json"
     if not current.exists() or json.loads(current.read_text()) != spec:
-        target.mkdir(parents=True, exist_ok=True)
-        current.write_text(json.dumps(spec, indent=1))
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            current.write_text(json.dumps(spec, indent=1))
+        except PermissionError:  # a shared environment this user cannot write to: use the kernelspec it has
+            if not current.exists():
+                raise
+            print(f"note: cannot update {current} (no write permission); using it as it is", file=sys.stderr)
     return KERNEL_NAME

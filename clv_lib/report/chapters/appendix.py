@@ -112,6 +112,8 @@ def _provenance(r) -> list[str]:
         (t("appendix.provenance.input_hash"), src.sha256),
         (t("appendix.provenance.params"), str(params_file.relative_to(r.root)) if params_file.exists() else "–"),
         (t("appendix.provenance.params_hash"), params_hash),
+        (t("appendix.provenance.notebook"), r.notebook[0] if r.notebook else "–"),
+        (t("appendix.provenance.notebook_hash"), r.notebook[1] if r.notebook else "–"),
         (t("appendix.provenance.rows"), t("appendix.provenance.rows_value", read=f.number(a.data.rows_read),
                                           kept=f.number(a.data.rows_kept))),
         (t("appendix.provenance.generated"), r.generated_at.strftime("%Y-%m-%d %H:%M")),
