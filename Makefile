@@ -5,7 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-LOCK := requirements.lock
+# The lock beside this Makefile (also when it is run with make -f from another folder).
+LOCK := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))requirements.lock
 # Install profiles, each a stamp in the venv: the runtime (`make report`: what builds reports from files) and
 # dev (`make test`: test tools, the PostgreSQL and Spark drivers). Every version comes from $(LOCK). The runtime
 # is installed without byte-code, then `clv_lib.runner.bytecode` compiles only the modules reports load.
