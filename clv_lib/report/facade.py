@@ -148,9 +148,10 @@ class Report:
         """1. Client, period, cut-off, currency, horizons, margin and discount rate."""
         return self._chapter(chapters.cover, **layout)
 
-    def executive_summary(self, **layout) -> Chapter:
-        """2. KPI tiles, three findings from the numbers, the top three actions with the money at stake."""
-        return self._chapter(chapters.summary, **layout)
+    def executive_summary(self, actions: int = 3, **layout) -> Chapter:
+        """2. KPI tiles, three findings from the numbers, the top actions with the money at stake (`actions`: how
+        many)."""
+        return self._chapter(chapters.summary, actions=actions, **layout)
 
     def data_quality(self, **layout) -> Chapter:
         """3. Row funnel, cleaning ledger, column mapping, warnings."""

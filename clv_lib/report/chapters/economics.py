@@ -1,6 +1,11 @@
 """Chapter 9: unit economics — lifetime = 1/churn, LTV = ARPA x margin / churn, the discounted and the simple
 (annual profit x retention years - CAC) forms, LTV:CAC, CAC payback, maximum affordable CAC, per channel, and the
-sensitivity of LTV to churn and margin."""
+sensitivity of LTV to churn and margin.
+
+Parts: text `lead`, table `metrics` (metric, value, how it is computed: each value formatted as its metric needs),
+callouts `no_cac`, `capped`, `warning1`..., text `compare`; heading `channels.title`, text `channels.lead`, table
+`channels`; heading `sensitivity.title`, text `sensitivity.lead`, figure `sensitivity`.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,18 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.report import charts
-from clv_lib.report import html as H
+from clv_lib.report.chapter import Chapter
 
 RATINGS = {"loses money": "loses", "weak": "weak", "healthy": "healthy",
            "very high: room to invest more in acquisition": "high"}
 
 
-def render(r) -> H.Chapter:
+def render(r) -> Chapter:
     t, f, a = r.t, r.fmt, r.analysis
     ue = a.unit_economics
     key = "subscription" if r.subscription else "orders"
-    parts = [H.p(t(f"economics.{key}.lead"))]
+    ch = Chapter("economics", t("toc.economics"))
+    ch.text("lead", t(f"economics.{key}.lead"))
     rows = [
         (t("economics.row.arpa"), f.money(ue.arpa, 2), t(f"economics.formula.arpa_{key}")),
         (t("economics.row.margin"), f.pct(ue.gross_margin, 0), t("economics.formula.margin")),
@@ -44,20 +50,20 @@ def render(r) -> H.Chapter:
          t("economics.formula.max_cac", target=f.ratio(ue.target_ratio))),
         (t("economics.row.break_even"), f.money(ue.break_even_cac, 2), t("economics.formula.break_even")),
     ]
-    parts.append(H.table([t("economics.metric"), t("economics.value"), t("economics.how")], rows,
-                         numeric=[False, True, False]))
+    ch.table("metrics", pd.DataFrame(rows, columns=["metric", "value", "how"]), align_right={"value"},
+             labels={"metric": t("economics.metric"), "value": t("economics.value"), "how": t("economics.how")})
     if ue.cac is None:
-        parts.append(H.callout(t("economics.no_cac", break_even=f.money(ue.break_even_cac),
-                                 max_cac=f.money(ue.max_affordable_cac), target=f.ratio(ue.target_ratio))))
+        ch.callout("no_cac", t("economics.no_cac", break_even=f.money(ue.break_even_cac),
+                                max_cac=f.money(ue.max_affordable_cac), target=f.ratio(ue.target_ratio)))
     if ue.lifetime.capped:
-        parts.append(H.callout(t("economics.capped", months=f.number(ue.lifetime.months)), "warn"))
-    for warning in _warnings(r, ue):
-        parts.append(H.callout(warning, "warn"))
+        ch.callout("capped", t("economics.capped", months=f.number(ue.lifetime.months)), "warn")
+    for i, warning in enumerate(_warnings(r, ue), start=1):
+        ch.callout(f"warning{i}", warning, "warn")
     model_clv = r.headline["clv_24m_total"] / max(1, r.headline["active_customers"])
-    parts.append(H.p(t(f"economics.{key}.compare", ltv=f.money(ue.ltv), clv24=f.money(model_clv, 2)), "note"))
-    parts += _channels(r)
-    parts += _sensitivity(r, ue)
-    return H.chapter("economics", t("toc.economics"), *parts)
+    ch.text("compare", t(f"economics.{key}.compare", ltv=f.money(ue.ltv), clv24=f.money(model_clv, 2)), "note")
+    _channels(r, ch)
+    _sensitivity(r, ch, ue)
+    return ch
 
 
 def _warnings(r, ue) -> list[str]:
@@ -73,38 +79,41 @@ def _warnings(r, ue) -> list[str]:
     return out
 
 
-def _channels(r) -> list[str]:
+def _channels(r, ch: Chapter) -> None:
     t, f, a = r.t, r.fmt, r.analysis
     table = getattr(a, "channel_economics", None)
     if table is None or table.empty:
-        return []
+        return
     rows = []
     for channel, row in table.iterrows():
         ue = row["economics"]
-        rows.append((str(channel), f.number(row["customers"]), f.money(ue.arpa, 2), f.pct(ue.churn_rate, 1),
-                     f.money(ue.ltv), f.money(ue.cac, 2) if ue.cac is not None else "–", f.ratio(ue.ltv_to_cac),
+        rows.append((str(channel), row["customers"], ue.arpa, ue.churn_rate, ue.ltv, ue.cac, ue.ltv_to_cac,
                      t("economics.months", months=f.number(ue.payback_months, 1)) if ue.payback_months is not None
-                     else "–", f.money(ue.max_affordable_cac, 2),
-                     t(f"economics.rating.{RATINGS[ue.rating]}") if ue.rating else "–"))
-    return [H.h3(t("economics.channels.title")), H.p(t("economics.channels.lead")),
-            H.table([t("col.channel"), t("col.customers"), t("economics.row.arpa"), t("economics.row.churn"),
-                     t("economics.row.ltv"), t("col.cac"), t("economics.row.ltv_cac"), t("economics.row.payback"),
-                     t("economics.row.max_cac"), t("economics.rating.title")], rows,
-                    numeric=[False] + [True] * 8 + [False])]
+                     else "–", ue.max_affordable_cac, t(f"economics.rating.{RATINGS[ue.rating]}") if ue.rating else "–"))
+    columns = ["channel", "customers", "arpa", "churn", "ltv", "cac", "ltv_cac", "payback", "max_cac", "rating"]
+    ch.heading("channels.title", t("economics.channels.title"))
+    ch.text("channels.lead", t("economics.channels.lead"))
+    ch.table("channels", pd.DataFrame(rows, columns=columns), align_right=set(columns[1:-1]),
+             formats={"customers": "number", "arpa": "money:2", "churn": "pct:1", "ltv": "money", "cac": "money:2",
+                      "ltv_cac": "ratio", "max_cac": "money:2"},
+             labels={"channel": t("col.channel"), "customers": t("col.customers"), "arpa": t("economics.row.arpa"),
+                     "churn": t("economics.row.churn"), "ltv": t("economics.row.ltv"), "cac": t("col.cac"),
+                     "ltv_cac": t("economics.row.ltv_cac"), "payback": t("economics.row.payback"),
+                     "max_cac": t("economics.row.max_cac"), "rating": t("economics.rating.title")})
 
 
-def _sensitivity(r, ue) -> list[str]:
+def _sensitivity(r, ch: Chapter, ue) -> None:
     from clv_lib.value.unit_economics import ltv
 
     t, f = r.t, r.fmt
     if not ue.churn_rate > 0:
-        return []
+        return
     churns = np.unique(np.clip(ue.churn_rate * np.array([0.7, 0.85, 1.0, 1.15, 1.3]), 1e-4, 0.99))
     margins = np.clip(ue.gross_margin + np.array([-0.10, -0.05, 0.0, 0.05, 0.10]), 0.01, 1.0)
     grid = pd.DataFrame([[ltv(ue.arpa, c, gross_margin=m).value for m in margins] for c in churns],
                         index=[f.pct(c, 1) for c in churns], columns=[f.pct(m, 0) for m in margins])
     chart = charts.sensitivity(grid, f, {"x": t("economics.sensitivity.x"), "y": t("economics.sensitivity.y")})
     better = ltv(ue.arpa, ue.churn_rate * 0.85, gross_margin=ue.gross_margin).value - ue.ltv
-    return [H.h3(t("economics.sensitivity.title")),
-            H.p(t("economics.sensitivity.lead", gain=f.money(better, 2))),
-            H.figure(chart, t("economics.sensitivity.caption"))]
+    ch.heading("sensitivity.title", t("economics.sensitivity.title"))
+    ch.text("sensitivity.lead", t("economics.sensitivity.lead", gain=f.money(better, 2)))
+    ch.figure("sensitivity", chart, t("economics.sensitivity.caption"))

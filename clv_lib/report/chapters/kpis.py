@@ -1,5 +1,9 @@
 """Chapter 4: KPIs and trends — monthly revenue new vs returning (MRR movements for subscriptions), active
-customers, and the period's KPIs next to the last 12 months'."""
+customers, and the period's KPIs next to the last 12 months'.
+
+Parts: text `lead`, figure `monthly` (orders: revenue new vs returning and active customers; subscriptions: MRR
+movements), table `kpis` (KPI, the period, the last 12 months: formatted per row), text `note`.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,12 @@ import pandas as pd
 
 from clv_lib.insights.kpis import TRAILING_MONTHS
 from clv_lib.report import charts
-from clv_lib.report import html as H
+from clv_lib.report.chapter import Chapter
 
 MAX_MONTHS = 36
 
 
-def render(r) -> H.Chapter:
+def render(r) -> Chapter:
     return _subscription(r) if r.subscription else _orders(r)
 
 
@@ -22,14 +26,15 @@ def _months_index(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _orders(r) -> H.Chapter:
+def _orders(r) -> Chapter:
     t, f, a = r.t, r.fmt, r.analysis
     monthly = _months_index(a.monthly).rename(columns={"new_revenue": "revenue_new",
                                                        "returning_revenue": "revenue_returning"})
     labels = {"new": t("kpis.new"), "returning": t("kpis.returning"), "revenue": t("kpis.revenue"),
               "active": t("kpis.active")}
-    parts = [H.p(t("kpis.orders.lead", lapse=f.number(a.lapse.days)))]
-    parts.append(H.figure(charts.monthly_revenue(monthly, f, labels), t("kpis.orders.chart")))
+    ch = Chapter("kpis", t("toc.kpis"))
+    ch.text("lead", t("kpis.orders.lead", lapse=f.number(a.lapse.days)))
+    ch.figure("monthly", charts.monthly_revenue(monthly, f, labels), t("kpis.orders.chart"))
     period, trailing = a.period_kpis, a.trailing_kpis
     rows = [
         (t("kpis.row.customers"), f.number(period.customers), f.number(trailing.customers)),
@@ -48,27 +53,35 @@ def _orders(r) -> H.Chapter:
          f.money(trailing.monthly_revenue_per_customer, 2)),
         (t("kpis.row.lapse_churn"), f.pct(period.monthly_churn_rate), f.pct(trailing.monthly_churn_rate)),
     ]
-    parts.append(H.table([t("kpis.kpi"), t("kpis.period", period=r.period.label), t("kpis.trailing")], rows,
-                         numeric=[False, True, True]))
+    _table(r, ch, rows)
     recent = {"months": f.number(TRAILING_MONTHS), "recent": f.pct(trailing.trailing_churn_rate)}
-    parts.append(H.p(t("kpis.orders.note", lapse=f.number(a.lapse.days), quantile=f.pct(a.lapse.quantile or 0.9, 0),
-                       gaps=f.number(a.lapse.repeat_purchases), **recent) if a.lapse.source == "data"
-                     else t("kpis.orders.note_params", lapse=f.number(a.lapse.days), **recent), "note"))
-    return H.chapter("kpis", t("toc.kpis"), *parts)
+    ch.text("note", t("kpis.orders.note", lapse=f.number(a.lapse.days), quantile=f.pct(a.lapse.quantile or 0.9, 0),
+                      gaps=f.number(a.lapse.repeat_purchases), **recent) if a.lapse.source == "data"
+            else t("kpis.orders.note_params", lapse=f.number(a.lapse.days), **recent), "note")
+    return ch
+
+
+def _table(r, ch: Chapter, rows) -> None:
+    """The KPI table: each row is formatted as its KPI needs (money, share, count), so its cells are text."""
+    t = r.t
+    frame = pd.DataFrame(rows, columns=["kpi", "period", "trailing"])
+    ch.table("kpis", frame, labels={"kpi": t("kpis.kpi"), "period": t("kpis.period", period=r.period.label),
+                                    "trailing": t("kpis.trailing")}, align_right={"period", "trailing"})
 
 
 def _share(part, whole):
     return part / whole if whole else None
 
 
-def _subscription(r) -> H.Chapter:
+def _subscription(r) -> Chapter:
     t, f, a = r.t, r.fmt, r.analysis
     monthly = _months_index(a.monthly)
     frame = monthly.rename(columns={"end_mrr": "mrr_end"})
     labels = {k: t(f"kpis.mrr.{k}") for k in ("new", "expansion", "reactivation", "contraction", "churn",
                                              "movements", "mrr")}
-    parts = [H.p(t("kpis.subscription.lead"))]
-    parts.append(H.figure(charts.mrr_movements(frame, f, labels), t("kpis.subscription.chart")))
+    ch = Chapter("kpis", t("toc.kpis"))
+    ch.text("lead", t("kpis.subscription.lead"))
+    ch.figure("monthly", charts.mrr_movements(frame, f, labels), t("kpis.subscription.chart"))
     period, trailing = a.period_kpis, a.trailing_kpis
     rows = [
         (t("kpis.row.start_mrr"), f.money(period.start_mrr), f.money(trailing.start_mrr)),
@@ -90,7 +103,6 @@ def _subscription(r) -> H.Chapter:
         (t("kpis.row.nrr"), f.pct(period.nrr), f.pct(trailing.nrr)),
         (t("kpis.row.grr"), f.pct(period.grr), f.pct(trailing.grr)),
     ]
-    parts.append(H.table([t("kpis.kpi"), t("kpis.period", period=r.period.label), t("kpis.trailing")], rows,
-                         numeric=[False, True, True]))
-    parts.append(H.p(t("kpis.subscription.note"), "note"))
-    return H.chapter("kpis", t("toc.kpis"), *parts)
+    _table(r, ch, rows)
+    ch.text("note", t("kpis.subscription.note"), "note")
+    return ch

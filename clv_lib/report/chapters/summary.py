@@ -1,23 +1,28 @@
-"""Chapter 2: executive summary — KPI tiles, three findings written from the numbers, top three actions."""
+"""Chapter 2: executive summary — KPI tiles, three findings written from the numbers, top three actions.
+
+Parts: text `lead`, tiles `tiles`, heading `findings.title`, bullets `findings`, heading `actions.title`, bullets
+`actions`, callout `reliability`. Option `actions`: how many top actions to list (3).
+"""
 
 from __future__ import annotations
 
-from clv_lib.report import html as H
+from clv_lib.report.chapter import Chapter
 
 
-def render(r) -> H.Chapter:
+def render(r, actions: int = 3) -> Chapter:
     t, f, h = r.t, r.fmt, r.headline
-    parts = [H.p(t("summary.lead", client=r.params.client_name, period=r.period.label,
-                   cutoff=f.date(r.period.cutoff)), "lead")]
-    parts.append(H.tiles(tiles(r)))
-    parts.append(H.h3(t("summary.findings")))
-    parts.append(H.bullets(findings(r), ordered=True))
-    parts.append(H.h3(t("summary.top_actions")))
-    parts.append(H.bullets(top_actions(r), ordered=True))
+    ch = Chapter("summary", t("toc.summary"), first=True)
+    ch.text("lead", t("summary.lead", client=r.params.client_name, period=r.period.label,
+                      cutoff=f.date(r.period.cutoff)), "lead")
+    ch.tiles("tiles", tiles(r))
+    ch.heading("findings.title", t("summary.findings"))
+    ch.bullets("findings", findings(r), ordered=True)
+    ch.heading("actions.title", t("summary.top_actions"))
+    ch.bullets("actions", top_actions(r, actions), ordered=True)
     verdict = h["validation_verdict"]
     kind = {"pass": "good", "warn": "warn", "fail": "bad"}.get(verdict, "warn")
-    parts.append(H.callout(t(f"summary.reliability.{verdict.replace(' ', '_')}", model=h["model"]), kind))
-    return H.chapter("summary", t("toc.summary"), *parts, first=True)
+    ch.callout("reliability", t(f"summary.reliability.{verdict.replace(' ', '_')}", model=h["model"]), kind)
+    return ch
 
 
 def tiles(r) -> list[tuple[str, str, str]]:
