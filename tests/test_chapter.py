@@ -145,3 +145,24 @@ def test_table_helper_formats_and_numbers():
     assert '<span class="number">Tabella 1.</span> Clienti' in html
     with pytest.raises(ValueError, match="unknown table format"):
         additions.table(r, frame, formats={"ricavi": "euros"}).to_html()
+
+
+def test_a_styler_keeps_its_colours_with_the_report_formats():
+    r = analyst_report("it")
+    frame = pd.DataFrame({"cliente": ["<b>x</b>", "y"], "ricavi": [1234.5, 99.0]})
+    styled = frame.style.background_gradient(subset=["ricavi"], cmap="Blues")
+    html = additions.table(r, styled, caption="Con colori", formats={"ricavi": "money:2"}).to_html()
+    assert "background-color" in html and "1.234,50\xa0€" in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x" not in html
+    assert '<span class="number">Tabella 1.</span> Con colori' in html and 'col1 num"' in html
+    assert styled.data is frame
+
+
+def test_an_unknown_chapter_option_is_one_clear_error_before_any_work():
+    from clv_lib.report import Report
+
+    report = Report.open("demo")
+    with pytest.raises(ClvError, match="chapter 'predicted' has no option 'rowz'; its options: rows, segments, "
+                                       "titles, captions, texts, hide"):
+        report.predicted_clv(rowz=20)
+    assert "analysis" not in report.__dict__  # nothing was computed

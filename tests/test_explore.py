@@ -54,10 +54,16 @@ def test_explore_walks_the_intermediate_tables(executed):
     assert "scenario" in output_of(executed, "explore.what_if")
 
 
-def test_what_if_moves_the_right_way():
-    from clv_lib.report import Report, explore
+@pytest.fixture(scope="module")
+def report():
+    from clv_lib.report import Report
 
-    report = Report.open("demo")
+    return Report.open("demo")
+
+
+def test_what_if_moves_the_right_way(report):
+    from clv_lib.report import explore
+
     base = explore.what_if(report)
     total = report.segment_name("all")
     assert base.loc[total, "scenario"] == pytest.approx(base.loc[total, "baseline"])
@@ -70,3 +76,17 @@ def test_what_if_moves_the_right_way():
         pytest.approx(report.headline["clv_24m_total"], rel=1e-6)
     with pytest.raises(Exception, match="gross_margin 1.5 must be a share"):
         explore.what_if(report, gross_margin=1.5)
+
+
+def test_chapter_options_choose_rows_and_segments(report):
+    from clv_lib.exceptions import ClvError
+
+    assert len(report.predicted_clv(rows=5).tables["winback"]) == 5
+    chosen = report.segments(segments=["champions", report.segment_name("loyal")])
+    assert sorted(chosen.tables["profiles"]["segment"]) == sorted([report.segment_name("champions"),
+                                                                    report.segment_name("loyal")])
+    plan = report.action_plan(segments="at_risk").tables["actions"]
+    assert set(plan["segment"]) - {""} == {report.segment_name("at_risk")}
+    with pytest.raises(ClvError, match="segments: 'vip' is not a segment of this report; its segments are: "
+                                       "champions"):
+        report.segments(segments=["vip"])

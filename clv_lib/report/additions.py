@@ -81,24 +81,33 @@ def figure(report, obj, caption=None, title=None, money=None, percent=None) -> C
 
 
 def table(report, frame, caption=None, formats=None, labels=None, rows=None) -> Chapter:
-    styler = None
-    if hasattr(frame, "to_html") and hasattr(frame, "data") and not isinstance(frame, pd.DataFrame):
-        styler, frame = frame, frame.data  # a pandas Styler: its values, formatted here (its colours are dropped)
+    """A DataFrame, a Series or a pandas Styler (its colours, bars and highlights kept) as a report table."""
+    styler = frame if _is_styler(frame) else None
+    if styler is not None:
+        frame = styler.data
+        caption = caption if caption is not None else getattr(styler, "caption", None)
     if isinstance(frame, pd.Series):
         frame = frame.to_frame()
     if not isinstance(frame, pd.DataFrame):
         frame = pd.DataFrame(frame)
-    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
-        frame = frame.reset_index()
-    if rows is not None:
+    if rows is not None and styler is None:
         frame = frame.head(int(rows))
+    if styler is None and (not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None):
+        frame = frame.reset_index()
+    if styler is not None and not frame.columns.is_unique:
+        raise ClvError("report.table(): a Styler's DataFrame needs unique column names")
     labels = {k: in_language(report, v, f"the label of column {k!r}") for k, v in (labels or {}).items()}
-    if styler is not None and getattr(styler, "caption", None) and caption is None:
-        caption = styler.caption
     chapter = _addition(report, "table")
-    chapter.table("table", frame, formats=formats, labels=labels,
-                  caption=in_language(report, caption, "the table's caption"))
+    block = chapter.table("table", frame, formats=formats, labels=labels,
+                          caption=in_language(report, caption, "the table's caption"))
+    block.styler = styler
     return chapter
+
+
+def _is_styler(obj) -> bool:
+    from pandas.io.formats.style import Styler
+
+    return isinstance(obj, Styler)
 
 
 # ---- axes in the report's number format ---------------------------------------------------------------------

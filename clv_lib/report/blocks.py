@@ -97,6 +97,7 @@ class Table(Block):
     labels: dict = field(default_factory=dict)
     caption: str | None = None
     align_right: set | None = None  # columns to right-align; None: formatted numbers and numeric dtypes
+    styler: Any = None  # a pandas Styler of `frame` (colours, bars): rendered through it, with these formats
 
 
 @dataclass(eq=False)

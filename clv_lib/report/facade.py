@@ -212,8 +212,9 @@ class Report:
 
     def table(self, frame, caption=None, formats: dict | None = None, labels: dict | None = None,
               rows: int | None = None) -> Chapter:
-        """A DataFrame (or pandas Styler) as a table of the report: numbered when captioned, numbers in the
-        report's language; `formats={"revenue": "money", "share": "pct:0"}`, `labels={"revenue": "Ricavi"}`."""
+        """A DataFrame as a table of the report: numbered when captioned, numbers in the report's language;
+        `formats={"revenue": "money", "share": "pct:0"}`, `labels={"revenue": "Ricavi"}`. A pandas Styler
+        (`frame.style.background_gradient(...)`) keeps its colours and bars, with the same formats."""
         from clv_lib.report import additions
 
         return additions.table(self, frame, caption=caption, formats=formats, labels=labels, rows=rows)

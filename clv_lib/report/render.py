@@ -107,14 +107,44 @@ def _table(block: B.Table, context: Context) -> dict:
     specs = [block.formats.get(c) or _default_format(frame.iloc[:, i]) for i, c in enumerate(columns)]
     right = [(c in block.align_right) if block.align_right is not None else _is_numeric(frame.iloc[:, i], spec)
              for i, (c, spec) in enumerate(zip(columns, specs))]
-    rows = [[format_value(value, spec, context.fmt) for value, spec in zip(row, specs)]
-            for row in frame.itertuples(index=False, name=None)]
     header = [str(block.labels.get(c, c)) for c in columns]
     classes = (["compact"] if len(columns) >= WIDE_TABLE_COLUMNS else []) + \
-              (["keep"] if len(rows) <= SHORT_TABLE_ROWS else [])
+              (["keep"] if len(frame) <= SHORT_TABLE_ROWS else [])
+    number = context.number("table") if block.caption else None
+    if block.styler is not None and block.styler.data is block.frame:
+        return {"styled": _styled(block, specs, right, header, " ".join(classes), number, context)}
+    rows = [[format_value(value, spec, context.fmt) for value, spec in zip(row, specs)]
+            for row in frame.itertuples(index=False, name=None)]
     return {"header": list(zip(header, right)), "rows": [list(zip(r, right)) for r in rows],
-            "caption": block.caption, "classes": " ".join(classes),
-            "number": context.number("table") if block.caption else None}
+            "caption": block.caption, "classes": " ".join(classes), "number": number, "styled": None}
+
+
+def _styled(block: B.Table, specs, right, header, classes: str, number, context: Context) -> Markup:
+    """An analyst's pandas Styler (colours, bars, highlights) with the report's formats, escaping, alignment,
+    caption and number: values and headers are escaped by the Styler (`escape="html"`)."""
+    import copy
+
+    import numpy as np
+    from markupsafe import escape
+
+    styler = copy.deepcopy(block.styler)
+    frame = styler.data
+    styler.format({c: (lambda v, s=spec: format_value(v, s, context.fmt)) for c, spec in zip(frame.columns, specs)},
+                  escape="html")
+    styler.format_index(escape="html", axis=1).relabel_index(header, axis=1)
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.name is None:
+        styler.hide(axis="index")  # a meaningful index (customer ids) stays, escaped
+    else:
+        styler.format_index(escape="html", axis=0)
+    flags = np.tile(np.where(right, "num", ""), (len(frame), 1))
+    styler.set_td_classes(pd.DataFrame(flags, index=frame.index, columns=frame.columns))
+    styler.set_table_styles([{"selector": f"th.col{i}", "props": "text-align: right"}
+                             for i, flag in enumerate(right) if flag], overwrite=False)
+    if block.caption:
+        label = Markup('<span class="number">{}</span> ').format(number) if number else Markup("")
+        styler.set_caption(str(label + escape(block.caption)))
+    styler.set_table_attributes(f'class="{classes}"' if classes else "")
+    return Markup(styler.to_html())
 
 
 def _default_format(column: pd.Series):

@@ -1,5 +1,10 @@
 """Chapter 12: appendix — method and formulas, segment rules and cut-points, parameters, definitions and
-provenance (input file hash, params, package versions, generated on)."""
+provenance (input file hash, params, notebook and its hash, package versions, generated on).
+
+Parts: `method.title`, bullets `method`, `method.common`; `segments.title`, `scoring`, table `segments`, table
+`cuts`; `definitions.title`, bullets `definitions`; `parameters.title`, `parameters` (the params as YAML);
+`provenance.title`, table `provenance`; `outputs.title` and the list of delivered files.
+"""
 
 from __future__ import annotations
 
@@ -19,15 +24,15 @@ PACKAGES = ("clv-report", "pandas", "numpy", "scipy", "seaborn", "matplotlib", "
 
 def render(r) -> H.Chapter:
     t = r.t
-    parts = [H.h3(t("appendix.method.title"))]
+    parts = [H.h3(t("appendix.method.title"), name="method.title")]
     key = "subscription" if r.subscription else "orders"
-    parts.append(H.bullets([t(f"appendix.method.{key}.{i}") for i in range(1, 6)]))
-    parts.append(H.bullets([t(f"appendix.method.common.{i}") for i in range(1, 5)]))
+    parts.append(H.bullets([t(f"appendix.method.{key}.{i}") for i in range(1, 6)], name="method"))
+    parts.append(H.bullets([t(f"appendix.method.common.{i}") for i in range(1, 5)], name="method.common"))
     parts += _segments(r)
     parts += _definitions(r)
     parts += _parameters(r)
     parts += _provenance(r)
-    parts.append(H.h3(t("appendix.outputs.title")))
+    parts.append(H.h3(t("appendix.outputs.title"), name="outputs.title"))
     parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in ("customers", "customers_xlsx", "segments",
                                                                         "quality", "kpis", "safe")]))
     return H.chapter("appendix", t("toc.appendix"), *parts)
@@ -41,14 +46,15 @@ def _segments(r) -> list[str]:
         names = SUBSCRIPTION_SEGMENT_NAMES[r.language]
         descriptions = SUBSCRIPTION_SEGMENT_DESCRIPTIONS[r.language]
         rows = [(names[k], descriptions[k]) for k in names]
-        return [H.h3(t("appendix.segments.title")), H.table([t("col.segment"), t("appendix.segments.rule")], rows)]
+        return [H.h3(t("appendix.segments.title"), name="segments.title"),
+                H.table([t("col.segment"), t("appendix.segments.rule")], rows, name="segments")]
     from clv_lib.insights.rfm_segments import SCORING_NOTES, cut_points, rule_table
 
     rules = rule_table(r.language)
     rows = [(row["name"], row["rule"], row["description"], f.number(row["cells"])) for _, row in rules.iterrows()]
-    out = [H.h3(t("appendix.segments.title")), H.p(SCORING_NOTES[r.language]),
+    out = [H.h3(t("appendix.segments.title"), name="segments.title"), H.p(SCORING_NOTES[r.language], name="scoring"),
            H.table([t("col.segment"), t("appendix.segments.rule"), t("appendix.segments.description"),
-                    t("appendix.segments.cells")], rows, numeric=[False, False, False, True])]
+                    t("appendix.segments.cells")], rows, numeric=[False, False, False, True], name="segments")]
     a = r.analysis
     cuts = cut_points(a.customer_base, a.segments)
     rows = [(t(f"appendix.cuts.{row['dimension']}") if r.t.has(f"appendix.cuts.{row['dimension']}")
@@ -57,7 +63,7 @@ def _segments(r) -> list[str]:
             for _, row in cuts.iterrows()]
     out.append(H.table([t("appendix.cuts.dimension"), t("appendix.cuts.score"), t("col.customers"),
                         t("appendix.cuts.min"), t("appendix.cuts.max")], rows,
-                       numeric=[False, True, True, True, True], caption=t("appendix.cuts.caption")))
+                       numeric=[False, True, True, True, True], caption=t("appendix.cuts.caption"), name="cuts"))
     return out
 
 
@@ -68,8 +74,8 @@ def _value(r, dimension, value) -> str:
 def _definitions(r) -> list[str]:
     t = r.t
     keys = ("subscription" if r.subscription else "orders")
-    return [H.h3(t("appendix.definitions.title")),
-            H.bullets([t(f"appendix.definitions.{keys}.{i}") for i in range(1, 6)])]
+    return [H.h3(t("appendix.definitions.title"), name="definitions.title"),
+            H.bullets([t(f"appendix.definitions.{keys}.{i}") for i in range(1, 6)], name="definitions")]
 
 
 def _parameters(r) -> list[str]:
@@ -78,7 +84,7 @@ def _parameters(r) -> list[str]:
     if dumped["data"].get("path"):  # the file's name: the consultant's folders stay out of the client's copy
         dumped["data"]["path"] = source_name(r.analysis.data.source)
     text = yaml.safe_dump(dumped, sort_keys=False, allow_unicode=True)
-    return [H.h3(t("appendix.parameters.title")), B.Preformatted(text, name="parameters")]
+    return [H.h3(t("appendix.parameters.title"), name="parameters.title"), B.Preformatted(text, name="parameters")]
 
 
 def _lock(r) -> str:
@@ -121,5 +127,5 @@ def _provenance(r) -> list[str]:
         (t("appendix.provenance.packages"), ", ".join(versions)),
         (t("appendix.provenance.lock"), _lock(r)),
     ]
-    return [H.h3(t("appendix.provenance.title")), H.table([t("appendix.provenance.item"),
-                                                            t("appendix.provenance.value")], rows)]
+    return [H.h3(t("appendix.provenance.title"), name="provenance.title"),
+            H.table([t("appendix.provenance.item"), t("appendix.provenance.value")], rows, name="provenance")]

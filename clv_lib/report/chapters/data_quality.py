@@ -1,57 +1,66 @@
-"""Chapter 3: data and quality — the row funnel, the cleaning ledger, the column mapping, the warnings."""
+"""Chapter 3: data and quality — the row funnel, the cleaning ledger, the column mapping, the warnings.
+
+Parts: text `lead`, figure `funnel`, table `ledger` (rule, treatment, rows, share of rows, revenue, example rows)
+or text `ledger.clean`, text `balance`, heading `mapping.title`, table `mapping`, text `source`, text
+`inferences.lead` with bullets `inferences`, heading `warnings.title`, bullets `warnings` or text `warnings.none`.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from clv_lib.report import charts
-from clv_lib.report import html as H
+from clv_lib.report.chapter import Chapter
 from clv_lib.report.data_labels import inference_label, rule_label, source_name, treatment_label
 
 
-def render(r) -> H.Chapter:
+def render(r) -> Chapter:
     t, f, a = r.t, r.fmt, r.analysis
     data = a.data
     ledger = data.ledger
     kind = t(f"data.kind.{data.kind}")
     valid = ledger.rows_read - ledger.rows_excluded
     src = data.source
-    parts = [H.p(t("data.lead", rows=f.number(ledger.rows_read), file=source_name(src), kept=f.number(data.rows_kept), kind=kind,
-                   customers=f.number(data.customers), first=f.date(a.first_date), cutoff=f.date(a.cutoff)))]
+    ch = Chapter("data", t("toc.data"))
+    ch.text("lead", t("data.lead", rows=f.number(ledger.rows_read), file=source_name(src),
+                      kept=f.number(data.rows_kept),
+                      kind=kind, customers=f.number(data.customers), first=f.date(a.first_date),
+                      cutoff=f.date(a.cutoff)))
     steps = pd.Series({t("data.funnel.read"): ledger.rows_read, t("data.funnel.valid"): valid,
                        t("data.funnel.kept", kind=kind).capitalize(): data.rows_kept,
                        t("data.funnel.customers"): data.customers})
-    parts.append(H.figure(charts.funnel(steps, f, {}), t("data.funnel.caption")))
-    rows = []
-    for record in ledger.records:
-        rows.append((rule_label(record.rule, r.language), treatment_label(record.treatment, r.language),
-                     f.number(record.rows), f.pct(ledger.share(record), 2), f.money(record.revenue, 2),
-                     record.example_rows))
+    ch.figure("funnel", charts.funnel(steps, f, {}), t("data.funnel.caption"))
+    rows = [(rule_label(record.rule, r.language), treatment_label(record.treatment, r.language), record.rows,
+             ledger.share(record), record.revenue, record.example_rows) for record in ledger.records]
     if rows:
-        parts.append(H.table([t("data.ledger.rule"), t("data.ledger.treatment"), t("data.ledger.rows"),
-                              t("data.ledger.share"), t("data.ledger.revenue"), t("data.ledger.examples")], rows,
-                             numeric=[False, False, True, True, True, False], caption=t("data.ledger.caption")))
+        ch.table("ledger", pd.DataFrame(rows, columns=["rule", "treatment", "rows", "share", "revenue", "examples"]),
+                 formats={"rows": "number", "share": "pct:2", "revenue": "money:2"},
+                 labels={"rule": t("data.ledger.rule"), "treatment": t("data.ledger.treatment"),
+                         "rows": t("data.ledger.rows"), "share": t("data.ledger.share"),
+                         "revenue": t("data.ledger.revenue"), "examples": t("data.ledger.examples")},
+                 caption=t("data.ledger.caption"))
     else:
-        parts.append(H.p(t("data.ledger.clean")))
-    parts.append(H.p(t("data.ledger.balance", read=f.number(ledger.rows_read), kept=f.number(data.rows_kept),
-                       removed=f.number(ledger.rows_removed)), "note"))
-    mapping_rows = [(canon, header, t(f"data.mapping.{data.mapping.origin[canon]}"))
-                    for canon, header in data.mapping.columns.items()]
-    parts.append(H.h3(t("data.mapping.title")))
-    parts.append(H.table([t("data.mapping.canonical"), t("data.mapping.header"), t("data.mapping.origin")],
-                         mapping_rows))
-    parts.append(H.p(t("data.source", file=source_name(src), format=src.format, encoding=src.encoding or "–",
-                       sha=src.sha256), "note"))
+        ch.text("ledger.clean", t("data.ledger.clean"))
+    ch.text("balance", t("data.ledger.balance", read=f.number(ledger.rows_read), kept=f.number(data.rows_kept),
+                         removed=f.number(ledger.rows_removed)), "note")
+    mapping = pd.DataFrame([(canon, header, t(f"data.mapping.{data.mapping.origin[canon]}"))
+                            for canon, header in data.mapping.columns.items()],
+                           columns=["canonical", "header", "origin"])
+    ch.heading("mapping.title", t("data.mapping.title"))
+    ch.table("mapping", mapping, labels={"canonical": t("data.mapping.canonical"),
+                                         "header": t("data.mapping.header"), "origin": t("data.mapping.origin")})
+    ch.text("source", t("data.source", file=source_name(src), format=src.format, encoding=src.encoding or "–",
+                        sha=src.sha256), "note")
     if data.inferences:
-        parts.append(H.p(t("data.inferences"), "note"))
-        parts.append(H.bullets([inference_label(i, r.language) for i in data.inferences], cls="note"))
+        ch.text("inferences.lead", t("data.inferences"), "note")
+        ch.bullets("inferences", [inference_label(i, r.language) for i in data.inferences], style="note")
     warnings = [note for note in a.notes if note.severity == "warn"]
-    parts.append(H.h3(t("data.warnings.title")))
+    ch.heading("warnings.title", t("data.warnings.title"))
     if warnings:
-        parts.append(H.bullets([r.t(f"notes.{n.key}", **_fmt_values(r, n.values)) for n in warnings]))
+        ch.bullets("warnings", [r.t(f"notes.{n.key}", **_fmt_values(r, n.values)) for n in warnings])
     else:
-        parts.append(H.p(t("data.warnings.none")))
-    return H.chapter("data", t("toc.data"), *parts)
+        ch.text("warnings.none", t("data.warnings.none"))
+    return ch
 
 
 def _fmt_values(r, values: dict) -> dict:
