@@ -59,7 +59,7 @@ lock: $(DEV) ## Refresh requirements.lock from pyproject.toml (keeps current pin
 test: $(DEV) ## Run the test suite (installs the development extras first)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-report: $(RUNTIME) ## Build one report: CLIENT=demo [PERIOD=2025Q4|2025|2025-11] [LANGUAGE=it|en] [PDF_ENGINE=auto|weasyprint|chromium|none] [NOTEBOOK=path]
+report: $(RUNTIME) ## Build one report, or a series: CLIENT=demo [PERIOD=2025Q4|2025|2025-11|2025Q1..2025Q4] [LANGUAGE=it|en] [PDF_ENGINE=auto|weasyprint|chromium|none] [NOTEBOOK=path]
 	@$(PY) -m clv_lib.runner report --client "$(CLIENT)" --period "$(PERIOD)" --language "$(LANGUAGE)" --pdf-engine "$(PDF_ENGINE)" --notebook "$(NOTEBOOK)"
 
 reports: $(RUNTIME) ## Build the reports of every client in params/ (and the periods each lists) [JOBS=2]

@@ -127,8 +127,12 @@ def test_hostile_ids_in_customers_csv_are_not_formulas(hostile):
     channel = header.index("channel")
     assert {restore(row[channel]) for row in body} <= {f"=cmd|' /c {c}'!A1" for c in
                                                        ("search", "social", "email", "marketplace", "referral")}
-    segments = list(csv.reader((hostile["folder"] / "segments.csv").open(encoding="utf-8")))
-    assert not any(formula_like(cell) for row in segments for cell in row)
+    for name in ("segments.csv", "forecast.csv", "data_quality.csv"):
+        rows = list(csv.reader((hostile["folder"] / name).open(encoding="utf-8")))
+        assert not any(formula_like(cell) for row in rows for cell in row), name
+    from clv_lib.report.forecast_file import read_forecast
+
+    assert set(read_forecast(hostile["folder"] / "forecast.csv").index) <= hostile["ids"]
 
 
 @pytest.mark.slow

@@ -34,7 +34,7 @@ def render(r) -> H.Chapter:
     parts += _provenance(r)
     parts.append(H.h3(t("appendix.outputs.title"), name="outputs.title"))
     parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in ("customers", "customers_xlsx", "segments",
-                                                                        "quality", "kpis", "safe")]))
+                                                                        "quality", "forecast", "kpis", "safe")]))
     return H.chapter("appendix", t("toc.appendix"), *parts)
 
 
