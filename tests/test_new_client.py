@@ -136,7 +136,8 @@ def test_the_written_params_build_reports(project):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{len(project['exports'])} of {len(project['exports'])} reports built" in proc.stdout
     for client in project["exports"]:
-        (folder,) = [p for p in (project["root"] / "reports" / client).iterdir() if not p.name.startswith(".")]
+        (folder,) = [p for p in (project["root"] / "reports" / client).iterdir()
+                     if p.is_dir() and not p.name.startswith(".")]
         assert {"clv_report.html", "clv_report.pdf", "customers.xlsx"} <= {p.name for p in folder.iterdir()}
         html = (folder / "clv_report.html").read_text(encoding="utf-8")
         meta = yaml.safe_load((folder / "report_meta.json").read_text(encoding="utf-8"))
