@@ -282,9 +282,9 @@ def _customers(e: Export) -> None:
 def _labels(e: Export) -> None:
     """Statuses and billing intervals, as the cleaning will treat them (its own tables)."""
     if e.business_model == "transactional":
-        from clv_lib.data.orders import EXCLUDED_STATUSES, REFUND_STATUSES
+        from clv_lib.data.engines.clean import EXCLUDED_STATUSES, REFUND_STATUSES
     else:
-        from clv_lib.data.subscriptions import EXCLUDED_STATUSES, INTERVAL_MONTHS
+        from clv_lib.data.engines.clean_subscriptions import EXCLUDED_STATUSES, INTERVAL_MONTHS
         REFUND_STATUSES = ()
     status = e.column("status")
     if status is not None:
