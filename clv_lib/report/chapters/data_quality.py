@@ -11,7 +11,7 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
-from clv_lib.report.data_labels import inference_label, rule_label, treatment_label
+from clv_lib.report.data_labels import inference_label, rule_label, source_name, treatment_label
 
 
 def render(r) -> Chapter:
@@ -22,7 +22,8 @@ def render(r) -> Chapter:
     valid = ledger.rows_read - ledger.rows_excluded
     src = data.source
     ch = Chapter("data", t("toc.data"))
-    ch.text("lead", t("data.lead", rows=f.number(ledger.rows_read), file=src.display, kept=f.number(data.rows_kept),
+    ch.text("lead", t("data.lead", rows=f.number(ledger.rows_read), file=source_name(src),
+                      kept=f.number(data.rows_kept),
                       kind=kind, customers=f.number(data.customers), first=f.date(a.first_date),
                       cutoff=f.date(a.cutoff)))
     steps = pd.Series({t("data.funnel.read"): ledger.rows_read, t("data.funnel.valid"): valid,
@@ -65,7 +66,7 @@ def _source_line(r, data, kind: str) -> str:
     """Where the data came from: a file (format, encoding, SHA-256) or an engine's table or query (never its URL)."""
     t, f, src = r.t, r.fmt, data.source
     if getattr(src, "sha256", None):
-        return t("data.source", file=src.display, format=src.format, encoding=src.encoding or "–", sha=src.sha256)
+        return t("data.source", file=source_name(src), format=src.format, encoding=src.encoding or "–", sha=src.sha256)
     what = (t("data.source_table", table=src.table) if src.table else
             t("data.source_query", sql=" ".join(src.sql.split())) if src.sql else src.display)
     via = t("data.source_via", env=src.connection_env) if src.connection_env else ""
