@@ -53,6 +53,9 @@ class DataSpec(_Strict):
         default_factory=dict, description="Rate to convert 1 unit of a currency into the report currency.")
     billing_interval_months: dict[str, float] = Field(
         default_factory=dict, description="Subscriptions: months per billing interval label, e.g. {annual: 12}.")
+    plan_names: dict[str, str] = Field(
+        default_factory=dict, description="Subscriptions: plan label in the export -> the name the report prints, "
+                                          "e.g. {price_1OqXyz: Pro monthly}.")
     min_customers: int = Field(30, ge=1, description="Fewer valid customers than this is an error.")
     # Database or warehouse sources (engine other than local files).
     engine: Literal["duckdb", "postgres", "spark"] = Field("duckdb", description="Engine that reads the data.")

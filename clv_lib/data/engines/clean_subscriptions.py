@@ -6,8 +6,11 @@ removes it): exact duplicates, unparsable or missing start date, unparsable end 
 read), unparsable or missing price, unknown billing interval, excluded statuses, missing customer id (with the
 e-mail fallback), zero price (trials, free plans), negative price, segments ending before or on the day they
 start, starting after the observation end or ending before params `start_date`; currency conversion; end dates
-after the observation end cleared (active at the cut-off). MRR is the `mrr` column, or the amount divided by the
-months of the billing interval (labels folded and looked up as in the file path). It returns the cleaned segments
+after the observation end cleared (active at the cut-off). MRR is the `mrr` column, or the amount times the quantity
+(seats; an empty quantity is one seat) divided by the months of the billing interval (labels folded and looked up
+as in the file path): one expression, so every engine and every report figure reads the same MRR. A quantity that is
+given but unreadable, zero or negative removes the row (counted). Plan labels are renamed by params
+`data.plan_names` (an id -> the name a client recognises). It returns the cleaned segments
 as a lazy Ibis table in the cleaned-subscriptions contract (`customer_id`, `subscription_id`, `plan`,
 `start_date`/`end_date` as dates, `mrr`, `billing_interval_months`, and `channel` when mapped) and a `Ledger`
 filled from a few aggregate queries, so rows read == kept + removed holds here too.
@@ -70,6 +73,7 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
     interval_table = {**INTERVAL_MONTHS,
                       **{fold_label(k): float(v) for k, v in (spec.billing_interval_months or {}).items()}}
     uses_interval = bool(col("billing_interval")) and not col("mrr")
+    uses_quantity = bool(col("quantity")) and not col("mrr")  # an MRR column is already the subscription's total
     text = lambda name: reader.text(raw[col(name)]) if col(name) else ibis.null("string")  # noqa: E731
     v = {**keys(raw, mapping, file_rows, reader), "dup": duplicates(raw, file_rows, spec)}
     v["email"] = text("email").lower()
@@ -83,11 +87,16 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
     v["trial"] = reader.day(raw[col("trial_end")], col("trial_end")) if col("trial_end") else ibis.null("date")
     price_col = col("mrr") or col("amount")
     v["price"] = reader.number(raw[price_col], price_col)
+    if uses_quantity:
+        v["qty"] = reader.number(raw[col("quantity")], col("quantity"))
+        v["qty_given"] = raw["_given_quantity"] if "_given_quantity" in raw.columns else text("quantity").notnull()
+    else:
+        v["qty"], v["qty_given"] = ibis.literal(1.0, "float64"), ibis.literal(True)
     v["interval"] = text("billing_interval") if uses_interval else ibis.null("string")
     v["status"] = text("status")
     v["code"] = ibis.coalesce(text("currency").upper(), ibis.literal(currency)) if col("currency") else \
         ibis.literal(currency)
-    v["sid"], v["plan"], v["channel"] = text("subscription_id"), text("plan"), text("channel")
+    v["sid"], v["plan"], v["channel"] = text("subscription_id"), _plan_names(text("plan"), spec), text("channel")
     t = cache(raw.select(**v), engine)  # the typed rows, read by every rule and count below
 
     interval_labels = _labels(t, "interval", engine, source) if uses_interval else {}
@@ -96,7 +105,8 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
     months = (ibis.cases(*known, else_=ibis.null("float64")) if known else ibis.null("float64")) if uses_interval \
         else ibis.literal(1.0, "float64")
     t = t.mutate(months=months, rate=rate_expr(t.code, rates))
-    t = t.mutate(value=t.price / t.months * t.rate)
+    t = t.mutate(seats=ibis.coalesce(t.qty, ibis.literal(1.0, "float64")))
+    t = t.mutate(value=t.price * t.seats / t.months * t.rate)
     inferences = _inferences(raw, mapping, reader, engine, file_rows, uses_interval, interval_labels,
                              interval_table)
 
@@ -105,6 +115,8 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
                                        (t.start.isnull(), "unparsable or missing start date"),
                                        (t.end_given & t.end.isnull(), "unparsable end date"),
                                        (t.price.isnull(), "unparsable or missing price")]
+    if uses_quantity:
+        rules.append((t.qty_given & t.qty.isnull(), "unparsable quantity"))
     interval_rule = None
     if uses_interval:
         interval_rule = len(rules)
@@ -128,7 +140,10 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
             rules.append((in_trial & (t.trial > ibis.literal(cut.date())), f"still in its free trial on {cut.date()}"))
         trial_rule = len(rules) - 1
     start = ibis.cases((in_trial, t.trial), else_=t.start)  # a subscriber pays, and can churn, from the trial's end
-    rules += [(t.price == 0, "trial or free (zero price)"), (t.price < 0, "negative price"),
+    rules += [(t.price == 0, "trial or free (zero price)"), (t.price < 0, "negative price")]
+    if uses_quantity:
+        rules += [(t.qty == 0, "zero quantity (no seats)"), (t.qty < 0, "negative quantity")]
+    rules += [
               (t.end < start, "ends before it starts"), (t.end == start, "ends on the day it starts")]
     if cut is not None:
         rules.append((start > ibis.literal(cut.date()), f"starts after the observation end ({cut.date()})"))
@@ -145,10 +160,12 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
     passing = (t.rule == -1) | (t.rule > customer_rule)
     filled = t.filter(passing & t.cid.isnull())
     moved = t.filter(((t.rule == -1) | (t.rule > trial_rule)) & t.moved)
+    one_seat = t.filter((t.rule == -1) & ~t.qty_given)
     hit = t.filter(t.rule >= 0)
     counted = events(hit, hit.rule, 1, ibis.coalesce(hit.value, 0.0)).union(
         events(filled, "email", 1, ibis.coalesce(filled.value, 0.0)), distinct=False).union(
-        events(moved, "moved", 1, ibis.coalesce(moved.value, 0.0)), distinct=False)
+        events(moved, "moved", 1, ibis.coalesce(moved.value, 0.0)), distinct=False).union(
+        events(one_seat, "seat", 1, ibis.coalesce(one_seat.value, 0.0)), distinct=False)
     counts = tally(counted, engine, source)
     for i, (_, name) in enumerate(rules):
         if i == interval_rule and str(i) in counts:
@@ -158,6 +175,8 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
             record(ledger, counts, "email", "converted", "customer id taken from the e-mail")
         if i == trial_rule and col("trial_end"):
             record(ledger, counts, "moved", "converted", "start moved to the end of the free trial")
+    if uses_quantity:
+        record(ledger, counts, "seat", "converted", "empty quantity: taken as 1 seat")
     if spec.email_fallback:
         t = _with_email_ids(t, passing)
     t = cache(t.mutate(start=t.paying_start), engine)
@@ -198,11 +217,25 @@ def _inferences(raw, mapping, reader, engine: str, file_rows, uses_interval: boo
         lines.append("end_date: no end date column, every subscription is taken as active")
     if uses_interval:
         used = sorted({f: interval_table[f] for f in interval_labels.values() if f in interval_table}.items())
-        lines.append(f"mrr: {col('amount')} / months of {col('billing_interval')} ("
+        seats = f" x {col('quantity')}" if col("quantity") else ""
+        lines.append(f"mrr: {col('amount')}{seats} / months of {col('billing_interval')} ("
                      + ", ".join(f"{k} = {v:g}" for k, v in used) + ")")
     elif not col("mrr"):
-        lines.append(f"mrr: no billing interval column, {col('amount')} is taken as monthly")
+        seats = f" x {col('quantity')}" if col("quantity") else ""
+        lines.append(f"mrr: no billing interval column, {col('amount')}{seats} is taken as monthly")
+    if col("quantity") and not col("mrr"):
+        lines.append(f"quantity: '{col('quantity')}' is the number of seats (empty: 1)")
     return lines
+
+
+def _plan_names(plan, spec):
+    """The plan label, renamed by params `data.plan_names` (e.g. a Stripe price id -> "Pro monthly")."""
+    import ibis
+
+    names = getattr(spec, "plan_names", None) or {}
+    if not names:
+        return plan
+    return ibis.cases(*[(plan == str(k), ibis.literal(str(v))) for k, v in names.items()], else_=plan)
 
 
 def _execute(expr, engine: str, source: str):

@@ -1,0 +1,133 @@
+"""A Stripe Dashboard subscriptions export the project has never seen, through the front door: the runner builds
+the report (HTML and PDF, in English and in Italian) from params without a `columns` block, and the MRR it prints
+and writes is checked against an independent recomputation from the raw file (`tests/stripe_export.py`): seats
+count (Amount x Quantity / interval months), trials and incomplete subscriptions do not, yearly prices are spread over
+12 months, and plans are named by the product a client recognises, never by Stripe's price id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clv_lib.report.fmt import Formatter
+from stripe_export import month_end_mrr, paying_spans, write_stripe_export
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+PARAMS = """\
+client_name: Nuvola Cloud S.r.l.
+business_model: subscription
+currency: EUR
+language: {language}
+gross_margin: 0.8
+data:
+  path: data/stripe_subscriptions.csv
+"""
+
+
+def _pdf_text(pdf: Path) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) not installed (.ci/run installs it)")
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _spaces(text: str) -> str:
+    """Text with no-break spaces as plain spaces (pdftotext writes either)."""
+    return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    """The export and its two reports (stripe: English, stripe-it: Italian), 2025Q4, each with its PDF."""
+    root = tmp_path_factory.mktemp("stripe")
+    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    (root / "params").mkdir()
+    (root / "data").mkdir()
+    export = write_stripe_export(root / "data" / "stripe_subscriptions.csv", coupons=False)
+    out = {"export": export}
+    for client, language in (("stripe", "en"), ("stripe-it", "it")):
+        (root / "params" / f"{client}.yaml").write_text(PARAMS.format(language=language), encoding="utf-8")
+        proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", client, "--period",
+                               "2025Q4", "--quiet"], capture_output=True, text=True, cwd=root, timeout=1200,
+                              env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        out[client] = root / "reports" / client / "2025Q4"
+    return out
+
+
+def test_the_export_has_what_stripe_writes(built):
+    raw = pd.read_csv(built["export"], dtype=str, keep_default_na=False)
+    assert len(raw.columns) == 25
+    assert (raw["Quantity"].astype(int) > 1).sum() >= 40  # seats
+    assert set(raw["Interval"]) == {"month", "year"}
+    assert {"active", "canceled", "past_due", "trialing", "incomplete_expired"} <= set(raw["Status"])
+    assert (raw["Trial End (UTC)"] != "").sum() >= 50
+    assert raw["Plan"].str.startswith("price_1").all()
+    changed = raw.groupby("Customer ID").size()
+    assert (changed == 2).sum() >= 30  # upgrades and seat changes: the old subscription ends as the new one starts
+
+
+@pytest.mark.parametrize("client", ["stripe", "stripe-it"])
+def test_mrr_at_every_month_end_is_the_independent_recomputation(built, client):
+    bridge = pd.read_csv(built[client] / "mrr_bridge.csv", dtype={"month": str}).set_index("month")
+    assert bridge.index[-1] == "2025-12" and bridge.index[0] == "2024-01"
+    expected = month_end_mrr(built["export"], pd.PeriodIndex(bridge.index, freq="M"))
+    pd.testing.assert_series_equal(bridge["end_mrr"], expected.rename("end_mrr"), check_names=False, atol=0.011)
+    # The bridge identity, every month: start + new + expansion + reactivation - contraction - churn = end.
+    net = bridge["new"] + bridge["expansion"] + bridge["reactivation"] - bridge["contraction"] - bridge["churn"]
+    assert ((bridge["start_mrr"] + net - bridge["end_mrr"]).abs() < 0.05).all()
+    assert (bridge["start_mrr"].iloc[1:].to_numpy() == bridge["end_mrr"].iloc[:-1].to_numpy()).all()
+    # Seat changes and upgrades are expansion and contraction movements.
+    assert bridge["expansion"].sum() > 0 and bridge["contraction"].sum() > 0
+    kpis = json.loads((built[client] / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["mrr"] == pytest.approx(expected["2025-12"], abs=0.01)
+    assert kpis["arr"] == pytest.approx(12 * expected["2025-12"], abs=0.1)
+
+
+@pytest.mark.parametrize("client, language", [("stripe", "en"), ("stripe-it", "it")])
+def test_the_report_prints_the_seat_aware_mrr_not_the_quantity_blind_one(built, client, language):
+    months = pd.PeriodIndex(["2025-12"], freq="M")
+    with_seats = month_end_mrr(built["export"], months).iloc[0]
+    blind = month_end_mrr(built["export"], months, seats=False).iloc[0]
+    assert with_seats > blind * 1.05  # seats matter in this export
+    f = Formatter(language, "EUR")
+    html = unescape((built[client] / "clv_report.html").read_text(encoding="utf-8"))
+    pdf = _pdf_text(built[client] / "clv_report.pdf")
+    for text in (html, pdf):
+        text = _spaces(text)
+        assert _spaces(f.money(with_seats)) in text  # the KPI table's end MRR
+        assert _spaces(f.money(blind)) not in text and _spaces(f.money(blind, 2)) not in text
+
+
+@pytest.mark.parametrize("client", ["stripe", "stripe-it"])
+def test_plans_are_named_by_the_product_never_by_the_price_id(built, client):
+    customers = pd.read_csv(built[client] / "customers.csv", dtype=str)
+    assert set(customers["plan"]) <= {"Nuvola Starter", "Nuvola Pro", "Nuvola Business"}
+    html = (built[client] / "clv_report.html").read_text(encoding="utf-8")
+    assert "price_1" not in html and "price_1" not in _pdf_text(built[client] / "clv_report.pdf")
+    for name in ("customers.csv", "segments.csv", "mrr_bridge.csv"):
+        assert "price_1" not in (built[client] / name).read_text(encoding="utf-8")
+
+
+def test_every_subscription_row_is_accounted_for(built):
+    quality = pd.read_csv(built["stripe"] / "data_quality.csv")
+    rules = dict(zip(quality["rule"], quality["rows"]))
+    raw = pd.read_csv(built["export"], dtype=str, keep_default_na=False)
+    assert rules["trial (status)"] == (raw["Status"] == "trialing").sum()  # still in the trial at the cut-off
+    assert rules["incomplete (status)"] == (raw["Status"] == "incomplete_expired").sum()
+    assert rules["ended during its free trial (never paid)"] > 0
+    paying = paying_spans(built["export"])
+    customers = pd.read_csv(built["stripe"] / "customers.csv", dtype=str)
+    assert set(customers["customer_id"]) == set(paying["customer_id"])
