@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from clv_lib.report.fmt import Formatter
-from stripe_export import month_end_mrr, paying_spans, write_stripe_export
+from stripe_export import COUPONS, month_end_mrr, paying_spans, write_stripe_export
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -32,6 +32,11 @@ language: {language}
 gross_margin: 0.8
 data:
   path: data/stripe_subscriptions.csv
+  mrr:
+    coupons:
+      FRIENDS20: {percent_off: 20, duration: forever}
+      LAUNCH50: {percent_off: 50, duration: repeating, duration_months: 3}
+      WELCOME10: {amount_off: 10, duration: once}
 """
 
 
@@ -55,10 +60,10 @@ def built(tmp_path_factory) -> dict[str, Path]:
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
     (root / "params").mkdir()
     (root / "data").mkdir()
-    export = write_stripe_export(root / "data" / "stripe_subscriptions.csv", coupons=False)
+    export = write_stripe_export(root / "data" / "stripe_subscriptions.csv")
     out = {"export": export}
     for client, language in (("stripe", "en"), ("stripe-it", "it")):
-        (root / "params" / f"{client}.yaml").write_text(PARAMS.format(language=language), encoding="utf-8")
+        (root / "params" / f"{client}.yaml").write_text(PARAMS.replace("{language}", language), encoding="utf-8")
         proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", client, "--period",
                                "2025Q4", "--quiet"], capture_output=True, text=True, cwd=root, timeout=1200,
                               env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
@@ -83,7 +88,7 @@ def test_the_export_has_what_stripe_writes(built):
 def test_mrr_at_every_month_end_is_the_independent_recomputation(built, client):
     bridge = pd.read_csv(built[client] / "mrr_bridge.csv", dtype={"month": str}).set_index("month")
     assert bridge.index[-1] == "2025-12" and bridge.index[0] == "2024-01"
-    expected = month_end_mrr(built["export"], pd.PeriodIndex(bridge.index, freq="M"))
+    expected = month_end_mrr(built["export"], pd.PeriodIndex(bridge.index, freq="M"), coupons=COUPONS)
     pd.testing.assert_series_equal(bridge["end_mrr"], expected.rename("end_mrr"), check_names=False, atol=0.011)
     # The bridge identity, every month: start + new + expansion + reactivation - contraction - churn = end.
     net = bridge["new"] + bridge["expansion"] + bridge["reactivation"] - bridge["contraction"] - bridge["churn"]
@@ -99,16 +104,22 @@ def test_mrr_at_every_month_end_is_the_independent_recomputation(built, client):
 @pytest.mark.parametrize("client, language", [("stripe", "en"), ("stripe-it", "it")])
 def test_the_report_prints_the_seat_aware_mrr_not_the_quantity_blind_one(built, client, language):
     months = pd.PeriodIndex(["2025-12"], freq="M")
-    with_seats = month_end_mrr(built["export"], months).iloc[0]
-    blind = month_end_mrr(built["export"], months, seats=False).iloc[0]
-    assert with_seats > blind * 1.05  # seats matter in this export
+    with_seats = month_end_mrr(built["export"], months, coupons=COUPONS).iloc[0]
+    blind = month_end_mrr(built["export"], months, seats=False, coupons=COUPONS).iloc[0]
+    list_price = month_end_mrr(built["export"], months).iloc[0]
+    assert with_seats > blind * 1.05 and list_price > with_seats * 1.01  # seats and coupons matter in this export
     f = Formatter(language, "EUR")
     html = unescape((built[client] / "clv_report.html").read_text(encoding="utf-8"))
     pdf = _pdf_text(built[client] / "clv_report.pdf")
     for text in (html, pdf):
         text = _spaces(text)
         assert _spaces(f.money(with_seats)) in text  # the KPI table's end MRR
-        assert _spaces(f.money(blind)) not in text and _spaces(f.money(blind, 2)) not in text
+        for wrong in (blind, list_price):
+            assert _spaces(f.money(wrong)) not in text and _spaces(f.money(wrong, 2)) not in text
+        # The appendix states each MRR convention with the params key that changes it.
+        for key in ("data.mrr.past_due: paying", "data.mrr.cancellation: period_end",
+                    "data.mrr.one_time_discounts: ignore", "FRIENDS20, LAUNCH50, WELCOME10"):
+            assert key in " ".join(text.split()), key
 
 
 @pytest.mark.parametrize("client", ["stripe", "stripe-it"])
@@ -128,6 +139,9 @@ def test_every_subscription_row_is_accounted_for(built):
     assert rules["trial (status)"] == (raw["Status"] == "trialing").sum()  # still in the trial at the cut-off
     assert rules["incomplete (status)"] == (raw["Status"] == "incomplete_expired").sum()
     assert rules["ended during its free trial (never paid)"] > 0
+    assert rules["one-time coupon left out of MRR (params data.mrr.one_time_discounts: ignore)"] > 0
+    assert rules["recurring discount subtracted from MRR (coupon or discount column)"] > 0
+    assert rules["repeating discount: discounted MRR for its months from the paying start, then the list price"] > 0
     paying = paying_spans(built["export"])
     customers = pd.read_csv(built["stripe"] / "customers.csv", dtype=str)
     assert set(customers["customer_id"]) == set(paying["customer_id"])

@@ -33,9 +33,9 @@ class FileRows:
 
 
 IDS = ("customer_id", "order_id", "subscription_id")
-LABELS = ("status", "channel", "currency", "plan", "billing_interval")
-NUMBERS = ("amount", "quantity", "unit_price", "refunded_amount", "mrr")
-DATES = ("order_date", "start_date", "end_date", "trial_end")
+LABELS = ("status", "channel", "currency", "plan", "billing_interval", "coupon")
+NUMBERS = ("amount", "quantity", "unit_price", "refunded_amount", "mrr", "discount_percent", "discount_amount")
+DATES = ("order_date", "start_date", "end_date", "trial_end", "canceled_at", "period_start")
 
 
 def ingest(raw: RawTable, mapping: ColumnMapping, spec, timezone: str) -> tuple[pa.Table, ColumnMapping,

@@ -3,7 +3,8 @@
 Canonical orders columns: `customer_id`, `order_id`, `order_date`, `amount` (or `quantity` x `unit_price`),
 optional `currency`, `status`, `email`, `channel`. Subscriptions: `customer_id`, `start_date`, `end_date`, `mrr`
 (or `amount` + `billing_interval`), optional `subscription_id`, `plan`, `currency`, `status`, `email`,
-`channel`, and `quantity` (seats: MRR is amount x quantity / interval months). The plan is read from the column
+`channel`, and `quantity` (seats: MRR is amount x quantity / interval months), `canceled_at`, `period_start`,
+`coupon`, `discount_percent`, `discount_amount` (the MRR conventions of params `data.mrr`). The plan is read from the column
 a client recognises first (`Plan nickname`, `Product`, then `Plan`, which in Stripe holds a price id). Headers
 are compared after folding case, accents and punctuation (`N° Ordine` ~ `n_ordine`).
 Columns mapped in params win; the canonical columns they leave out are detected among the other headers, and
@@ -58,6 +59,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     # Stripe's "Ended At" is the effective end; its "Canceled At" is when the cancellation was asked for.
     "end_date": ("end_date", "ended_at", "canceled_at", "cancelled_at", "cancel_date", "cancellation_date",
                  "churn_date", "end", "data_fine", "fine", "data_disdetta", "data_cessazione"),
+    # When the cancellation was asked for (the end itself may come at the period end): params data.mrr.cancellation.
+    "canceled_at": ("canceled_at", "cancelled_at", "cancel_date", "cancellation_date", "cancellation_requested_at",
+                    "data_disdetta", "data_richiesta_disdetta"),
+    "period_start": ("current_period_start", "period_start", "billing_period_start", "inizio_periodo",
+                     "inizio_periodo_corrente"),
+    "coupon": ("coupon", "coupon_id", "coupon_code", "discount_code", "promo_code", "promotion_code", "codice_sconto",
+               "coupon_sconto", "codice_promozionale"),
+    "discount_percent": ("percent_off", "discount_percent", "discount_pct", "coupon_percent_off", "discount_rate",
+                         "sconto_percentuale", "sconto_perc", "percentuale_sconto"),
+    "discount_amount": ("amount_off", "discount_amount", "coupon_amount_off", "recurring_discount", "importo_sconto",
+                        "sconto_importo"),
     "trial_end": ("trial_end", "trial_ends_at", "trial_end_date", "trial_ended_at", "trial_end_at", "fine_prova",
                   "data_fine_prova", "fine_periodo_di_prova", "fine_periodo_prova"),
     "mrr": ("mrr", "monthly_recurring_revenue", "monthly_amount", "canone_mensile"),
@@ -76,8 +88,9 @@ SUBSCRIPTION_AMOUNT = ("price", "amount", "plan_amount", "plan_price", "price_am
 
 ORDER_FIELDS = ("customer_id", "order_id", "order_date", "amount", "quantity", "unit_price", "refunded_amount",
                 "currency", "status", "email", "channel")
-SUBSCRIPTION_FIELDS = ("customer_id", "subscription_id", "plan", "start_date", "end_date", "trial_end", "mrr",
-                       "amount", "quantity", "billing_interval", "currency", "status", "email", "channel")
+SUBSCRIPTION_FIELDS = ("customer_id", "subscription_id", "plan", "start_date", "end_date", "canceled_at",
+                       "period_start", "trial_end", "mrr", "amount", "quantity", "discount_percent", "discount_amount",
+                       "coupon", "billing_interval", "currency", "status", "email", "channel")
 
 
 def fold(header: str) -> str:
