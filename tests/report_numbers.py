@@ -74,15 +74,20 @@ def html_row(report: _Report, label: str) -> list[str]:
 
 
 def pdf_text(path: Path) -> str:
+    """The PDF's text laid out as printed (pdftotext -layout), no-break spaces as spaces."""
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) not installed (.ci/run installs it)")
-    return plain(subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                                check=True).stdout)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return text.replace("\xa0", " ").replace("\u202f", " ")
 
 
 def pdf_row(text: str, label: str) -> str:
-    """The rest of the first PDF line that begins with `label` (a table row)."""
+    """The cells of the first table row of the PDF text that begins with `label` (then a column gap: two spaces or
+    more, as pdftotext -layout writes a table), as one plain string."""
+    row = re.compile(rf"^\s*{re.escape(label)}\s{{2,}}(\S.*)$")
     for line in text.splitlines():
-        if line.strip().startswith(label + " "):
-            return line.strip()[len(label):]
-    raise AssertionError(f"no line beginning {label!r} in the PDF text")
+        found = row.match(line)
+        if found:
+            return plain(found.group(1))
+    raise AssertionError(f"no table row beginning {label!r} in the PDF text")

@@ -19,6 +19,8 @@ import pandas as pd
 import pytest
 
 from clv_lib.report.fmt import Formatter
+from clv_lib.report.i18n import Texts
+from report_numbers import html_numbers, html_row, pdf_row, pdf_text, plain
 from stripe_export import COUPONS, month_end_mrr, paying_spans, write_stripe_export
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,18 +40,6 @@ data:
       LAUNCH50: {percent_off: 50, duration: repeating, duration_months: 3}
       WELCOME10: {amount_off: 10, duration: once}
 """
-
-
-def _pdf_text(pdf: Path) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) not installed (.ci/run installs it)")
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
-
-
-def _spaces(text: str) -> str:
-    """Text with no-break spaces as plain spaces (pdftotext writes either)."""
-    return text.replace("\xa0", " ").replace("\u202f", " ")
 
 
 @pytest.fixture(scope="module")
@@ -110,12 +100,12 @@ def test_the_report_prints_the_seat_aware_mrr_not_the_quantity_blind_one(built, 
     assert with_seats > blind * 1.05 and list_price > with_seats * 1.01  # seats and coupons matter in this export
     f = Formatter(language, "EUR")
     html = unescape((built[client] / "clv_report.html").read_text(encoding="utf-8"))
-    pdf = _pdf_text(built[client] / "clv_report.pdf")
+    pdf = pdf_text(built[client] / "clv_report.pdf")
     for text in (html, pdf):
-        text = _spaces(text)
-        assert _spaces(f.money(with_seats)) in text  # the KPI table's end MRR
+        text = plain(text)
+        assert plain(f.money(with_seats)) in text  # the KPI table's end MRR
         for wrong in (blind, list_price):
-            assert _spaces(f.money(wrong)) not in text and _spaces(f.money(wrong, 2)) not in text
+            assert plain(f.money(wrong)) not in text and plain(f.money(wrong, 2)) not in text
         # The appendix states each MRR convention with the params key that changes it.
         for key in ("data.mrr.past_due: paying", "data.mrr.cancellation: period_end",
                     "data.mrr.one_time_discounts: ignore", "FRIENDS20, LAUNCH50, WELCOME10"):
@@ -127,7 +117,7 @@ def test_plans_are_named_by_the_product_never_by_the_price_id(built, client):
     customers = pd.read_csv(built[client] / "customers.csv", dtype=str)
     assert set(customers["plan"]) <= {"Nuvola Starter", "Nuvola Pro", "Nuvola Business"}
     html = (built[client] / "clv_report.html").read_text(encoding="utf-8")
-    assert "price_1" not in html and "price_1" not in _pdf_text(built[client] / "clv_report.pdf")
+    assert "price_1" not in html and "price_1" not in pdf_text(built[client] / "clv_report.pdf")
     for name in ("customers.csv", "segments.csv", "mrr_bridge.csv"):
         assert "price_1" not in (built[client] / name).read_text(encoding="utf-8")
 
@@ -145,3 +135,30 @@ def test_every_subscription_row_is_accounted_for(built):
     paying = paying_spans(built["export"])
     customers = pd.read_csv(built["stripe"] / "customers.csv", dtype=str)
     assert set(customers["customer_id"]) == set(paying["customer_id"])
+
+
+@pytest.mark.parametrize("client, language", [("stripe", "en"), ("stripe-it", "it")])
+def test_mrr_and_subscribers_are_one_number_everywhere(built, client, language):
+    """MRR, active subscribers, churn and CLV totals: tiles, KPI and unit-economics tables (HTML and PDF),
+    kpis.json, mrr_bridge.csv and customers.csv."""
+    t, f = Texts(language), Formatter(language, "EUR")
+    folder = built[client]
+    k = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
+    html, pdf = html_numbers(folder / "clv_report.html"), pdf_text(folder / "clv_report.pdf")
+    bridge = pd.read_csv(folder / "mrr_bridge.csv", dtype={"month": str})
+    customers = pd.read_csv(folder / "customers.csv", dtype={"customer_id": str})
+    assert bridge["end_mrr"].iloc[-1] == pytest.approx(k["mrr"], abs=0.01)
+    assert customers["mrr"].sum() == pytest.approx(k["mrr"], abs=0.005 * len(customers) + 0.01)
+    assert html.tiles[t("tiles.mrr")]["value"] == plain(f.money_compact(k["mrr"]))
+    assert html_row(html, t("kpis.row.end_mrr"))[1] == plain(f.money(k["mrr"]))
+    assert plain(f.money(k["mrr"])) in pdf_row(pdf, t("kpis.row.end_mrr"))
+    active = k["active_customers"]
+    assert bridge["end_customers"].iloc[-1] == active == (customers["churned"].astype(str) == "False").sum()
+    assert html.tiles[t("tiles.active_subscribers")]["value"] == plain(f.number(active))
+    assert html_row(html, t("kpis.row.subscribers"))[1] == plain(f.number(active))
+    assert html.tiles[t("tiles.churn")]["value"] == plain(f.pct(k["churn_rate_monthly"]))
+    assert html_row(html, t("economics.row.churn"))[0] == plain(f.pct(k["churn_rate_monthly"], 2))
+    for months in (12, 24):
+        total = k[f"clv_{months}m_total"]
+        assert abs(customers[f"clv_{months}m"].sum() - total) <= 0.005 * len(customers) + 0.01
+        assert html.tiles[t(f"tiles.clv_{months}m")]["value"] == plain(f.money_compact(total))
