@@ -10,8 +10,10 @@ after the observation end cleared (active at the cut-off). MRR is the `mrr` colu
 (seats; an empty quantity is one seat) divided by the months of the billing interval (labels folded and looked up
 as in the file path): one expression, so every engine and every report figure reads the same MRR. A quantity that is
 given but unreadable, zero or negative removes the row (counted). Plan labels are renamed by params
-`data.plan_names` (an id -> the name a client recognises). It returns the cleaned segments
-as a lazy Ibis table in the cleaned-subscriptions contract (`customer_id`, `subscription_id`, `plan`,
+`data.plan_names` (an id -> the name a client recognises). The MRR conventions of params `data.mrr` (past due,
+cancellation, one-time discounts) and the discounts (discount columns, coupons) are applied as the expressions of
+`subscription_terms`; a repeating discount splits a segment in two (the ledger counts the rows, before the split).
+It returns the cleaned segments as a lazy Ibis table in the cleaned-subscriptions contract (`customer_id`, `subscription_id`, `plan`,
 `start_date`/`end_date` as dates, `mrr`, `billing_interval_months`, and `channel` when mapped) and a `Ledger`
 filled from a few aggregate queries, so rows read == kept + removed holds here too.
 
@@ -167,8 +169,7 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
     rules += [(t.price == 0, "trial or free (zero price)"), (t.price < 0, "negative price")]
     if uses_quantity:
         rules += [(t.qty == 0, "zero quantity (no seats)"), (t.qty < 0, "negative quantity")]
-    rules += [
-              (t.end < start, "ends before it starts"), (t.end == start, "ends on the day it starts")]
+    rules += [(t.end < start, "ends before it starts"), (t.end == start, "ends on the day it starts")]
     if cut is not None:
         rules.append((start > ibis.literal(cut.date()), f"starts after the observation end ({cut.date()})"))
     if spec.start_date:
