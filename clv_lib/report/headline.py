@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from clv_lib.report.chapters import new_customers
+
 
 def _money(value) -> float | None:
     return None if value is None or not math.isfinite(float(value)) else round(float(value), 2)
@@ -72,6 +74,7 @@ def headline(report) -> dict:
     h["validation_verdict"] = verdict(report)
     if not report.subscription:
         h.update(model_facts(report))
+    h.update(new_customers.headline_facts(report))
     h["track_record"] = [entry.as_json() for entry in report.since.track_record]
     return h
 
