@@ -107,7 +107,8 @@ class ClientParams(_Strict):
     business_model: Literal["transactional", "subscription"]
     currency: str = Field(..., description="ISO 4217 code of the report currency, e.g. EUR.")
     language: Literal["it", "en"] = "en"
-    gross_margin: float = Field(..., gt=0, le=1, description="Gross margin as a share of revenue (0.35 = 35 %).")
+    gross_margin: float = Field(1.0, gt=0, le=1, description="Gross margin as a share of revenue (0.35 = 35 %). "
+                                "Not given: 1.0, so values are revenue, and the report's cover says so.")
     annual_discount_rate: float = Field(0.10, ge=0, lt=1, description="Yearly discount rate for CLV (0.10 = 10 %).")
     horizon_months: list[int] = Field(default_factory=lambda: [12, 24], min_length=1)
     cac: Optional[Union[float, dict[str, float]]] = Field(
@@ -122,6 +123,11 @@ class ClientParams(_Strict):
         None, gt=0, description="Months held out to validate the models (default: about a third of the history).")
     pseudonymize_ids: bool = Field(False, description="Write salted hashes instead of customer ids in every output.")
     data: DataSpec
+
+    @property
+    def margin_given(self) -> bool:
+        """Whether the params give the gross margin (else CLV and LTV are revenue: `gross_margin` is 1.0)."""
+        return "gross_margin" in self.model_fields_set
 
     @field_validator("currency")
     @classmethod

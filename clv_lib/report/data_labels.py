@@ -7,6 +7,7 @@ tooling); the report shows them translated. Patterns with placeholders keep thei
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 
 _ITALIAN: list[tuple[str, str]] = [
     (r"read", "righe lette"),
@@ -134,3 +135,11 @@ def inference_label(text: str, language: str) -> str:
 
 
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")  # English-grouped counts in the sentences
+
+
+def source_name(source) -> str:
+    """The client's data as the report names it: a file by its name only (the folders of the consultant's machine
+    stay out of a document sent to the client; the SHA-256 identifies the file), an engine's table or query by
+    its label."""
+    path = getattr(source, "path", None)
+    return PurePath(str(path)).name if path else str(source.display)

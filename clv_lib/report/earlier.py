@@ -51,7 +51,12 @@ class EarlierReport:
             return None
         if "customer_id" not in table.columns:
             return None
-        return table.dropna(subset=["customer_id"]).drop_duplicates("customer_id").set_index("customer_id")
+        from clv_lib.report.spreadsheets import restore_series
+
+        table = table.dropna(subset=["customer_id"])
+        table = table.assign(**{c: restore_series(table[c]) for c in ("customer_id", "segment", "value_tier")
+                                if c in table.columns})  # the cells as written before CSV-injection quoting
+        return table.drop_duplicates("customer_id").set_index("customer_id")
 
     def forecast(self) -> pd.DataFrame | None:
         """Its kept forecast, or None when it kept none (an older report) or the file is gone."""

@@ -148,9 +148,21 @@ class Report:
             name = module.__name__.rsplit(".", 1)[-1]
             raise ClvError(f"chapter {name!r} has no option {unknown[0]!r}; its options: "
                            f"{', '.join(accepted + list(LAYOUT_OPTIONS))}")
+        if module not in (chapters.since_last, chapters.data_quality, chapters.kpis, chapters.concentration,
+                          chapters.cohorts):
+            self.ahead.settle()  # these never read what is computed ahead; every other chapter may
         chapter = module.render(self, **options)
         chapter.context = self.render_context
+        if module is chapters.summary:  # the models are fitted now: the intervals go on in the background
+            self.ahead.start(self.analysis)
         return chapter.apply(**layout)
+
+    @cached_property
+    def ahead(self):
+        """Analysis computed in the background while chapters that do not need it are drawn (report.ahead)."""
+        from clv_lib.report.ahead import Ahead
+
+        return Ahead()
 
     def cover(self, **layout) -> Chapter:
         """1. Client, period, cut-off, currency, horizons, margin and discount rate."""
@@ -221,6 +233,7 @@ class Report:
         or shares. `caption`, `title`: a text, or `{"it": ..., "en": ...}`."""
         from clv_lib.report import additions
 
+        self.ahead.settle()
         return additions.figure(self, figure, caption=caption, title=title, money=money, percent=percent)
 
     def table(self, frame, caption=None, formats: dict | None = None, labels: dict | None = None,
@@ -230,6 +243,7 @@ class Report:
         (`frame.style.background_gradient(...)`) keeps its colours and bars, with the same formats."""
         from clv_lib.report import additions
 
+        self.ahead.settle()
         return additions.table(self, frame, caption=caption, formats=formats, labels=labels, rows=rows)
 
     def theme(self):
@@ -242,6 +256,7 @@ class Report:
         """Write customers.csv, segments.csv, data_quality.csv, kpis.json and the run's metadata."""
         from clv_lib.report.outputs import save_outputs
 
+        self.ahead.settle()
         return save_outputs(self)
 
     def meta(self) -> dict:

@@ -49,7 +49,9 @@ def save_forecast(table: pd.DataFrame, folder: Path) -> str:
     if len(table) >= PARQUET_FROM_CUSTOMERS:
         table.astype("float32").to_parquet(Path(folder) / FORECAST_PARQUET, compression="zstd")
         return FORECAST_PARQUET
-    table.to_csv(Path(folder) / FORECAST_CSV, encoding="utf-8")
+    from clv_lib.report.spreadsheets import write_csv
+
+    write_csv(table, Path(folder) / FORECAST_CSV)  # ids that look like formulas are quoted, as in customers.csv
     return FORECAST_CSV
 
 
@@ -60,7 +62,10 @@ def read_forecast(path: Path) -> pd.DataFrame:
         table = pd.read_parquet(path)
         table.index = table.index.astype(str)
         return table.astype("float64")
-    return pd.read_csv(path, dtype={"customer_id": str}).set_index("customer_id")
+    from clv_lib.report.spreadsheets import restore_series
+
+    table = pd.read_csv(path, dtype={"customer_id": str})
+    return table.assign(customer_id=restore_series(table["customer_id"])).set_index("customer_id")
 
 
 def model_metadata(report) -> dict:

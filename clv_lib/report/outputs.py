@@ -1,6 +1,8 @@
-"""The report's data outputs, written next to the HTML/PDF: customers.csv (for the CRM), segments.csv,
-data_quality.csv (the cleaning ledger), forecast.csv (what the report predicts, kept for the track record of later
-reports), kpis.json (the headline numbers) and report_meta.json (for the runner and later reports).
+"""The report's data outputs, written next to the HTML/PDF: customers.csv and customers.xlsx (for the CRM),
+segments.csv, data_quality.csv (the cleaning ledger), forecast.csv (what the report predicts, kept for the track
+record of later reports), kpis.json (the headline numbers) and report_meta.json (for the runner and later
+reports). The CSV files are safe to open in a spreadsheet and the workbook keeps ids as text
+(`clv_lib.report.spreadsheets`).
 
 With `pseudonymize_ids: true` every customer id in every output is replaced by a salted SHA-256 pseudonym; the
 salt is created once per client (`reports/<client>/.id_salt`, never published) so that pseudonyms stay the same
@@ -19,6 +21,7 @@ import pandas as pd
 from clv_lib.report import html as H
 from clv_lib.report.earlier import run_metadata
 from clv_lib.report.forecast_file import write_forecast
+from clv_lib.report.spreadsheets import write_csv, write_xlsx
 
 ORDER_COLUMNS = ["segment", "segment_name", "value_tier", "frequency", "recency", "T", "monetary_value", "orders",
                  "revenue", "first_order", "last_order", "days_since_last_purchase", "channel", "r_score", "f_score",
@@ -27,6 +30,7 @@ ORDER_COLUMNS = ["segment", "segment_name", "value_tier", "frequency", "recency"
 SUBSCRIPTION_COLUMNS = ["segment", "segment_name", "value_tier", "plan", "channel", "start_date", "end_date",
                         "tenure_months", "churned", "mrr", "revenue", "prob_alive", "expected_months_12m", "clv_12m",
                         "clv_24m", "recommended_action"]
+DATE_COLUMNS = ("first_order", "last_order", "start_date", "end_date")
 
 
 def id_salt(root: Path, client: str) -> str:
@@ -98,9 +102,14 @@ def save_outputs(report) -> H.Chapter:
     """Write every output into the report's output folder; return a short note (not shown in the report)."""
     out = Path(report.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    customers_table(report).to_csv(out / "customers.csv", encoding="utf-8")
-    segments_table(report).to_csv(out / "segments.csv", encoding="utf-8")
-    report.analysis.data.ledger.write_csv(out / "data_quality.csv")
+    customers = customers_table(report)
+    write_csv(customers, out / "customers.csv")
+    try:
+        write_xlsx(customers, out / "customers.xlsx", "customers", date_columns=DATE_COLUMNS)
+    except ValueError:  # beyond Excel's 1,048,575 rows: customers.csv alone holds them (the appendix says so)
+        pass
+    write_csv(segments_table(report), out / "segments.csv")
+    write_csv(report.analysis.data.ledger.to_frame(), out / "data_quality.csv", index=False, float_format="%.2f")
     forecast = write_forecast(report, out)
     (out / "kpis.json").write_text(json.dumps(report.headline, indent=1, ensure_ascii=False), encoding="utf-8")
     meta = {**report.meta(), **run_metadata(report, forecast)}

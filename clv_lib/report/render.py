@@ -89,9 +89,17 @@ def _prepare(block, context: Context) -> dict:
 
 # ---- figures ------------------------------------------------------------------------------------------------
 def figure_uri(fig) -> str:
-    """A matplotlib Figure as an SVG data URI. The figure stays open: it can still be changed and shown again."""
+    """A matplotlib Figure as an SVG data URI. The figure stays open: it can still be changed and shown again.
+
+    Dense artists (thousands of scatter points, hundreds of heatmap cells) are embedded as an image inside the
+    SVG (`charts.rasterize_dense`); a figure laid out by its layout engine is saved as laid out (a "tight"
+    bounding box would draw it twice), any other (an analyst's seaborn grid) with a tight bounding box."""
+    from clv_lib.report.charts import RASTER_DPI, rasterize_dense
+
+    rasterize_dense(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buffer, format="svg", dpi=RASTER_DPI, metadata={"Date": None},
+                bbox_inches=None if fig.get_layout_engine() is not None else "tight")
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

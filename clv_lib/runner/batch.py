@@ -58,6 +58,25 @@ def _unset_connection(client: str, root: Path) -> str | None:
         return None
 
 
+def _install_drivers(clients: list[str], root: Path) -> None:
+    """Install, once and before the parallel runs, the drivers of the engines the runnable clients name."""
+    from clv_lib.runner.drivers import ensure_drivers
+
+    engines = set()
+    for client in clients:
+        try:
+            spec = load_params(root / "params" / f"{client}.yaml").data
+        except ClvError:
+            continue
+        if not spec.path and _unset_connection(client, root) is None:
+            engines.add(spec.engine)
+    for engine in sorted(engines):
+        try:
+            ensure_drivers(engine, root)
+        except ClvError as exc:  # the clients on that engine fail with this line; the others run
+            print(f"error: {exc}", file=sys.stderr)
+
+
 def _run_one(client: str, period: str, pdf_engine: str, root: Path) -> Outcome:
     start = time.perf_counter()
     unset = _unset_connection(client, root)
@@ -94,6 +113,7 @@ def run_all(jobs: int = 1, pdf_engine: str = "auto", root: Path | None = None) -
     if not runs:
         print("error: no client parameter files in params/", file=sys.stderr)
         return 2
+    _install_drivers(sorted({c for c, _ in runs}), root)
     by_client: dict[str, list[str]] = {}
     for client, period in runs:
         by_client.setdefault(client, []).append(period)

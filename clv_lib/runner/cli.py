@@ -5,6 +5,8 @@
     python -m clv_lib.runner reports [--jobs 2] [--pdf-engine auto]
     python -m clv_lib.runner index --client demo                               # rebuild reports/demo/index.html
     python -m clv_lib.runner kernel
+    python -m clv_lib.runner drivers postgres|spark
+    python -m clv_lib.runner client --client acme --data data/acme/orders.csv
     python -m clv_lib.runner notebook --client acme [--force | --synced]
 
 A period range builds each period in order and stops at the first failing one (a later report compares itself
@@ -39,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="rebuild a client's index page (reports/<client>/index.html)")
     index.add_argument("--client", required=True)
     sub.add_parser("kernel", help="install the project's Jupyter kernel (clv-report) into this environment")
+    new = sub.add_parser("client", help="write params/<client>.yaml for review from a client's export")
+    new.add_argument("--client", required=True)
+    new.add_argument("--data", default="")
+    drivers = sub.add_parser("drivers", help="install a database engine's drivers (reports do it when needed)")
+    drivers.add_argument("engine", choices=["postgres", "spark"])
     copy = sub.add_parser("notebook", help="copy the report notebook for one client (notebooks/clients/<client>.ipynb)")
     copy.add_argument("--client", required=True)
     copy.add_argument("--force", action="store_true", help="replace an existing client notebook")
@@ -54,6 +61,19 @@ def main(argv: list[str] | None = None) -> int:
             from clv_lib.runner.kernel import ensure_kernel
 
             print(f"kernel '{ensure_kernel()}' ready ({sys.executable})")
+            return 0
+        if args.command == "client":
+            from clv_lib.params import project_root
+            from clv_lib.runner.new_client import new_client
+
+            new_client(args.client.strip(), args.data.strip(), project_root())
+            return 0
+        if args.command == "drivers":
+            from clv_lib.params import project_root
+            from clv_lib.runner.drivers import ensure_drivers
+
+            if not ensure_drivers(args.engine, project_root()):
+                print(f"the {args.engine} engine's drivers are installed ({sys.prefix})")
             return 0
         if args.command == "notebook":
             return _notebook(args)

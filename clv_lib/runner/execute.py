@@ -22,22 +22,52 @@ class NotebookFailed(ExecutionError):
         self.log_path: Path | None = None
 
 
+PRELOAD = "import clv_lib.report"  # what the report's first cell imports, done while the kernel starts
+
+
+def start_kernel(cwd: Path, env: dict | None = None):
+    """Start the report's kernel now and return its manager, so that it boots (and imports clv_lib) while this
+    process prepares the run; `execute_notebook(..., kernel=...)` then uses it and `stop_kernel` ends it."""
+    from jupyter_core.utils import run_sync
+
+    os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"
+    os.environ.pop("MPLBACKEND", None)  # a headless MPLBACKEND=Agg would make inline figures vanish silently
+    manager = _quiet_kernel_manager()(kernel_name=ensure_kernel())
+    try:
+        run_sync(manager.start_kernel)(cwd=str(cwd), env={**os.environ, **(env or {})},
+                                       extra_arguments=[f"--IPKernelApp.exec_lines={[PRELOAD]!r}"])
+    except Exception as exc:  # no kernel: not a user mistake, but keep it one line
+        raise ExecutionError(f"the notebook's kernel could not start: {type(exc).__name__}: {exc}") from exc
+    return manager
+
+
+def stop_kernel(manager) -> None:
+    """Stop a kernel started by `start_kernel` at once: the notebook and the outputs are written by then."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        run_sync(manager.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - a kernel that is already gone is what we want
+        pass
+
+
 def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path, progress: bool = True,
-                     env: dict | None = None) -> None:
+                     env: dict | None = None, kernel=None) -> None:
     """Execute `notebook` into `output` (always written, also on failure) with `parameters` injected; `env`:
-    variables the kernel sees (the notebook's name and hash for the report's provenance)."""
+    variables the kernel sees (the notebook's name and hash for the report's provenance); `kernel`: a manager
+    from `start_kernel` (else papermill starts and stops one)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    kernel = ensure_kernel()
-    extra = {"kernel_manager_class": _quiet_kernel_manager()}
+    name = ensure_kernel()
+    extra = {"km": kernel} if kernel is not None else {"kernel_manager_class": _quiet_kernel_manager()}
     os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"
     os.environ.pop("MPLBACKEND", None)  # a headless MPLBACKEND=Agg would make inline figures vanish silently
     saved = {key: os.environ.get(key) for key in (env or {})}
     os.environ.update(env or {})  # the kernel inherits this process's environment
     try:
         pm.execute_notebook(
-            str(notebook), str(output), parameters=parameters, kernel_name=kernel, cwd=str(cwd),
+            str(notebook), str(output), parameters=parameters, kernel_name=name, cwd=str(cwd),
             progress_bar=progress, start_timeout=180, request_save_on_cell_execute=True, **extra,
         )
     except PapermillExecutionError as exc:

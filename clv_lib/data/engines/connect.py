@@ -101,8 +101,8 @@ def connect(spec, environ=None):
     except EngineError:
         raise
     except ImportError as exc:
-        raise EngineError(f"engine {spec.engine}: its Python driver is not installed ({exc.name}); install the "
-                          "project with the engines extra: pip install -e '.[engines]'") from None
+        raise EngineError(f"engine {spec.engine}: its Python driver is not installed ({exc.name}); reports install "
+                          f"it on first use, or run: python -m clv_lib.runner drivers {spec.engine}") from None
     except Exception as exc:  # noqa: BLE001 - any driver error is translated, without its text (it holds the URL)
         reason = describe_failure(exc)
         raise EngineError(f"engine {spec.engine}: cannot connect to read {table_label(spec)} ({reason}); check the "

@@ -16,6 +16,7 @@ import yaml
 
 from clv_lib.report import blocks as B
 from clv_lib.report import html as H
+from clv_lib.report.data_labels import source_name
 
 PACKAGES = ("clv-report", "pandas", "numpy", "scipy", "seaborn", "matplotlib", "papermill", "nbconvert", "duckdb",
             "pydantic", "babel")
@@ -32,8 +33,8 @@ def render(r) -> H.Chapter:
     parts += _parameters(r)
     parts += _provenance(r)
     parts.append(H.h3(t("appendix.outputs.title"), name="outputs.title"))
-    parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in ("customers", "segments", "quality", "forecast",
-                                                                       "kpis")]))
+    parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in ("customers", "customers_xlsx", "segments",
+                                                                        "quality", "forecast", "kpis", "safe")]))
     return H.chapter("appendix", t("toc.appendix"), *parts)
 
 
@@ -80,8 +81,25 @@ def _definitions(r) -> list[str]:
 def _parameters(r) -> list[str]:
     t = r.t
     dumped = r.params.model_dump(mode="json", exclude_none=True)
+    if dumped["data"].get("path"):  # the file's name: the consultant's folders stay out of the client's copy
+        dumped["data"]["path"] = source_name(r.analysis.data.source)
     text = yaml.safe_dump(dumped, sort_keys=False, allow_unicode=True)
     return [H.h3(t("appendix.parameters.title"), name="parameters.title"), B.Preformatted(text, name="parameters")]
+
+
+def _lock(r) -> str:
+    """The lock file's name and SHA-256, and whether the installed versions are the ones it pins."""
+    from clv_lib.report.lockfile import check
+
+    lock = check(r.root)
+    if lock is None:
+        return r.t("appendix.provenance.lock_none")
+    if lock.matches:
+        return r.t("appendix.provenance.lock_match", file=lock.path.name, sha=lock.sha256, pinned=lock.pinned)
+    shown = ", ".join(f"{name} {have} ({pinned})" for name, have, pinned in lock.differing[:5])
+    more = f", +{len(lock.differing) - 5}" if len(lock.differing) > 5 else ""
+    return r.t("appendix.provenance.lock_differs", file=lock.path.name, sha=lock.sha256,
+               count=len(lock.differing), packages=shown + more)
 
 
 def _provenance(r) -> list[str]:
@@ -96,7 +114,7 @@ def _provenance(r) -> list[str]:
         except metadata.PackageNotFoundError:
             continue
     rows = [
-        (t("appendix.provenance.input"), src.display),
+        (t("appendix.provenance.input"), source_name(src)),
         (t("appendix.provenance.input_hash"), src.sha256),
         (t("appendix.provenance.params"), str(params_file.relative_to(r.root)) if params_file.exists() else "–"),
         (t("appendix.provenance.params_hash"), params_hash),
@@ -107,6 +125,7 @@ def _provenance(r) -> list[str]:
         (t("appendix.provenance.generated"), r.generated_at.strftime("%Y-%m-%d %H:%M")),
         (t("appendix.provenance.python"), platform.python_version()),
         (t("appendix.provenance.packages"), ", ".join(versions)),
+        (t("appendix.provenance.lock"), _lock(r)),
     ]
     return [H.h3(t("appendix.provenance.title"), name="provenance.title"),
             H.table([t("appendix.provenance.item"), t("appendix.provenance.value")], rows, name="provenance")]

@@ -19,7 +19,7 @@ def render(r) -> Chapter:
         (t("cover.business_model"), t(f"cover.{p.business_model}")),
         (t("cover.currency"), p.currency),
         (t("cover.horizon"), horizons),
-        (t("cover.margin"), f.pct(p.gross_margin, 0)),
+        (t("cover.margin"), f.pct(p.gross_margin, 0) if p.margin_given else t("cover.margin_not_given")),
         (t("cover.discount"), f.pct(p.annual_discount_rate, 1)),
         (t("cover.generated"), f.date(r.generated_at)),
     ]

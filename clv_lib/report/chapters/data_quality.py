@@ -11,7 +11,7 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
-from clv_lib.report.data_labels import inference_label, rule_label, treatment_label
+from clv_lib.report.data_labels import inference_label, rule_label, source_name, treatment_label
 
 
 def render(r) -> Chapter:
@@ -22,7 +22,8 @@ def render(r) -> Chapter:
     valid = ledger.rows_read - ledger.rows_excluded
     src = data.source
     ch = Chapter("data", t("toc.data"))
-    ch.text("lead", t("data.lead", rows=f.number(ledger.rows_read), file=src.display, kept=f.number(data.rows_kept),
+    ch.text("lead", t("data.lead", rows=f.number(ledger.rows_read), file=source_name(src),
+                      kept=f.number(data.rows_kept),
                       kind=kind, customers=f.number(data.customers), first=f.date(a.first_date),
                       cutoff=f.date(a.cutoff)))
     steps = pd.Series({t("data.funnel.read"): ledger.rows_read, t("data.funnel.valid"): valid,
@@ -48,7 +49,7 @@ def render(r) -> Chapter:
     ch.heading("mapping.title", t("data.mapping.title"))
     ch.table("mapping", mapping, labels={"canonical": t("data.mapping.canonical"),
                                          "header": t("data.mapping.header"), "origin": t("data.mapping.origin")})
-    ch.text("source", t("data.source", file=src.display, format=src.format, encoding=src.encoding or "–",
+    ch.text("source", t("data.source", file=source_name(src), format=src.format, encoding=src.encoding or "–",
                         sha=src.sha256), "note")
     if data.inferences:
         ch.text("inferences.lead", t("data.inferences"), "note")

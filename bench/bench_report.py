@@ -1,0 +1,101 @@
+"""`make bench BENCH_ARGS=report`: where the time of `make report CLIENT=demo` goes, with a warm `.venv`.
+
+Each run is the real command (`python -m clv_lib.runner report --client demo`) in its own process, after one
+warm-up run; the runner records its steps (`report_meta.json` -> `timings`) and the executed notebook records each
+cell's duration (papermill), so a run splits into:
+
+* start: the runner process (Python, its imports, validating the params and the data file);
+* kernel: starting the Jupyter kernel and shutting it down (the notebook's time outside its cells);
+* notebook: the cells (the first one imports clv_lib; the chapters compute the analysis once and draw it);
+* HTML: nbconvert, and PDF: the print of that HTML, by each engine (`BENCH_REPORT_ENGINES`, default chromium and
+  weasyprint when both are available).
+
+The table gives the median of `BENCH_REPORT_RUNS` (3) runs per engine, wall seconds and the CPU seconds of the
+whole process tree (less sensitive to a busy machine), the slowest cells, and each step's share of the total.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from harness import ROOT, table
+
+CLIENT = os.environ.get("BENCH_REPORT_CLIENT", "demo")
+RUNS = int(os.environ.get("BENCH_REPORT_RUNS", "3"))
+TARGET_S = 10.0  # issue 16: a warm `make report CLIENT=demo` under 10 s
+
+
+def engines() -> list[str]:
+    wanted = os.environ.get("BENCH_REPORT_ENGINES")
+    if wanted:
+        return wanted.split(",")
+    sys.path.insert(0, str(ROOT))
+    from clv_lib.runner.render_pdf import find_chromium
+
+    out = ["chromium"] if find_chromium() else []
+    try:
+        import weasyprint  # noqa: F401
+        out.append("weasyprint")
+    except (ImportError, OSError):
+        pass
+    return out or ["none"]
+
+
+def run_once(engine: str) -> dict:
+    """One `runner report` in a fresh process: wall and CPU seconds, the runner's steps, the notebook's cells."""
+    python = ROOT / ".venv" / "bin" / "python"
+    command = [str(python), "-m", "clv_lib.runner", "report", "--client", CLIENT, "--pdf-engine", engine, "--quiet"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"[bench] the report failed: {(proc.stderr or proc.stdout).strip()[-500:]}")
+    folder = ROOT / proc.stdout.split("->", 1)[1].split("[")[0].strip()
+    meta = json.loads((folder / "report_meta.json").read_text(encoding="utf-8"))
+    notebook = json.loads((folder / "clv_report.ipynb").read_text(encoding="utf-8"))
+    cells = [(_first_line(c), float((c.get("metadata", {}).get("papermill", {}) or {}).get("duration") or 0))
+             for c in notebook["cells"] if c["cell_type"] == "code"]
+    steps = meta["timings"]
+    in_cells = sum(seconds for _, seconds in cells)
+    return {
+        "wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "start": max(wall - sum(steps.values()), 0.0), "kernel": max(steps["notebook"] - in_cells, 0.0),
+        "cells": in_cells, "html": steps["html"], "pdf": steps.get("pdf", 0.0), "publish": steps.get("publish", 0.0),
+        "by_cell": cells, "pdf_bytes": (folder / "clv_report.pdf").stat().st_size if engine != "none" else 0,
+        "html_bytes": (folder / "clv_report.html").stat().st_size,
+    }
+
+
+def _first_line(cell: dict) -> str:
+    source = "".join(cell["source"]).strip().splitlines()
+    return (source[-1] if source else "")[:40]
+
+
+def main() -> None:
+    rows, slow = [], {}
+    for engine in engines():
+        run_once(engine)  # warm-up: caches, byte-code, the kernelspec
+        runs = [run_once(engine) for _ in range(RUNS)]
+        med = {key: statistics.median(r[key] for r in runs) for key in
+               ("wall", "cpu", "start", "kernel", "cells", "html", "pdf", "publish", "pdf_bytes", "html_bytes")}
+        rows.append({"PDF engine": engine, "total s": med["wall"], "CPU s": med["cpu"], "start s": med["start"],
+                     "kernel s": med["kernel"], "notebook s": med["cells"], "HTML s": med["html"],
+                     "PDF s": med["pdf"], "HTML MB": med["html_bytes"] / 1e6, "PDF MB": med["pdf_bytes"] / 1e6,
+                     "x target": med["wall"] / TARGET_S})
+        for name, _ in runs[0]["by_cell"]:
+            slow.setdefault(name, []).extend(dict(r["by_cell"]).get(name, 0.0) for r in runs)
+    print(f"make report CLIENT={CLIENT} with a warm .venv: median of {RUNS} runs per PDF engine "
+          f"(target: under {TARGET_S:.0f} s; 'x target' = total / target)")
+    print(table(rows, ["PDF engine", "total s", "CPU s", "start s", "kernel s", "notebook s", "HTML s", "PDF s",
+                       "HTML MB", "PDF MB", "x target"]))
+    cells = sorted(((statistics.median(v), k) for k, v in slow.items()), reverse=True)[:8]
+    print("\nslowest notebook cells (median s): " + ", ".join(f"{k} {v:.2f}" for v, k in cells))

@@ -1,0 +1,124 @@
+"""Data outputs that are safe to open in a spreadsheet: CSV cells that cannot run as formulas, and an Excel
+workbook whose ids are text cells.
+
+CSV (OWASP, "CSV Injection"): a text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is
+prefixed with a single quote, so Excel, LibreOffice and Google Sheets show it as text instead of evaluating it
+(`=HYPERLINK("http://x")` from a client's export becomes `'=HYPERLINK("http://x")`); every text cell is quoted, so
+a separator inside a value (`a;=1+1` opened by a `;` spreadsheet) cannot start a new cell. Numbers are never
+touched: a negative amount stays a number. A text cell that already begins with quotes before such a character
+gets one more, so `restore()` gives back exactly the original value (segment migration reads earlier
+`customers.csv` files).
+
+Excel (`.xlsx`, written with XlsxWriter): text is written as text cells (never as formulas or links), numbers as
+numbers, dates as dates; the header row is frozen and filterable.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_UNSAFE = re.compile(r"^'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"^'(?='*[=+\-@\t\r])")
+EXCEL_MAX_ROWS = 1_048_576  # rows of a worksheet, header included
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would evaluate, prefixed with `'`; anything else unchanged."""
+    if isinstance(value, str) and _UNSAFE.match(value):
+        return "'" + value
+    return value
+
+
+def restore(value):
+    """The original text of a cell written by `neutralise` (inverse for every string)."""
+    if isinstance(value, str) and _NEUTRALISED.match(value):
+        return value[1:]
+    return value
+
+
+def restore_series(values: pd.Series) -> pd.Series:
+    """`restore` over a column of text read back from one of our CSV files."""
+    return values.map(restore, na_action="ignore")
+
+
+def safe_frame(frame: pd.DataFrame, index: bool = True) -> pd.DataFrame:
+    """A copy whose text cells (columns and, with `index`, the index) are neutralised; numbers untouched."""
+    out = frame.copy()
+    for column in out.columns:
+        if _is_text(out[column]):
+            out[column] = out[column].map(neutralise, na_action="ignore")
+    if index and _is_text(out.index.to_series()):
+        out.index = pd.Index(out.index.map(neutralise), name=out.index.name)
+    return out
+
+
+def _is_text(values: pd.Series) -> bool:
+    return values.dtype == object or isinstance(values.dtype, (pd.StringDtype, pd.CategoricalDtype))
+
+
+def write_csv(frame: pd.DataFrame, path: Path, index: bool = True, float_format: str | None = None) -> Path:
+    """`frame` as UTF-8 CSV, text cells neutralised and quoted, numbers bare; return the path."""
+    safe = safe_frame(frame, index=index)
+    for column in safe.columns:  # categorical/string columns as plain text so QUOTE_NONNUMERIC quotes them
+        if isinstance(safe[column].dtype, (pd.StringDtype, pd.CategoricalDtype)):
+            safe[column] = safe[column].astype(object)
+    safe.to_csv(path, index=index, encoding="utf-8", quoting=csv.QUOTE_NONNUMERIC, float_format=float_format)
+    return Path(path)
+
+
+def write_xlsx(frame: pd.DataFrame, path: Path, sheet: str, date_columns: Iterable[str] = (),
+               text_columns: Iterable[str] = ()) -> Path:
+    """`frame` (its index as the first column) as one worksheet: the index and `text_columns` as text cells (never
+    formulas or links, whatever they begin with), numbers as numbers, `date_columns` (ISO text or datetimes) as
+    dates. Raises ValueError above Excel's row limit."""
+    import xlsxwriter
+
+    if len(frame) + 1 > EXCEL_MAX_ROWS:
+        raise ValueError(f"{len(frame):,} rows exceed Excel's limit of {EXCEL_MAX_ROWS - 1:,}")
+    table = frame.reset_index()
+    text = {table.columns[0], *[c for c in text_columns if c in table.columns]}
+    values, kinds = [], []
+    for column in table.columns:
+        column_values = table[column]
+        if column in date_columns:
+            column_values, kind = pd.to_datetime(column_values, errors="coerce").astype(object), "date"
+        elif column in text or not pd.api.types.is_numeric_dtype(column_values.dtype) or \
+                pd.api.types.is_bool_dtype(column_values.dtype):
+            column_values, kind = column_values.astype(object).map(str, na_action="ignore"), "text"
+        else:
+            column_values, kind = column_values.astype("float64").astype(object), "number"
+        values.append(column_values.where(pd.notna(column_values), None).tolist())
+        kinds.append(kind)
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                               "strings_to_urls": False, "strings_to_numbers": False})
+    try:
+        ws = workbook.add_worksheet(sheet[:31])
+        bold = workbook.add_format({"bold": True, "bottom": 1})
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        for j, column in enumerate(table.columns):
+            ws.set_column(j, j, _width(values[j], column))
+            ws.write_string(0, j, str(column), bold)
+        # One typed call per cell, chosen per column: text is always write_string (a text cell, whatever it
+        # begins with), numbers write_number, dates write_datetime; empty cells are not written.
+        writers = [ws.write_string if k == "text" else ws.write_number if k == "number" else
+                   (lambda r, c, v: ws.write_datetime(r, c, v, date_format)) for k in kinds]
+        for i, row in enumerate(zip(*values), start=1):  # constant_memory: rows must be written in order
+            for j, value in enumerate(row):
+                if value is not None:
+                    writers[j](i, j, value)
+        ws.freeze_panes(1, 1)
+        ws.autofilter(0, 0, len(table), len(table.columns) - 1)
+    finally:
+        workbook.close()
+    return Path(path)
+
+
+def _width(values: list, name) -> float:
+    longest = max([len(str(name)), *(len(str(v)) for v in values[:1000] if v is not None)])
+    return float(min(max(longest + 2, 8), 60))

@@ -1,0 +1,170 @@
+"""Outputs safe to open and send: CSV cells that cannot run as formulas (OWASP's CSV injection advice), Excel
+cells that are text, escaped HTML, and no machine path in the client's report. The end-to-end test runs a
+client whose every customer id is hostile through the runner (notebook, HTML, PDF) from a data file outside the
+project."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from html import unescape
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clv_lib.report.spreadsheets import TRIGGERS, neutralise, restore, write_csv, write_xlsx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+HOSTILE = (
+    '=HYPERLINK("http://x.example/{i}","<i>click</i>")',
+    "+{i}+1<b>",
+    "-{i}-1 & co",
+    "@SUM(A{i})<br>",
+    "<script>alert({i})</script>",
+    "\"q{i}\" 'x' <q>",
+    "'={i}<>",
+)
+
+
+def formula_like(cell: str) -> bool:
+    """A cell a spreadsheet would evaluate: it starts with a trigger and is not a plain number (-12.5 is data)."""
+    if not cell.startswith(TRIGGERS):
+        return False
+    try:
+        float(cell)
+    except ValueError:
+        return True
+    return False
+
+
+@given(st.text())
+def test_neutralise_is_safe_and_restore_inverts_it(value):
+    safe = neutralise(value)
+    assert not safe.startswith(TRIGGERS)
+    assert restore(safe) == value
+
+
+def test_csv_cells_never_start_a_formula_and_numbers_stay_numbers(tmp_path):
+    frame = pd.DataFrame({"segment": ["=1+1", "-x", "ok", "a;=2+2"], "amount": [-12.5, 3.0, -0.25, 7.0],
+                          "count": [-1, 2, 3, 4]},
+                         index=pd.Index(["@id", "+39 333", "\tx", "\rcmd"], name="customer_id"))
+    path = write_csv(frame, tmp_path / "t.csv")
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    assert rows[0] == ["customer_id", "segment", "amount", "count"]
+    for row in rows[1:]:
+        assert not any(formula_like(cell) for cell in row), row
+    text = path.read_text(encoding="utf-8")
+    assert "\"'@id\",\"'=1+1\",-12.5,-1" in text  # text quoted and neutralised; negative numbers bare
+    assert "\"a;=2+2\"" in text  # a separator inside a value stays inside its quoted cell
+    back = pd.read_csv(path, dtype={"customer_id": str, "segment": str})
+    assert back["amount"].tolist() == [-12.5, 3.0, -0.25, 7.0] and back["count"].tolist() == [-1, 2, 3, 4]
+    assert back["customer_id"].map(restore).tolist() == list(frame.index)
+
+
+def test_xlsx_writes_text_numbers_and_dates(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    frame = pd.DataFrame({"clv_12m": [-1.5, None], "first_order": ["2024-03-05", ""], "segment": ["=x", "ok"]},
+                         index=pd.Index(["=HYPERLINK(\"http://x\")", "00123"], name="customer_id"))
+    path = write_xlsx(frame, tmp_path / "t.xlsx", "customers", date_columns=["first_order"])
+    sheet = openpyxl.load_workbook(path).active
+    assert [c.value for c in sheet[1]] == ["customer_id", "clv_12m", "first_order", "segment"]
+    assert sheet["A2"].data_type == "s" and sheet["A2"].value == "=HYPERLINK(\"http://x\")"
+    assert sheet["A3"].data_type == "s" and sheet["A3"].value == "00123"  # leading zeros kept: an id is text
+    assert sheet["B2"].value == -1.5 and sheet["B3"].value is None
+    assert sheet["C2"].is_date and sheet["C2"].value.date().isoformat() == "2024-03-05"
+    assert sheet["D2"].data_type == "s"
+    assert "<f>" not in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A small client (500 demo customers) whose every customer id and channel is hostile, read from a file in a
+    folder outside the project, named by its absolute path; built once with the runner (HTML and PDF)."""
+    root = tmp_path_factory.mktemp("hostile")
+    elsewhere = tmp_path_factory.mktemp("consultant-home") / "clients" / "acme"
+    elsewhere.mkdir(parents=True)
+    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    (root / "params").mkdir()
+    orders = pd.read_csv(ROOT / "data" / "demo" / "orders.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    keep = orders["Cliente"].dropna().drop_duplicates().head(500)
+    small = orders[orders["Cliente"].isin(keep)].copy()
+    codes = {cid: HOSTILE[i % len(HOSTILE)].format(i=i) for i, cid in enumerate(keep)}
+    small["Cliente"] = small["Cliente"].map(codes)
+    small["Canale"] = small["Canale"].map(lambda c: f"=cmd|' /c {c}'!A1")
+    data = elsewhere / "orders.csv"
+    small[["Cliente", "Ordine", "Data", "Importo", "Canale"]].to_csv(data, sep=";", index=False)
+    (root / "params" / "acme.yaml").write_text(
+        "client_name: Acme\nbusiness_model: transactional\ncurrency: EUR\nlanguage: en\ngross_margin: 0.4\n"
+        f"data:\n  path: {data}\n  decimal: ','\n  dayfirst: true\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", "acme", "--period",
+                           "2025Q4", "--quiet"], capture_output=True, text=True, cwd=root, timeout=900,
+                          env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return {"folder": root / "reports" / "acme" / "2025Q4", "ids": set(codes.values()), "data": data}
+
+
+@pytest.mark.slow
+def test_hostile_ids_in_customers_csv_are_not_formulas(hostile):
+    path = hostile["folder"] / "customers.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(hostile["ids"])
+    for row in body:
+        assert not any(formula_like(cell) for cell in row), row
+    ids = {restore(row[0]) for row in body}
+    assert ids == hostile["ids"]  # nothing lost or altered: restore() gives the client's ids back
+    channel = header.index("channel")
+    assert {restore(row[channel]) for row in body} <= {f"=cmd|' /c {c}'!A1" for c in
+                                                       ("search", "social", "email", "marketplace", "referral")}
+    for name in ("segments.csv", "forecast.csv", "data_quality.csv"):
+        rows = list(csv.reader((hostile["folder"] / name).open(encoding="utf-8")))
+        assert not any(formula_like(cell) for row in rows for cell in row), name
+    from clv_lib.report.forecast_file import read_forecast
+
+    assert set(read_forecast(hostile["folder"] / "forecast.csv").index) <= hostile["ids"]
+
+
+@pytest.mark.slow
+def test_hostile_ids_in_customers_xlsx_are_text_cells(hostile):
+    openpyxl = pytest.importorskip("openpyxl")
+    path = hostile["folder"] / "customers.xlsx"
+    assert "<f>" not in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    sheet = openpyxl.load_workbook(path, read_only=True).active
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == len(hostile["ids"])
+    assert all(row[0].data_type == "s" for row in rows)
+    assert {row[0].value for row in rows} == hostile["ids"]
+    csv_table = pd.read_csv(hostile["folder"] / "customers.csv", dtype={"customer_id": str})
+    numbers = [c for c in csv_table.columns if pd.api.types.is_numeric_dtype(csv_table[c])]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    first = next(iter(rows))
+    assert all(first[header.index(c)].data_type == "n" for c in numbers if first[header.index(c)].value is not None)
+
+
+@pytest.mark.slow
+def test_hostile_ids_are_escaped_in_the_report(hostile):
+    html = (hostile["folder"] / "clv_report.html").read_text(encoding="utf-8")
+    assert "<script" not in html.lower() and "<i>click" not in html and "<br>" not in html
+    shown = [unescape(cell) for cell in re.findall(r"<tr><td>([^<]*)</td>", html)]
+    hostile_shown = [cell for cell in shown if cell in hostile["ids"]]
+    assert any("<script>" in cell for cell in hostile_shown) or len(hostile_shown) >= 3, shown[:20]
+    assert (hostile["folder"] / "clv_report.pdf").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_report_names_the_export_by_file_name_and_hash_never_its_path(hostile):
+    html = unescape((hostile["folder"] / "clv_report.html").read_text(encoding="utf-8"))
+    data = hostile["data"]
+    assert str(data.parent) not in html and "consultant-home" not in html
+    assert "orders.csv" in html and hashlib.sha256(data.read_bytes()).hexdigest() in html
