@@ -3,7 +3,7 @@
 import re
 
 from clv_lib.report.fmt import Formatter
-from clv_lib.report.i18n import catalogue
+from clv_lib.report.i18n import Texts, catalogue
 
 PLACEHOLDER = re.compile(r"{(\w+)")
 
@@ -120,3 +120,13 @@ def test_warning_values_name_ledger_rules_in_the_report_language():
     en = _fmt_values(SimpleNamespace(fmt=Formatter("en", "EUR"), language="en"), values)
     assert it == {"rule": "ordine annullato (stato)", "rows": "1.234", "share": "12"}
     assert en == {"rule": "cancelled order (status)", "rows": "1,234", "share": "12"}
+
+
+def test_chapter_references_follow_the_contents_given():
+    from clv_lib.report.chapters.cover import TOC
+
+    with_since = Texts("en", chapters=lambda: list(TOC))
+    without = Texts("en", chapters=lambda: [k for k in TOC if k != "since"])
+    assert "(chapter 10)" in with_since("summary.reliability.pass", model="BG/NBD")
+    assert "(chapter 9)" in without("summary.reliability.pass", model="BG/NBD")
+    assert "(capitolo 9)" in Texts("it")("summary.reliability.pass", model="BG/NBD")  # default: no earlier report

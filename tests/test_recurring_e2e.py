@@ -326,3 +326,18 @@ def test_track_record_from_a_database_equals_the_file_path(series, tmp_path, mon
     for mine, file_path in zip(got, expected):
         for key in ("months_elapsed", "predicted_purchases", "predicted_revenue", "actual_revenue"):
             assert mine[key] == pytest.approx(file_path[key], abs=0.01), key
+
+
+def test_references_to_other_chapters_follow_the_contents(series):
+    """"Since the last report" is in the contents only when an earlier report exists: the chapter numbers that
+    sentences quote follow the contents of each report."""
+    from clv_lib.report.i18n import catalogue
+
+    texts = catalogue("en")
+    for period, has_since in (("1997Q3", False), ("1998Q2", True)):
+        html = unescape((series / period / "clv_report.html").read_text(encoding="utf-8"))
+        contents = re.findall(r"<li>([^<]+)</li>", re.search(r'<ol class="toc">(.*?)</ol>', html, re.S).group(1))
+        assert (texts["toc.since"] in contents) is has_since
+        validation = contents.index(texts["toc.validation"]) + 1
+        quoted = re.findall(r"held-out months[^<(]*\(chapter (\d+)\)", html)
+        assert quoted and {int(n) for n in quoted} == {validation}, (period, quoted, validation)

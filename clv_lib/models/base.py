@@ -338,6 +338,13 @@ class TransactionModel(BaseModel):
             raise ValueError(f"{self.name}: n must be whole numbers >= 0")
         return np.clip(self._pmf(n, np.asarray(t, dtype=float)), 0.0, 1.0)
 
+    def expected_counts(self, summary: pd.DataFrame, n) -> np.ndarray:
+        """Expected number of the summary's customers with exactly `n` repeat purchases over their own T
+        (array over `n`): sum over customers of P(X(T_i) = n), computed once per distinct T."""
+        uT, counts = np.unique(self._read(summary)["T"], return_counts=True)
+        n = np.asarray(n, dtype=float)
+        return counts @ self.probability_purchases(n.reshape(1, -1), uT[:, None]).reshape(len(uT), -1)
+
     # -- to implement ---------------------------------------------------------------------------------------
     def _objective(self, x, t_x, T, w):  # pragma: no cover - abstract
         raise NotImplementedError

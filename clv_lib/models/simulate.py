@@ -165,3 +165,18 @@ def simulate_heavy_tailed(n: int, T=(30, 1095), *, heavy_share: float = 0.01, se
     out = pd.DataFrame({"frequency": x, "recency": recency, "T": T})
     out.index.name = "customer_id"
     return out
+
+
+def simulate_groups(simulator, params: dict, sizes: dict, *, column: str = "channel", seed: int = 0,
+                    **options) -> pd.DataFrame:
+    """Customers of several groups (e.g. acquisition channels), each simulated by `simulator` (e.g.
+    `simulate_bgnbd`) with its own parameters: `params[level]` (keyword arguments), `sizes[level]` customers.
+    The level is in `column`; customer ids run 0..n-1 across the groups."""
+    parts = []
+    for i, (level, size) in enumerate(sizes.items()):
+        part = simulator(int(size), **params[level], seed=seed * 1000 + i, **options)
+        part[column] = level
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out.index.name = "customer_id"
+    return out

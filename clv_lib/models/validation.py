@@ -45,13 +45,14 @@ class HoldoutValidation:
     deciles: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def calibration_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """The calibration part of a calibration/holdout frame as a model summary (frequency, recency, T)."""
+def calibration_summary(frame: pd.DataFrame, keep=()) -> pd.DataFrame:
+    """The calibration part of a calibration/holdout frame as a model summary (frequency, recency, T), with the
+    columns named in `keep` (a covariate model's covariates, fixed at acquisition)."""
     summary_columns(frame, ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"),
                     "holdout validation")
     out = frame.rename(columns={"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T",
                                 "monetary_value_cal": "monetary_value"})
-    return out[[c for c in ("frequency", "recency", "T", "monetary_value") if c in out.columns]]
+    return out[[c for c in ("frequency", "recency", "T", "monetary_value", *keep) if c in out.columns]]
 
 
 def validate(model: TransactionModel, frame: pd.DataFrame, actual_cumulative: pd.Series | None = None,
@@ -65,7 +66,7 @@ def validate(model: TransactionModel, frame: pd.DataFrame, actual_cumulative: pd
     is validated instead (`result.model` is then the NBD). Raises ModelInputError/ConvergenceError when no
     model can be fitted (callers record it).
     """
-    cal = calibration_summary(frame)
+    cal = calibration_summary(frame, keep=getattr(model, "covariates", ()))
     fitted = fit_or_limit(copy.deepcopy(model), cal)
     duration = frame["duration_holdout"].to_numpy(dtype=float)
     actual = frame["frequency_holdout"].to_numpy(dtype=float)
@@ -135,11 +136,8 @@ def _predict_holdout(model: TransactionModel, cal: pd.DataFrame, duration: np.nd
 def frequency_check(model: TransactionModel, summary: pd.DataFrame) -> pd.DataFrame:
     """Calibration frequency histogram (0..6, 7+) against the model's expected counts sum_i P(X(T_i) = x)."""
     x = summary["frequency"].to_numpy(float)
-    T = summary["T"].to_numpy(float)
-    uT, counts = np.unique(T, return_counts=True)
     bins = np.arange(HISTOGRAM_TOP)
-    pmf = model.probability_purchases(bins[None, :], uT[:, None])
-    expected = counts @ pmf
+    expected = model.expected_counts(summary, bins)
     expected = np.append(expected, max(len(x) - expected.sum(), 0.0))
     actual = np.append([(x == b).sum() for b in bins], (x >= HISTOGRAM_TOP).sum()).astype(float)
     labels = [str(b) for b in bins] + [f"{HISTOGRAM_TOP}+"]

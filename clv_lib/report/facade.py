@@ -76,7 +76,7 @@ class Report:
 
     @cached_property
     def t(self) -> Texts:
-        return Texts(self.language)
+        return Texts(self.language, chapters=lambda: chapters.cover.contents(self))
 
     @cached_property
     def fmt(self) -> Formatter:

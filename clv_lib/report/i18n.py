@@ -62,18 +62,32 @@ def singular_units(text: str, language: str) -> str:
 
 
 class Texts:
-    """Looks up and fills the report's sentences in one language."""
+    """Looks up and fills the report's sentences in one language.
 
-    def __init__(self, language: str):
+    A sentence that points to another chapter says `{ch_validation}`: the chapter's number in the report's table
+    of contents, from `chapters()` (a callable returning the chapter keys in order, asked only when such a
+    sentence is used), so references stay right when a chapter is shown in one report and not in another."""
+
+    def __init__(self, language: str, chapters=None):
         self.language = language
         self._texts = catalogue(language)
+        self._chapters = chapters
 
     def __call__(self, key: str, **values) -> str:
         text = self._texts[key]
+        if "{ch_" in text:
+            values = {**self.chapter_numbers(), **values}
         if not values:
             return text
         text = singular_units(text.format(**values), self.language)
         return elide_italian(text) if self.language == "it" else text
+
+    def chapter_numbers(self) -> dict[str, int]:
+        """`ch_<key>`: the number of each chapter in the table of contents (1 = the executive summary)."""
+        from clv_lib.report.chapters.cover import TOC
+
+        keys = self._chapters() if self._chapters is not None else [k for k in TOC if k != "since"]
+        return {f"ch_{key}": i for i, key in enumerate(keys, start=1)}
 
     def has(self, key: str) -> bool:
         return key in self._texts

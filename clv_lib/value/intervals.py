@@ -74,7 +74,7 @@ def clv_intervals(summary: pd.DataFrame, model: TransactionModel, spend, *, time
                                "the range shows the point estimate only")
         return out
     kernel = _PatternKernel(summary, labels, spend, TimeUnit.of(time_unit), int(horizon_months),
-                            annual_discount_rate, margin)
+                            annual_discount_rate, margin, columns=tuple(getattr(model, "covariates", ())))
     if method == "delta" or (method == "auto" and len(kernel.patterns) > DELTA_PATTERNS):
         return _delta(out, kernel, model, spend, level)
     rng = np.random.default_rng(seed)
@@ -126,10 +126,15 @@ class _PatternKernel:
     """The CLV totals per group of one parameter draw, computed on distinct (x, t_x, T) patterns."""
 
     def __init__(self, summary, labels, spend, unit: TimeUnit, horizon: int, annual_discount_rate: float,
-                 margin: float):
+                 margin: float, columns: tuple[str, ...] = ()):
         cols = summary_columns(summary, ("frequency", "recency", "T"), "CLV intervals")
-        (x, t_x, T), pattern = unique_rows(cols["frequency"], cols["recency"], cols["T"])
-        self.patterns = pd.DataFrame({"frequency": x, "recency": t_x, "T": T})
+        # A covariate model's predictions depend on the customer's covariates too (`columns`): part of the pattern.
+        factors = [pd.factorize(summary[c], use_na_sentinel=False) for c in columns]
+        (x, t_x, T, *levels), pattern = unique_rows(cols["frequency"], cols["recency"], cols["T"],
+                                                    *(codes.astype(float) for codes, _ in factors))
+        self.patterns = pd.DataFrame({"frequency": x, "recency": t_x, "T": T,
+                                      **{c: np.asarray(uniques, dtype=object)[level.astype(int)]
+                                         for c, (_, uniques), level in zip(columns, factors, levels)}})
         group_codes, self.index = pd.factorize(pd.Index(["total"]).append(pd.Index(labels.to_numpy())))
         group = group_codes[1:]
         self.months = unit.months_to_periods(np.arange(1, horizon + 1, dtype=float))

@@ -30,10 +30,14 @@ def render(r) -> Chapter:
     ch.text("client", p.client_name)
     ch.add(B.Facts(facts, name="facts"))
     ch.heading("contents.title", t("toc.title"))
-    keys = [key for key in TOC if key != "since" or r.since.previous is not None]  # no earlier report: no chapter
-    ch.bullets("contents", [t(f"toc.{key}") for key in keys], ordered=True, style="toc")
+    ch.bullets("contents", [t(f"toc.{key}") for key in contents(r)], ordered=True, style="toc")
     ch.text("confidential", t("cover.confidential"))
     return ch
+
+
+def contents(r) -> list[str]:
+    """The chapters of this report in order: "Since the last report" only when an earlier report exists."""
+    return [key for key in TOC if key != "since" or r.since.previous is not None]
 
 
 TOC = ("summary", "since", "data", "kpis", "concentration", "cohorts", "segments", "predicted", "economics", "validation",
