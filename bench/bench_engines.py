@@ -8,7 +8,8 @@ task's peak RSS (target: below 4 GB at 100M rows on this 2-core machine). DuckDB
 (`CLV_DUCKDB_MEMORY`, default 2 GB), `preserve_insertion_order = false`, spilling to a temporary folder, and writes
 its intermediate tables compressed to a scratch database file (see `clv_lib.data.engines.load.file_backend`). The
 in-memory path (pandas read, the file path's cleaning, numpy summaries) runs on the 10M-row Parquet for comparison.
-`CLV_BENCH_ENGINE_ROWS` (e.g. ``100000000``) picks the sizes; the CSV and in-memory runs use the smallest one, and
+`BENCH_BEFORE=<git ref>` runs the same on that commit's clv_lib in the same run (and its in-memory path, for
+commits that had one). `CLV_BENCH_ENGINE_ROWS` (e.g. ``100000000``) picks the sizes; the CSV and in-memory runs use the smallest one, and
 only up to 20M rows (the in-memory path would need more than 50 GB at 100M). lifetimes is not run here: its
 `summary_data_from_transaction_data` is a pandas groupby over every row and bench_models already compares it on
 ready summaries; at 10M rows it would only add minutes of pandas time to this suite.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import os
 
-from harness import DATA, run_task, table
+from harness import BEFORE, DATA, run_task, table
 
 ROWS = [int(r) for r in os.environ.get("CLV_BENCH_ENGINE_ROWS", "10000000,100000000").split(",")]
 STEPS = ["clean_s", "summary_s", "holdout_s", "kpis_s", "cohorts_s"]
@@ -35,18 +36,21 @@ def main() -> None:
     if "error" in made:
         print(f"data generation failed: {made['error']}")
         return
-    runs = [(f"parquet {r // 1_000_000}M, engine (duckdb)", r, {"path": made[str(r)]}) for r in ROWS]
+    runs = [(f"parquet {r // 1_000_000}M, engine (duckdb)", r, {"path": made[str(r)]}, "clv_lib") for r in ROWS]
     if compare:
-        runs.append((f"csv {small // 1_000_000}M, engine (duckdb)", small, {"path": made[f"csv{small}"]}))
-        runs.append((f"parquet {small // 1_000_000}M, in memory (pandas)", small,
-                     {"path": made[str(small)], "memory": True}))
+        runs.append((f"csv {small // 1_000_000}M, engine (duckdb)", small, {"path": made[f"csv{small}"]}, "clv_lib"))
+    if BEFORE:  # the same runs on the commit before the change, side by side
+        runs += [(f"{name} @{BEFORE}", n, payload, f"clv_lib@{BEFORE}") for name, n, payload, _ in list(runs)]
+        if compare:
+            runs.append((f"parquet {small // 1_000_000}M, in memory (pandas) @{BEFORE}", small,
+                         {"path": made[str(small)], "memory": True}, f"clv_lib@{BEFORE}"))
     else:
         print(f"[bench] no CSV / in-memory comparison: the smallest size ({small:,} rows) is above "
               f"{COMPARE_MAX_ROWS:,}", flush=True)
     rows = []
-    for name, n, payload in runs:
+    for name, n, payload, env in runs:
         print(f"[bench] {name} ...", flush=True)
-        result = run_task("clv_lib", "engines_clv", payload, timeout=5400)
+        result = run_task(env, "engines_clv", payload, timeout=5400)
         if "error" in result:
             rows.append({"run": name, "rows/s": None, "peak_rss_mb": None, "note": result["error"][:80]})
             continue

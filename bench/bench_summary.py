@@ -3,7 +3,8 @@
 Same Parquet file, same run, each tool in its own process and environment: clv_lib's `rfm_summary`, lifetimes'
 `summary_data_from_transaction_data` (freq="D") and the floor, a plain DuckDB GROUP BY computing the same numbers
 from the same in-memory frame. `summary s` times the summary alone (the file is loaded first, `load s`);
-`x floor` = summary time / DuckDB's (best of BENCH_REPEAT=3 runs in one process, as the machine may be
+`engine s` times the summary the report
+uses (the orders in DuckDB through `EngineOrders`, per-day table included); `x floor` = summary time / DuckDB's (best of BENCH_REPEAT=3 runs in one process, as the machine may be
 shared; clv_lib and the floor alternate over BENCH_ROUNDS=2 processes each, best kept; `first s` is the
 first run of the best process); `peak MB` is the task process's peak RSS. When lifetimes would take longer
 than `BENCH_LIFETIMES_MAX_ROWS` allows (or fails), its time is extrapolated linearly from the smaller size, and
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import DATA, run_task, table
+from harness import BEFORE, DATA, run_task, table
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SUMMARY_ROWS", "1000000,10000000").split(",")]
 LIFETIMES_MAX_ROWS = int(os.environ.get("BENCH_LIFETIMES_MAX_ROWS", "10000000"))
@@ -58,7 +59,10 @@ def main() -> None:
         payload = {"path": str(path), "end": END, "repeat": REPEAT}
         results: dict[str, dict] = {}
         for _ in range(ROUNDS):  # alternate clv_lib and the floor, keep each one's best round
-            for tool, env, task in (("clv_lib", "clv_lib", "summary_clv"), ("duckdb floor", "duckdb", "summary_duckdb")):
+            tools = [("clv_lib", "clv_lib", "summary_clv"), ("duckdb floor", "duckdb", "summary_duckdb")]
+            if BEFORE:  # the commit before the change, in the same run
+                tools.insert(1, (f"clv_lib @{BEFORE}", f"clv_lib@{BEFORE}", "summary_clv"))
+            for tool, env, task in tools:
                 res = run_task(env, task, payload)
                 best = results.get(tool)
                 if best is None or "error" in best or res.get("summary_s", float("inf")) < best.get("summary_s", 0):
@@ -77,15 +81,19 @@ def main() -> None:
                 row["error"] = res["error"][:120]
             else:
                 row.update({"load s": res.get("load_s"), "summary s": res.get("summary_s"), "first s": res.get("first_s"),
+                            "engine s": res.get("engine_summary_s"),
                             "peak MB": res.get("peak_rss_mb"), "customers": res.get("customers"),
                             "checksum": _checksum(res.get("checksum"))})
                 if floor and res.get("summary_s"):
                     row["x floor"] = res["summary_s"] / floor
+                if floor and res.get("engine_summary_s"):
+                    row["engine x floor"] = res["engine_summary_s"] / floor
                 if res.get("extrapolated"):
                     row["note"] = f"extrapolated x{rows // base['rows']} from {base['rows']:,} rows"
             rows_out.append(row)
         print(table([r for r in rows_out if r["rows"] == rows],
-                    ["rows", "tool", "load s", "summary s", "first s", "x floor", "peak MB", "customers", "checksum", "note",
+                    ["rows", "tool", "load s", "summary s", "first s", "x floor", "engine s", "engine x floor", "peak MB",
+                     "customers", "checksum", "note",
                      "error"]), flush=True)
         clv = results["clv_lib"].get("summary_s")
         lt = results.get("lifetimes", {}).get("summary_s")

@@ -32,9 +32,25 @@ PEERS: dict[str, list[str]] = {
 }
 
 
+#: `make bench BENCH_BEFORE=<git ref>`: the clv_lib tasks also run on that commit's clv_lib ("clv_lib@<ref>"), in the
+#: same run, so a change is measured before and after side by side.
+BEFORE = os.environ.get("BENCH_BEFORE", "").strip()
+
+
+def before_tree(ref: str) -> Path:
+    """The clv_lib package of git `ref`, exported once into bench/.before/<ref> (put first on PYTHONPATH)."""
+    folder = BENCH / ".before" / ref.replace("/", "_")
+    if not (folder / "clv_lib").is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "clv_lib"], capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
 def peer_python(name: str) -> Path:
     """Return the interpreter of peer environment `name`, creating it on first use."""
-    if name == "clv_lib":
+    if name == "clv_lib" or name.startswith("clv_lib@"):
         return ROOT / ".venv" / "bin" / "python"
     env = ENVS / name
     python = env / "bin" / "python"
@@ -54,10 +70,11 @@ def peer_python(name: str) -> Path:
 def run_task(env: str, task: str, payload: dict, timeout: float = 3600) -> dict:
     """Run `bench/tasks/<task>.py` under environment `env`; return its JSON plus wall seconds and peak RSS (MB)."""
     python = peer_python(env)
+    extra = {"PYTHONPATH": str(before_tree(env.split("@", 1)[1]))} if env.startswith("clv_lib@") else {}
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     proc = subprocess.run([str(python), str(TASKS / f"{task}.py"), json.dumps(payload)], capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"})
+                          text=True, timeout=timeout, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0", **extra})
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 PG_BIN_DIRS = [Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
 
 
@@ -85,3 +87,14 @@ def _createdb(user: str, port: int, database: str) -> None:
             if time.time() > deadline:
                 raise
             time.sleep(0.2)
+
+
+CDNOW = Path(__file__).parent / "data" / "CDNOW_sample.txt"
+
+
+def cdnow_table() -> pd.DataFrame:
+    """The CDNOW sample's five columns (tests/data, Fader, Hardie & Lee 2005), typed as a database would hold them."""
+    raw = pd.read_csv(CDNOW, sep=r"\s+", header=None, names=["master_id", "customer_id", "day", "cds", "amount"],
+                      dtype={"master_id": str, "customer_id": str, "day": str})
+    raw["day"] = pd.to_datetime(raw["day"], format="%Y%m%d").astype("datetime64[us]")
+    return raw

@@ -25,14 +25,14 @@ from system_tools import missing
 
 from clv_lib.data import load_client_data
 from clv_lib.data.engines.load_demo import COLUMNS, demo_orders_table, demo_subscriptions_table
-from clv_lib.data.engines.source import FrameOrders, FrameSubscriptions, patterns
+from clv_lib.insights import source_kpis as K
+from clv_lib.summary.sources import order_source, subscription_source
 from clv_lib.exceptions import DataError, EngineError
 from clv_lib.params import load_params
 from clv_lib.summary.cohorts import cumulative_value_triangle, logo_triangle, revenue_triangle
-from engines import pg_binary, postgres_server
+from engines import cdnow_table, pg_binary, postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]
-CDNOW = Path(__file__).parent / "data" / "CDNOW_sample.txt"
 END = pd.Timestamp("2025-12-31")
 CDNOW_END = pd.Timestamp("1998-06-30")
 CDNOW_CAL = pd.Timestamp("1997-09-30")  # the BG/NBD paper's calibration end (39 weeks)
@@ -60,14 +60,6 @@ def saas_params():
 @pytest.fixture(scope="module")
 def saas_memory(saas_params):
     return load_client_data(saas_params, END, ROOT)
-
-
-def cdnow_table() -> pd.DataFrame:
-    """The CDNOW sample's five columns, typed as a database would hold them."""
-    raw = pd.read_csv(CDNOW, sep=r"\s+", header=None, names=["master_id", "customer_id", "day", "cds", "amount"],
-                      dtype={"master_id": str, "customer_id": str, "day": str})
-    raw["day"] = pd.to_datetime(raw["day"], format="%Y%m%d").astype("datetime64[us]")
-    return raw
 
 
 def cdnow_params(tmp_path_factory, **data):
@@ -220,13 +212,13 @@ def assert_same(memory, engine, end, calibration_end, time_unit="D", check_chann
                                   engine.holdout(calibration_end, end, time_unit), **close)
     pd.testing.assert_frame_equal(memory.history(end), engine.history(end), **close)
     pd.testing.assert_series_equal(memory.tracking(calibration_end, end), engine.tracking(calibration_end, end))
-    pd.testing.assert_frame_equal(memory.kpis(end), engine.kpis(end), **close)
-    lapse = memory.lapse(end)
-    assert engine.lapse(end) == lapse
-    pd.testing.assert_frame_equal(memory.churn(end, lapse.days), engine.churn(end, lapse.days), **close)
+    pd.testing.assert_frame_equal(K.monthly_kpis(memory, end), K.monthly_kpis(engine, end), **close)
+    lapse = K.lapse(memory, end)
+    assert K.lapse(engine, end) == lapse
+    pd.testing.assert_frame_equal(K.churn(memory, end, lapse.days), K.churn(engine, end, lapse.days), **close)
     start = (end - pd.DateOffset(months=12)).to_period("M") + 1
-    assert_kpis_equal(memory.period_kpis(end, period_start=start, lapse=lapse),
-                      engine.period_kpis(end, period_start=start, lapse=lapse))
+    assert_kpis_equal(K.period_kpis(memory, end, period_start=start, lapse_rule=lapse),
+                      K.period_kpis(engine, end, period_start=start, lapse_rule=lapse))
     cells = memory.cohort_cells(end)
     pd.testing.assert_frame_equal(cells, engine.cohort_cells(end), **close)
     for build in (logo_triangle, revenue_triangle, cumulative_value_triangle):
@@ -234,8 +226,8 @@ def assert_same(memory, engine, end, calibration_end, time_unit="D", check_chann
     if check_channel:
         pd.testing.assert_frame_equal(memory.cohort_cells(end, by="channel"), engine.cohort_cells(end, by="channel"),
                                       **close)
-        assert_kpis_equal(memory.restrict("email").period_kpis(end, period_start=start, lapse=lapse),
-                          engine.restrict("email").period_kpis(end, period_start=start, lapse=lapse))
+        assert_kpis_equal(K.period_kpis(memory.restrict("email"), end, period_start=start, lapse_rule=lapse),
+                          K.period_kpis(engine.restrict("email"), end, period_start=start, lapse_rule=lapse))
 
 
 def assert_same_mrr(memory, engine, end):
@@ -247,9 +239,10 @@ def assert_same_mrr(memory, engine, end):
     np.testing.assert_allclose(bridge["start_mrr"] + movements, bridge["end_mrr"], atol=1e-6)  # start + moves = end
     pd.testing.assert_frame_equal(memory.retention(end), engine.retention(end), **close)
     pd.testing.assert_frame_equal(memory.retention(end, 3), engine.retention(end, 3), **close)
-    pd.testing.assert_frame_equal(memory.monthly(end), engine.monthly(end), **close)
+    pd.testing.assert_frame_equal(K.subscription_monthly(memory, end), K.subscription_monthly(engine, end), **close)
     for start in (None, pd.Period("2025-01", freq="M")):
-        assert_kpis_equal(memory.period_kpis(end, period_start=start), engine.period_kpis(end, period_start=start))
+        assert_kpis_equal(K.subscription_period(memory, end, period_start=start),
+                          K.subscription_period(engine, end, period_start=start))
     pd.testing.assert_series_equal(memory.current_mrr(end), engine.current_mrr(end), **close)
     past = bridge.index[len(bridge) // 2]
     pd.testing.assert_series_equal(memory.current_mrr(end, past), engine.current_mrr(end, past), **close)
@@ -286,14 +279,14 @@ def test_demo_on_duckdb_equals_memory(demo_params, demo_memory, duckdb_url, url_
     data = load_client_data(engine_params(demo_params, "duckdb", table="demo.orders", columns=COLUMNS), END)
     assert_same_ledger(demo_memory, data)
     assert data.rows_read == 17_057 and data.rows_kept == demo_memory.rows_kept
-    assert_same(FrameOrders(demo_memory.frame), data.orders, END, pd.Timestamp("2024-12-31"))
+    assert_same(order_source(demo_memory), order_source(data), END, pd.Timestamp("2024-12-31"))
 
 
 def test_demo_on_postgres_equals_memory(demo_params, demo_memory, postgres_url, url_env):
     url_env(postgres_url)
     data = load_client_data(engine_params(demo_params, "postgres", table="demo.orders", columns=COLUMNS), END)
     assert_same_ledger(demo_memory, data)
-    assert_same(FrameOrders(demo_memory.frame), data.orders, END, pd.Timestamp("2024-12-31"))
+    assert_same(order_source(demo_memory), order_source(data), END, pd.Timestamp("2024-12-31"))
     described = "\n".join(data.describe())
     assert "postgres table demo.orders" in described and postgres_url not in described
 
@@ -306,7 +299,7 @@ def test_cdnow_on_sql_engines_equals_memory(engine, cdnow_memory, duckdb_url, po
                             CDNOW_END)
     assert_same_ledger(cdnow_memory, data)
     assert data.customers == 2_357  # the sample's design (Fader, Hardie & Lee 2005)
-    assert_same(FrameOrders(cdnow_memory.frame), data.orders, CDNOW_END, CDNOW_CAL, time_unit="W",
+    assert_same(order_source(cdnow_memory), order_source(data), CDNOW_END, CDNOW_CAL, time_unit="W",
                 check_channel=False)
 
 
@@ -315,16 +308,17 @@ def test_cdnow_on_spark_equals_memory(cdnow_memory, spark, url_env, tmp_path_fac
     data = load_client_data(cdnow_params(tmp_path_factory, engine="spark", connection_env=VAR, table="cdnow"),
                             CDNOW_END)
     assert_same_ledger(cdnow_memory, data)
-    memory, engine = FrameOrders(cdnow_memory.frame), data.orders
+    memory, engine = order_source(cdnow_memory), order_source(data)
     close = dict(check_exact=False, rtol=1e-9)
     pd.testing.assert_frame_equal(memory.summary(CDNOW_END, "W"), engine.summary(CDNOW_END, "W"), **close)
     pd.testing.assert_frame_equal(memory.holdout(CDNOW_CAL, CDNOW_END, "W"),
                                   engine.holdout(CDNOW_CAL, CDNOW_END, "W"), **close)
     pd.testing.assert_frame_equal(memory.cohort_cells(CDNOW_END), engine.cohort_cells(CDNOW_END), **close)
-    pd.testing.assert_frame_equal(memory.kpis(CDNOW_END), engine.kpis(CDNOW_END), **close)
-    lapse = memory.lapse(CDNOW_END)
-    assert engine.lapse(CDNOW_END) == lapse
-    pd.testing.assert_frame_equal(memory.churn(CDNOW_END, lapse.days), engine.churn(CDNOW_END, lapse.days), **close)
+    pd.testing.assert_frame_equal(K.monthly_kpis(memory, CDNOW_END), K.monthly_kpis(engine, CDNOW_END), **close)
+    lapse = K.lapse(memory, CDNOW_END)
+    assert K.lapse(engine, CDNOW_END) == lapse
+    pd.testing.assert_frame_equal(K.churn(memory, CDNOW_END, lapse.days), K.churn(engine, CDNOW_END, lapse.days),
+                                  **close)
 
 
 def test_cdnow_calibration_summary_matches_the_paper(cdnow_memory, duckdb_url, url_env, tmp_path_factory):
@@ -332,7 +326,7 @@ def test_cdnow_calibration_summary_matches_the_paper(cdnow_memory, duckdb_url, u
     url_env(duckdb_url)
     data = load_client_data(cdnow_params(tmp_path_factory, engine="duckdb", connection_env=VAR, table="cdnow"),
                             CDNOW_END)
-    cal = data.orders.holdout(CDNOW_CAL, CDNOW_END, "W")
+    cal = order_source(data).holdout(CDNOW_CAL, CDNOW_END, "W")
     paper = pd.read_csv(Path(__file__).parent / "data" / "cdnow_customers_summary.csv")
     assert len(cal) == len(paper) == 2_357
     ours = cal.sort_values(["frequency_cal", "recency_cal", "T_cal"])[["frequency_cal", "recency_cal", "T_cal"]]
@@ -352,9 +346,9 @@ def test_large_file_is_cleaned_in_a_scratch_duckdb_removed_afterwards(cdnow_memo
     data = load_client_data(cdnow_params(tmp_path_factory, path=str(path)), CDNOW_END)
     assert data.source.path and data.source.engine == "duckdb"
     assert_same_ledger(cdnow_memory, data)
-    pd.testing.assert_frame_equal(FrameOrders(cdnow_memory.frame).summary(CDNOW_END, "W"),
-                                  data.orders.summary(CDNOW_END, "W"), check_exact=False, rtol=1e-9)
-    con = data.orders.backend
+    pd.testing.assert_frame_equal(order_source(cdnow_memory).summary(CDNOW_END, "W"),
+                                  order_source(data).summary(CDNOW_END, "W"), check_exact=False, rtol=1e-9)
+    con = order_source(data).backend
     folder = Path(con.raw_sql("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
                   .fetchone()[0]).parent
     assert folder.name.startswith("clv-duckdb-") and folder.is_dir()
@@ -365,34 +359,24 @@ def test_large_file_is_cleaned_in_a_scratch_duckdb_removed_afterwards(cdnow_memo
     assert not folder.exists()
 
 
-def test_columns_the_engine_does_not_apply_are_said_in_the_data_chapter(tmp_path, monkeypatch, tmp_path_factory):
-    """A refunded-amount column is used by the file path; the engine path does not apply it yet, and says so in
-    the value-reading lines the report shows, instead of ignoring it silently."""
+def test_large_file_applies_the_partial_refunds_of_a_refunded_amount_column(tmp_path, monkeypatch, tmp_path_factory):
+    """A refunded-amount column is applied by the one implementation of the rules, whatever reads the file (here
+    DuckDB reading a large Parquet file): the refund comes off its order once and the ledger says so."""
     from clv_lib.data.engines import load as engine_load
 
     path = tmp_path / "cdnow.parquet"
-    cdnow_table().assign(refunded=0.0).to_parquet(path)
+    table = cdnow_table().assign(refunded=0.0)
+    table.loc[0, "refunded"] = 1.0
+    table.to_parquet(path)
     monkeypatch.setattr(engine_load, "ENGINE_MIN_ROWS", 1_000)
     params = cdnow_params(tmp_path_factory, path=str(path), columns={
-        "customer_id": "customer_id", "order_date": "day", "amount": "amount", "refunded_amount": "refunded"})
+        "customer_id": "customer_id", "order_date": "day", "amount": "amount", "refunded_amount": "refunded"},
+        drop_exact_duplicates=False)
     data = load_client_data(params, CDNOW_END)
     assert data.source.engine == "duckdb"
-    assert "refunded_amount: 'refunded' not applied in the engine: partially refunded orders count at their " \
-           "full total" in data.inferences
-
-
-def test_models_fit_on_weighted_patterns(cdnow_memory):
-    """Fitting on the distinct (frequency, recency, T) patterns with weights gives the per-customer fit."""
-    from clv_lib.models import BetaGeoModel
-
-    summary = FrameOrders(cdnow_memory.frame).summary(CDNOW_CAL, "W")
-    table = patterns(summary)
-    assert len(table) < len(summary) and table["weights"].sum() == len(summary)
-    full = BetaGeoModel().fit(summary[["frequency", "recency", "T"]])
-    weighted = BetaGeoModel().fit(table[["frequency", "recency", "T"]], weights=table["weights"])
-    for name, value in full.params_.items():
-        assert weighted.params_[name] == pytest.approx(value, rel=1e-4)
-
+    rules = {r.rule: (r.rows, r.revenue) for r in data.ledger.records}
+    assert rules["partial refund subtracted from its order (refunded amount column)"] == (1, 1.0)
+    assert not any("not applied" in line for line in data.inferences)
 
 def test_pipeline_on_postgres_gives_the_memory_customer_table(demo_params, postgres_url, url_env):
     from clv_lib.pipeline import analysis_for
@@ -403,8 +387,7 @@ def test_pipeline_on_postgres_gives_the_memory_customer_table(demo_params, postg
     memory = analysis_for("demo", demo_params, None, "en", ROOT)
     pd.testing.assert_frame_equal(memory.customers, engine.customers, check_exact=False, rtol=1e-6)
     assert engine.period.label == memory.period.label == "2025-12"
-    with pytest.raises(EngineError, match="stay in the engine"):
-        engine.data.frame
+    assert len(engine.data.frame) == engine.data.rows_kept  # the cleaned orders come back only when asked for
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgres", "spark"])
@@ -416,7 +399,7 @@ def test_demo_subscriptions_on_engines_equal_memory(engine, saas_params, saas_me
     assert_same_ledger(saas_memory, data)
     assert data.rows_read == 2_173 and data.rows_kept == 2_090  # data/demo/README.md
     pd.testing.assert_frame_equal(saas_memory.frame, data.frame)
-    assert_same_mrr(FrameSubscriptions(saas_memory.frame), data.segments, END)
+    assert_same_mrr(subscription_source(saas_memory), subscription_source(data), END)
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgres"])
@@ -450,19 +433,19 @@ def test_messy_subscriptions_hit_the_same_rules(engine, messy_memory, url_env, r
     zoned = b.set_index("subscription_id").loc[["s18", "s20"]]
     assert list(zoned["start_date"].dt.date.astype(str)) == ["2024-04-01", "2024-02-01"]  # Rome, not UTC
     assert list(zoned["end_date"].dt.date.astype(str)) == ["2025-04-01", "2024-07-01"]
-    assert_same_mrr(FrameSubscriptions(a), data.segments, END)
+    assert_same_mrr(subscription_source(messy_memory), subscription_source(data), END)
 
 
 def test_pipeline_subscriptions_on_duckdb_give_the_memory_report_tables(saas_params, duckdb_url, url_env):
     """The subscription analysis reads MRR, KPIs and cohorts from the engine and gives the in-memory tables."""
-    from clv_lib.data.engines.subscriptions import EngineSubscriptions
+    from clv_lib.summary.engine_subscriptions import EngineSubscriptions
     from clv_lib.pipeline import analysis_for
 
     url_env(duckdb_url)
     engine = analysis_for("demo-subscription", engine_params(saas_params, "duckdb", table="demo.subscriptions"),
                           None, "en", ROOT)
     memory = analysis_for("demo-subscription", saas_params, None, "en", ROOT)
-    assert isinstance(engine.source, EngineSubscriptions) and isinstance(memory.source, FrameSubscriptions)
+    assert isinstance(engine.source, EngineSubscriptions) and isinstance(memory.source, EngineSubscriptions)
     close = dict(check_exact=False, rtol=1e-9)
     pd.testing.assert_frame_equal(memory.customers, engine.customers, **close)
     pd.testing.assert_frame_equal(memory.monthly, engine.monthly, **close)

@@ -100,15 +100,6 @@ def test_amounts_that_print_as_zero_have_no_sign():
     assert en.pct(-0.0004) == "0.0%" and en.pct(-0.0006) == "-0.1%"
 
 
-def test_engine_path_caveats_in_italian():
-    from clv_lib.data.engines.load import NOT_IN_ENGINE
-    from clv_lib.report.data_labels import inference_label
-
-    for canon, what in NOT_IN_ENGINE.items():
-        text = inference_label(f"{canon}: 'x' {what}", "it")
-        assert "non applicata nel motore" in text and "engine" not in text
-
-
 def test_warning_values_name_ledger_rules_in_the_report_language():
     """The pipeline stores a rule's English name (as in data_quality.csv); the data chapter translates it."""
     from types import SimpleNamespace

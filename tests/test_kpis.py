@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from clv_lib.exceptions import DataError, ParamsError
-from clv_lib.insights import kpis
+from clv_lib.insights import source_kpis as K
 from clv_lib.value.unit_economics import unit_economics
 from tests.test_mrr import subs
 
@@ -31,7 +31,7 @@ END = "2024-04-30"
 
 
 def test_monthly_order_kpis_hand_computed():
-    out = kpis.order_kpis(ORDERS, END)
+    out = K.monthly_kpis(ORDERS, END)
     assert out.index.astype(str).tolist() == ["2024-01", "2024-02", "2024-03", "2024-04"]
     assert out["active_customers"].tolist() == [2, 2, 1, 1]  # Jan a,b; Feb a,c; Mar b; Apr a
     assert out["new_customers"].tolist() == [2, 1, 0, 0]
@@ -45,23 +45,24 @@ def test_monthly_order_kpis_hand_computed():
 
 
 def test_days_between_orders_and_threshold():
-    gaps = kpis.days_between_orders(ORDERS, END)
+    values, counts = K.gaps(ORDERS, END)
+    gaps = pd.Series(np.repeat(values, counts)).sort_values(key=lambda g: g.map({36: 0, 53: 1, 41: 2}))
     # a: 5 Jan -> 10 Feb = 36, 10 Feb -> 3 Apr = 53 (the second order on 5 Jan is the same purchase day);
     # b: 20 Jan -> 1 Mar 2024 = 41 (leap year: 11 days of Jan + 29 of Feb + 1)
     assert gaps.tolist() == [36, 53, 41]
-    assert kpis.lapse_threshold(ORDERS, END, quantile=0.5).days == 41  # median of 36, 41, 53
+    assert K.lapse(ORDERS, END, quantile=0.5).days == 41  # median of 36, 41, 53
     # numpy's linear quantile: 41 + 0.8 x (53 - 41) = 50.6 -> rounded up to 51 days
-    threshold = kpis.lapse_threshold(ORDERS, END)
+    threshold = K.lapse(ORDERS, END)
     assert threshold.days == 51 and threshold.source == "data" and threshold.repeat_purchases == 3
     assert threshold.warnings and "51 days" in threshold.describe()
-    fixed = kpis.lapse_threshold(ORDERS, END, days=60)
+    fixed = K.lapse(ORDERS, END, days=60)
     assert fixed.days == 60 and fixed.source == "params" and "parameters" in fixed.describe()
     with pytest.raises(DataError, match="bought twice"):
-        kpis.lapse_threshold(ORDERS[ORDERS["customer_id"] == "c"], END)
+        K.lapse(ORDERS[ORDERS["customer_id"] == "c"], END)
 
 
 def test_lapse_churn_hand_computed():
-    out = kpis.lapse_churn(ORDERS, END, threshold_days=40)
+    out = K.churn(ORDERS, END, threshold_days=40)
     # live through last purchase + 40 days, lapsed from day 41:
     # a: 10 Feb + 41 = 22 Mar lapse (next purchase 3 Apr, 53 days later) -> returns 3 Apr
     # b: 20 Jan + 41 = 1 Mar lapse, returns the same day 1 Mar; 1 Mar + 41 = 11 Apr lapse
@@ -78,7 +79,7 @@ def test_lapse_churn_hand_computed():
 
 
 def test_order_period_kpis():
-    full = kpis.order_period_kpis(ORDERS, END, lapse=40)
+    full = K.period_kpis(ORDERS, END, lapse_rule=40)
     assert (full.months, full.customers, full.new_customers, full.orders) == (4, 3, 3, 7)
     assert full.revenue == pytest.approx(53.0) and full.aov == pytest.approx(53 / 7)
     assert full.orders_per_customer == pytest.approx(7 / 3)
@@ -91,13 +92,13 @@ def test_order_period_kpis():
     assert full.monthly_revenue_per_customer == pytest.approx(53 / 6.5)
     assert any("customers" in w for w in full.warnings)
 
-    spring = kpis.order_period_kpis(ORDERS, END, period_start="2024-02")
+    spring = K.period_kpis(ORDERS, END, period_start="2024-02")
     assert (spring.months, spring.customers, spring.new_customers, spring.orders) == (3, 3, 1, 4)
     assert spring.revenue == pytest.approx(33.0) and spring.new_revenue == pytest.approx(7.0)
     assert spring.median_days_between_orders == 53  # only gaps between purchases inside the period
     assert spring.monthly_churn_rate is None and spring.lapse_days is None
     with pytest.raises(ParamsError):
-        kpis.order_period_kpis(ORDERS, END, period_start="2024-06")
+        K.period_kpis(ORDERS, END, period_start="2024-06")
 
 
 SUBS = subs([("a", "2024-01-10", "2024-03-10", 10), ("a", "2024-03-10", None, 20),
@@ -106,7 +107,7 @@ SUBS = subs([("a", "2024-01-10", "2024-03-10", 10), ("a", "2024-03-10", None, 20
 
 
 def test_subscription_kpis_hand_computed():
-    out = kpis.subscription_kpis(SUBS, "2024-06-30", window_months=2)
+    out = K.subscription_monthly(SUBS, "2024-06-30", window_months=2)
     # MRR 15, 17, 20, 20, 27, 27; customers 2, 2, 1, 1, 2, 2 (see tests/test_mrr.py)
     np.testing.assert_allclose(out["arpa"], [7.5, 8.5, 20, 20, 13.5, 13.5])
     assert out["arr"].iloc[-1] == 27 * 12
@@ -124,7 +125,7 @@ def test_subscription_kpis_hand_computed():
 
 
 def test_subscription_period_kpis_feed_unit_economics():
-    period = kpis.subscription_period_kpis(SUBS, "2024-06-30")
+    period = K.subscription_period(SUBS, "2024-06-30")
     assert (period.start_mrr, period.end_mrr, period.end_customers) == (0.0, 27.0, 2)
     assert (period.new_mrr, period.expansion_mrr, period.reactivation_mrr, period.churned_mrr) == (22, 10, 7, 12)
     assert period.new_customers == 3 and period.churned_customers == 2

@@ -318,7 +318,7 @@ def test_track_record_from_a_database_equals_the_file_path(series, tmp_path, mon
     monkeypatch.setenv("CLV_PROJECT_ROOT", str(project))
     monkeypatch.setenv("CLV_TEST_RECURRING_DB", f"duckdb://{database}")
     report = Report.open("cdnow", period="1998Q2", output_dir=str(project / "scratch"))
-    assert report.analysis.data.orders is not None  # the orders stay in the engine
+    assert report.analysis.data.table is not None  # the orders stay in the engine
     assert report.since.changed == []
     expected = kpis(series, "1998Q2")["track_record"]
     got = [entry.as_json() for entry in report.since.track_record]

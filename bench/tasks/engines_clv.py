@@ -30,11 +30,10 @@ def main() -> None:
     steps = {}
     steps_note = "pandas + numpy"
     t0 = time.perf_counter()
-    if p.get("memory"):
+    if p.get("memory"):  # the in-memory path of commits before the one data path (BENCH_BEFORE)
         from clv_lib.data.engines.source import FrameOrders
-        from clv_lib.data.load import CleanData  # noqa: F401
-        from clv_lib.data.orders import clean_orders
         from clv_lib.data.mapping import resolve_columns
+        from clv_lib.data.orders import clean_orders
         from clv_lib.data.read import read_table
 
         raw = read_table(Path(p["path"]), params.data, display=p["path"])
@@ -46,14 +45,14 @@ def main() -> None:
         from clv_lib.data.engines.load import load_engine_data
 
         data = load_engine_data(params, END)
-        source, kept = data.orders, data.rows_kept
-        con = data.orders.backend
+        source, kept = _source(data), data.rows_kept
+        con = source.backend
         settings = con.raw_sql("SELECT current_setting('threads'), current_setting('memory_limit')").fetchall()[0]
         steps_note = f"duckdb threads {settings[0]}, memory_limit {settings[1]}"
     steps["clean_s"] = time.perf_counter() - t0
     peaks = {"clean": _peak_mb()}  # the process's peak RSS so far, after each step: which step sets the peak
     for name, call in (("summary_s", lambda: source.summary(END)), ("holdout_s", lambda: source.holdout(CAL, END)),
-                       ("kpis_s", lambda: source.kpis(END)), ("cohorts_s", lambda: source.cohort_cells(END))):
+                       ("kpis_s", lambda: _kpis(source)), ("cohorts_s", lambda: source.cohort_cells(END))):
         t0 = time.perf_counter()
         out = call()
         steps[name] = time.perf_counter() - t0
@@ -61,6 +60,23 @@ def main() -> None:
         if name == "summary_s":
             customers = len(out)
     done(kept=kept, customers=customers, settings=steps_note, peak_after_mb=peaks, **steps)
+
+
+def _source(data):
+    """The engine's order aggregations: `summary.sources.order_source` (one data path), or `data.orders` before."""
+    try:
+        from clv_lib.summary.sources import order_source
+    except ImportError:
+        return data.orders
+    return order_source(data)
+
+
+def _kpis(source):
+    try:
+        from clv_lib.insights.source_kpis import monthly_kpis
+    except ImportError:
+        return source.kpis(END)
+    return monthly_kpis(source, END)
 
 
 def _peak_mb() -> float:

@@ -1,6 +1,6 @@
 """Stage 2: load client exports, map their columns, parse values and clean them with a complete ledger.
 
-Entry points: `load_client_data(params, observation_end) -> CleanData` and `last_order_date(params)`
+Entry points: `load_client_data(params, observation_end) -> EngineData` and `last_order_date(params)`
 (module `clv_lib.data.load`). Modules: `read` (formats, encodings, delimiters), `mapping` (canonical columns,
 EN/IT header detection), `amounts` and `dates` (value parsing with per-column inference), `ledger` (the cleaning
 record), `audit` (the counts and appendix lines every loaded dataset shares), `orders` and `subscriptions` (the
@@ -10,7 +10,7 @@ generator).
 
 from __future__ import annotations
 
-__all__ = ["CleanData", "load_client_data", "last_order_date"]
+__all__ = ["load_client_data", "last_order_date"]
 
 
 def __getattr__(name: str):

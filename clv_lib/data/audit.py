@@ -1,7 +1,15 @@
-"""What every loaded dataset says about itself, whether cleaned in memory (`CleanData`) or in an engine
-(`EngineData`): the ledger's row counts and the lines of the report's data appendix."""
+"""What every loaded dataset (`EngineData`) says about itself: where it comes from (`data_path`), the ledger's
+row counts, the lines of the report's data appendix, and whether enough of it is usable (`check_usable`)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+
+from clv_lib.data.ledger import Ledger
+from clv_lib.exceptions import DataError, EngineError
 
 
 class Audited:
@@ -23,3 +31,36 @@ class Audited:
         lines.append(f"rows: {self.rows_read:,} read, {self.rows_kept:,} {self.kind} kept, "
                      f"{self.customers:,} customers")
         return lines
+
+
+def data_path(params, root: Optional[Path] = None) -> tuple[Path, str]:
+    """The data file of a client and how to name it in messages (relative to the project root when inside it)."""
+    from clv_lib.params.clients import project_root, resolve_data_path
+
+    spec = params.data
+    if not spec.path:
+        raise EngineError(f"params data: engine {spec.engine} reads {spec.table or 'a sql query'}, not a file")
+    root = root or project_root()
+    path = resolve_data_path(spec.path, root)
+    try:
+        display = str(path.resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        display = str(path)
+    return path, display
+
+
+def check_usable(frame: pd.DataFrame, ledger: Ledger, min_customers: int, kind: str) -> None:
+    """DataError when nothing is left, or fewer customers than `min_customers`, saying what removed the rows."""
+    customers = int(frame["customer_id"].nunique()) if len(frame) else 0
+    removed = ledger.rows_read - len(frame)
+    cause = ledger.main_cause()
+    why = f"{ledger.rows_excluded + 0:,} of {ledger.rows_read:,} rows were excluded" + (
+        f", mostly {cause}" if cause else "")
+    if not len(frame):
+        raise DataError(f"{ledger.source}: no valid {kind} left; {why}")
+    if customers < min_customers:
+        label = "order" if kind == "orders" else "subscription"
+        raise DataError(f"{ledger.source}: only {customers:,} customers with a valid {label} (min_customers is "
+                        f"{min_customers}); {why}" if removed else
+                        f"{ledger.source}: only {customers:,} customers with a valid {label} (min_customers is "
+                        f"{min_customers})")

@@ -42,11 +42,12 @@ class RuleRecord:
     treatment: str
     rows: int
     revenue: float
-    examples: tuple[int, ...] = ()
+    examples: tuple[int | str, ...] = ()
 
     @property
     def example_rows(self) -> str:
-        """Example source row numbers as a spreadsheet shows them (header = row 1): "12, 57, 301"."""
+        """Example source row numbers as a spreadsheet shows them (header = row 1): "12, 57, 301"; for a database
+        table, the example rows' key columns ("C102 / 1001")."""
         return ", ".join(str(r) for r in self.examples)
 
 
@@ -73,12 +74,13 @@ class Ledger:
         """Set the number of rows of the cleaned output and their total revenue."""
         self.rows_kept, self.revenue_kept = int(rows), _money(revenue)
 
-    def record(self, rule: str, treatment: str, row_numbers: Iterable[int] | np.ndarray | pd.Series,
-               revenue: float = 0.0, rows: Optional[int] = None) -> None:
+    def record(self, rule: str, treatment: str, row_numbers: Iterable[int] | np.ndarray | pd.Series = (),
+               revenue: float = 0.0, rows: Optional[int] = None, examples: Iterable[str] = ()) -> None:
         """Add what `rule` did to the rows with these source row numbers; nothing is added when no row is affected.
 
         `rows` overrides the count when it differs from the number of row numbers given (e.g. merged rows: every
-        row of a multi-row order is an example, but one row per order stays).
+        row of a multi-row order is an example, but one row per order stays). `examples` names rows that have no
+        row number (a database table's key columns), used when no row number is given.
         """
         if treatment not in TREATMENTS:
             raise ValueError(f"unknown treatment {treatment!r} (one of {', '.join(TREATMENTS)})")
@@ -86,7 +88,8 @@ class Ledger:
         count = int(len(numbers) if rows is None else rows)
         if count == 0:
             return
-        examples = tuple(int(r) for r in np.sort(np.unique(numbers))[:MAX_EXAMPLES])
+        examples = tuple(int(r) for r in np.sort(np.unique(numbers))[:MAX_EXAMPLES]) or tuple(
+            sorted({str(e) for e in examples})[:MAX_EXAMPLES])
         self.records.append(RuleRecord(rule, treatment, count, _money(revenue), examples))
 
     @property

@@ -1,8 +1,9 @@
 """The data layer's entry point: read a client's file, map its columns, clean it, check it is usable.
 
-`load_client_data(params, observation_end)` is what the report calls, once: it returns a `CleanData` with the
-cleaned frame (orders or subscriptions, per `business_model`), the ledger (written as `data_quality.csv`), the
-column mapping used, the parsing inferences and the source file's SHA-256. `last_order_date(params)` reads only
+`load_client_data(params, observation_end)` is what the report calls, once: it returns an `EngineData` (module
+`clv_lib.data.engines.load`) with the cleaned rows (orders or subscriptions, per `business_model`) left in the
+engine that cleaned them (DuckDB for a file), the ledger (written as `data_quality.csv`), the column mapping used,
+the parsing inferences and the source (a file's SHA-256, or a table's engine and name). `last_order_date(params)` reads only
 the date column, cheaply, for choosing the default reporting period.
 
 Data in a database or warehouse (`data.table` / `data.sql`), and local Parquet/CSV files too large for memory, go
@@ -12,74 +13,22 @@ orders stay in the engine and are summarised there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 import pandas as pd
 
 from clv_lib.data.dates import parse_dates
-from clv_lib.data.audit import Audited
-from clv_lib.data.ledger import Ledger
+from clv_lib.data.audit import data_path
 from clv_lib.data.mapping import ColumnMapping, resolve_columns
-from clv_lib.data.read import SourceInfo, read_headers, read_table
-from clv_lib.exceptions import DataError, EngineError
+from clv_lib.data.read import read_headers, read_table
 
 
-@dataclass
-class CleanData(Audited):
-    """A client's cleaned data and how it was obtained.
-
-    `frame`: cleaned orders or subscriptions (see the shared data contracts); `kind`: "orders" or
-    "subscriptions"; `ledger`: what every cleaning rule did; `mapping`: canonical column <- header;
-    `inferences`: how dates and amounts were read, one sentence per column; `source`: path, format, encoding,
-    SHA-256; `observation_end`: the cut-off applied (None: none); `last_date`: the last order (or subscription
-    start or end) date kept.
-    """
-
-    frame: pd.DataFrame
-    kind: str
-    ledger: Ledger
-    mapping: ColumnMapping
-    inferences: list[str]
-    source: SourceInfo
-    observation_end: Optional[pd.Timestamp]
-    last_date: Optional[pd.Timestamp]
-
-    @property
-    def customers(self) -> int:
-        return int(self.frame["customer_id"].nunique())
-
-    @property
-    def first_date(self) -> Optional[pd.Timestamp]:
-        """The first order (subscriptions: start) date kept, None when nothing is kept."""
-        dates = self.frame["order_date" if self.kind == "orders" else "start_date"]
-        return dates.min() if len(dates) else None
-
-
-def data_path(params, root: Optional[Path] = None) -> tuple[Path, str]:
-    """The data file of a client and how to name it in messages (relative to the project root when inside it)."""
-    from clv_lib.params.clients import project_root, resolve_data_path
-
-    spec = params.data
-    if not spec.path:
-        raise EngineError(f"params data: engine {spec.engine} reads {spec.table or 'a sql query'}, not a file")
-    root = root or project_root()
-    path = resolve_data_path(spec.path, root)
-    try:
-        display = str(path.resolve().relative_to(Path(root).resolve()))
-    except ValueError:
-        display = str(path)
-    return path, display
-
-
-def load_client_data(params, observation_end=None, root: Optional[Path] = None) -> CleanData:
+def load_client_data(params, observation_end=None, root: Optional[Path] = None):
     """Read, map and clean a client's data (params: a `ClientParams`); `observation_end` is the cut-off day
     (inclusive; None keeps every date). Raises DataError subclasses with one-line messages before any model runs:
     missing file or column, unknown currency, no valid rows, fewer customers than `data.min_customers`."""
     from clv_lib.data.engines.load import load_engine_data, uses_engine
-    from clv_lib.data.orders import clean_orders
-    from clv_lib.data.subscriptions import clean_subscriptions
 
     spec = params.data
     if spec.table or spec.sql or uses_engine(spec, data_path(params, root)[0]):
@@ -94,32 +43,9 @@ def load_client_data(params, observation_end=None, root: Optional[Path] = None) 
     raw = read_table(path, spec, columns=mapped_headers, display=display)
     mapping = found["mapping"]
     end = pd.Timestamp(observation_end).normalize() if observation_end is not None else None
-    if params.business_model == "subscription":
-        result = clean_subscriptions(raw, mapping, spec, params.currency, params.timezone, end)
-        kind, dates = "subscriptions", pd.concat([result.frame["start_date"], result.frame["end_date"]])
-    else:
-        result = clean_orders(raw, mapping, spec, params.currency, params.timezone, end)
-        kind, dates = "orders", result.frame["order_date"]
-    check_usable(result.frame, result.ledger, spec.min_customers, kind)
-    last = dates.max() if len(dates) and dates.notna().any() else None
-    return CleanData(result.frame, kind, result.ledger, mapping, result.inferences, raw.info, end, last)
+    from clv_lib.data.engines.load import clean_file_data
 
-
-def check_usable(frame: pd.DataFrame, ledger: Ledger, min_customers: int, kind: str) -> None:
-    """DataError when nothing is left, or fewer customers than `min_customers`, saying what removed the rows."""
-    customers = int(frame["customer_id"].nunique()) if len(frame) else 0
-    removed = ledger.rows_read - len(frame)
-    cause = ledger.main_cause()
-    why = f"{ledger.rows_excluded + 0:,} of {ledger.rows_read:,} rows were excluded" + (
-        f", mostly {cause}" if cause else "")
-    if not len(frame):
-        raise DataError(f"{ledger.source}: no valid {kind} left; {why}")
-    if customers < min_customers:
-        label = "order" if kind == "orders" else "subscription"
-        raise DataError(f"{ledger.source}: only {customers:,} customers with a valid {label} (min_customers is "
-                        f"{min_customers}); {why}" if removed else
-                        f"{ledger.source}: only {customers:,} customers with a valid {label} (min_customers is "
-                        f"{min_customers})")
+    return clean_file_data(params, raw, mapping, end)
 
 
 def last_order_date(params, root: Optional[Path] = None) -> Optional[pd.Timestamp]:

@@ -25,7 +25,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, ClassVar, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -40,8 +40,10 @@ _FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx":
 
 @dataclass(frozen=True)
 class SourceInfo:
-    """What was read: path, format, encoding, delimiter, sheet, SHA-256 of the bytes, the headers."""
+    """What was read: path, format, encoding, delimiter, sheet, SHA-256 of the bytes, the headers. A file's rows are
+    cleaned and aggregated by DuckDB (`engine`)."""
 
+    engine: ClassVar[str] = "duckdb"
     path: Path
     display: str
     format: str

@@ -1,4 +1,5 @@
-"""Customer-base KPIs by month and for the period, for both business models.
+"""Customer-base KPIs by month and for the period, for both business models: their definitions, as frames built
+from the small aggregates an engine returns (`clv_lib.insights.source_kpis` computes those aggregates).
 
 Transactional (orders): active, new and returning customers, orders, revenue (new vs returning), AOV, purchase
 frequency, days between orders, and a *lapse* churn: a customer is lapsed once more than a threshold of days has
@@ -25,9 +26,7 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.exceptions import DataError, ParamsError
-from clv_lib.summary.encoding import OrderArrays, distinct_keys, encode_orders
-from clv_lib.summary.months import month_numbers_from_days, month_start_day, periods
-from clv_lib.summary.mrr import MrrEvents, mrr_bridge, mrr_events, revenue_retention
+from clv_lib.summary.months import periods
 from clv_lib.value.unit_economics import MIN_CHURN_EVENTS, MIN_CUSTOMERS, stability_warnings
 
 #: Default months of the trailing churn average (ChartMogul's LTV uses six).
@@ -54,39 +53,6 @@ DEFINITIONS: dict[str, str] = {
 
 # ------------------------------------------------------------------------------------------ transactional
 
-def _orders(orders: pd.DataFrame | OrderArrays, observation_end) -> OrderArrays:
-    return orders if isinstance(orders, OrderArrays) else encode_orders(orders, observation_end)
-
-
-def _month_axis(a: OrderArrays) -> tuple[int, int]:
-    first = int(a.first_month.min())
-    if first > a.last_month:
-        raise DataError(f"orders: no complete month of orders before the observation end {a.observation_end.date()}")
-    return first, a.last_month - first + 1
-
-
-def order_kpis(orders: pd.DataFrame | OrderArrays, observation_end) -> pd.DataFrame:
-    """Monthly transactional KPIs from the first order's month to the last complete month.
-
-    Index ``month`` (Period[M]). Columns: ``active_customers``, ``new_customers``, ``returning_customers``,
-    ``orders``, ``revenue``, ``new_revenue`` (orders of customers acquired that month), ``returning_revenue``,
-    ``aov`` (revenue / orders), ``orders_per_customer`` (purchase frequency) and ``revenue_per_customer``.
-    """
-    a = _orders(orders, observation_end)
-    first, width = _month_axis(a)
-    seen = a.month <= a.last_month
-    customer, month, amount = a.customer[seen], a.month[seen] - first, a.amount[seen]
-    is_new = a.month[seen] == a.first_month[customer]
-    orders_n = np.bincount(month, minlength=width)
-    revenue = np.bincount(month, weights=amount, minlength=width)
-    new_revenue = np.bincount(month[is_new], weights=amount[is_new], minlength=width)
-    pairs = distinct_keys(customer * width + month, a.n_customers * width)
-    active = np.bincount(pairs % width, minlength=width)
-    acquired = a.first_month <= a.last_month
-    new = np.bincount(a.first_month[acquired] - first, minlength=width)
-    return order_kpis_frame(first, a.last_month, active, new, orders_n, revenue, new_revenue)
-
-
 def order_kpis_frame(first: int, last: int, active, new, orders_n, revenue, new_revenue) -> pd.DataFrame:
     """The ``order_kpis`` frame from per-month arrays (month numbers `first`..`last`): distinct active customers,
     customers acquired, orders, revenue and revenue of customers acquired that month. Shared by the in-memory and
@@ -102,26 +68,6 @@ def order_kpis_frame(first: int, last: int, active, new, orders_n, revenue, new_
         out["orders_per_customer"] = orders_n / np.where(active > 0, active, np.nan)
         out["revenue_per_customer"] = revenue / np.where(active > 0, active, np.nan)
     return out
-
-
-def _purchase_days(a: OrderArrays) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (customer, day) purchase days, sorted by customer then day."""
-    lo = int(a.day.min())
-    span = int(a.day.max()) - lo + 1
-    key = np.sort(a.customer * span + (a.day - lo))
-    key = key[np.r_[True, key[1:] != key[:-1]]]
-    return key // span, key % span + lo
-
-
-def days_between_orders(orders: pd.DataFrame | OrderArrays, observation_end) -> pd.Series:
-    """Days between consecutive purchase days of the same customer (several orders on one day count once).
-
-    One value per repeat purchase, as int64, in customer and date order; empty if nobody bought twice.
-    """
-    a = _orders(orders, observation_end)
-    customer, day = _purchase_days(a)
-    same = customer[1:] == customer[:-1]
-    return pd.Series(np.diff(day)[same], name="days_between_orders")
 
 
 @dataclass(frozen=True)
@@ -140,24 +86,6 @@ class LapseThreshold:
             return f"A customer counts as lapsed after {self.days} days without a purchase (set in the parameters)."
         return (f"A customer counts as lapsed after {self.days} days without a purchase: {self.quantile:.0%} of the "
                 f"{self.repeat_purchases:,} repeat purchases came within {self.days} days of the previous one.")
-
-
-def lapse_threshold(orders: pd.DataFrame | OrderArrays, observation_end, *, quantile: float = 0.9,
-                    days: int | None = None, min_repeat_purchases: int = 100) -> LapseThreshold:
-    """The inactivity threshold for the lapse churn: `days` if given, else the `quantile` of days between orders.
-
-    The data-driven value is rounded up to whole days. Gaps still open at the observation end are not seen, so the
-    quantile leans short on short histories; a warning says so when fewer than `min_repeat_purchases` gaps exist.
-    """
-    if days is not None:
-        if int(days) != days or days < 1:
-            raise ParamsError(f"lapse days must be a whole number >= 1, got {days}")
-        return LapseThreshold(days=int(days), source="params", quantile=None, repeat_purchases=0)
-    if not 0 < quantile < 1:
-        raise ParamsError(f"lapse quantile must be in (0, 1), got {quantile}")
-    gaps = days_between_orders(orders, observation_end).to_numpy()
-    values, counts = np.unique(gaps, return_counts=True)
-    return threshold_from_gaps(values, counts, quantile=quantile, min_repeat_purchases=min_repeat_purchases)
 
 
 def threshold_from_gaps(values, counts, *, quantile: float = 0.9, min_repeat_purchases: int = 100
@@ -192,37 +120,6 @@ def quantile_of_counts(values, counts, q: float) -> float:
     b = values[np.searchsorted(ends, lo + 1, side="right")]
     diff = b - a
     return float(b - diff * (1 - t) if t >= 0.5 else a + diff * t)
-
-
-def lapse_churn(orders: pd.DataFrame | OrderArrays, observation_end, threshold_days: int, *,
-                trailing_months: int = TRAILING_MONTHS, min_customers: int = MIN_CUSTOMERS) -> pd.DataFrame:
-    """Monthly churn of a non-contractual business under the lapse rule.
-
-    A customer is *live* from a purchase day d through d + `threshold_days` and lapses on the next day unless they
-    buy again; a later purchase makes them live again (returned). Index ``month``; columns ``start_customers``
-    (live at the start of the month), ``new_customers``, ``returned_customers``, ``lapsed_customers`` (of those
-    live at the start), ``end_customers``, ``churn_rate`` (lapsed / start), ``churn_rate_trailing`` (mean of the
-    last `trailing_months` monthly rates) and ``small_base`` (start below `min_customers`).
-    """
-    if int(threshold_days) != threshold_days or threshold_days < 1:
-        raise ParamsError(f"threshold_days must be a whole number >= 1, got {threshold_days}")
-    a = _orders(orders, observation_end)
-    first, width = _month_axis(a)
-    customer, day = _purchase_days(a)
-    first_of_customer = np.r_[True, customer[1:] != customer[:-1]]
-    last_of_customer = np.r_[first_of_customer[1:], True]
-    next_day = np.r_[day[1:], 0]
-    gap_after = np.where(last_of_customer, np.iinfo(np.int64).max, next_day - day)
-    lapses = gap_after > threshold_days
-    lapse_day = day[lapses] + threshold_days + 1
-    lapse_month = month_numbers_from_days(lapse_day)
-    live_at_start = day[lapses] < month_start_day(lapse_month)  # their last purchase came before that month
-    returned = ~first_of_customer & (np.r_[0, np.diff(day)] > threshold_days)
-    buy_month = month_numbers_from_days(day)
-
-    return lapse_churn_frame(first, a.last_month, buy_month[first_of_customer], buy_month[returned], lapse_month,
-                             lapse_month[live_at_start], trailing_months=trailing_months,
-                             min_customers=min_customers)
 
 
 def lapse_churn_frame(first: int, last: int, new_months, returned_months, lapse_months, lapse_live_months, *,
@@ -301,41 +198,6 @@ def _none(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
-def order_period_kpis(orders: pd.DataFrame | OrderArrays, observation_end, *, period_start=None,
-                      lapse: LapseThreshold | int | None = None, trailing_months: int = TRAILING_MONTHS
-                      ) -> OrderPeriodKpis:
-    """Transactional KPIs over the whole months from `period_start` (default: first order) to the last complete one.
-
-    With `lapse` (a ``LapseThreshold`` or a number of days) the lapse churn and the monthly revenue per live customer
-    are included: the inputs of the lifetime and LTV of a non-contractual business.
-    """
-    a = _orders(orders, observation_end)
-    first, _ = _month_axis(a)
-    start = _period_months(period_start, first, a.last_month)
-    inside = (a.month >= start) & (a.month <= a.last_month)
-    if not inside.any():
-        raise DataError(f"orders: no order between {periods([start])[0]} and {periods([a.last_month])[0]}")
-    customer, amount, day = a.customer[inside], a.amount[inside], a.day[inside]
-    is_new = a.first_month[customer] >= start
-    buyers = np.bincount(customer, minlength=a.n_customers) > 0
-    sub = OrderArrays(customer_ids=a.customer_ids, customer=customer, day=day, month=a.month[inside], amount=amount,
-                      first_day=a.first_day, first_month=a.first_month, observation_end=a.observation_end,
-                      last_month=a.last_month)
-    pc, _ = _purchase_days(sub)
-    purchase_days_per_customer = np.bincount(pc, minlength=a.n_customers)
-    gaps = days_between_orders(sub, observation_end).to_numpy()
-    monthly = threshold = None
-    if lapse is not None:
-        threshold = lapse if isinstance(lapse, LapseThreshold) else lapse_threshold(a, observation_end, days=lapse)
-        monthly = lapse_churn(a, observation_end, threshold.days, trailing_months=trailing_months)
-    return period_kpis_from_counts(
-        start, a.last_month, customers=int(buyers.sum()),
-        new_customers=int(((a.first_month >= start) & (a.first_month <= a.last_month)).sum()),
-        orders=int(inside.sum()), revenue=float(amount.sum()), new_revenue=float(amount[is_new].sum()),
-        repeat_customers=int((purchase_days_per_customer >= 2).sum()),
-        median_gap=float(np.median(gaps)) if len(gaps) else None, threshold=threshold, monthly_churn=monthly)
-
-
 def period_kpis_from_counts(start: int, last: int, *, customers: int, new_customers: int, orders: int,
                             revenue: float, new_revenue: float, repeat_customers: int, median_gap: float | None,
                             threshold: LapseThreshold | None, monthly_churn: pd.DataFrame | None) -> OrderPeriodKpis:
@@ -366,23 +228,6 @@ def period_kpis_from_counts(start: int, last: int, *, customers: int, new_custom
 
 
 # ------------------------------------------------------------------------------------------ subscriptions
-
-def subscription_kpis(subscriptions: pd.DataFrame | MrrEvents, observation_end, *,
-                      trailing_months: int = TRAILING_MONTHS, window_months: int = 12,
-                      min_customers: int = MIN_CUSTOMERS) -> pd.DataFrame:
-    """Monthly subscription KPIs: the MRR bridge plus the SaaS rates.
-
-    Index ``month``. Columns: the ``mrr_bridge`` columns, then ``mrr`` (end), ``arr`` (12 x MRR), ``customers``
-    (end), ``arpa`` (MRR / customers), ``logo_churn_rate`` (churned customers / customers at the start),
-    ``gross_mrr_churn_rate``, ``net_mrr_churn_rate``, ``quick_ratio``, their ``*_trailing`` means over
-    `trailing_months`, ``nrr`` and ``grr`` over `window_months` (NaN until that much history exists) and
-    ``small_base`` (fewer than `min_customers` at the start of the month).
-    """
-    ev = mrr_events(subscriptions, observation_end)
-    return subscription_kpis_frame(mrr_bridge(ev, observation_end),
-                                   revenue_retention(ev, observation_end, window_months),
-                                   trailing_months=trailing_months, min_customers=min_customers)
-
 
 def subscription_kpis_frame(bridge: pd.DataFrame, retention: pd.DataFrame, *, trailing_months: int = TRAILING_MONTHS,
                             min_customers: int = MIN_CUSTOMERS) -> pd.DataFrame:
@@ -438,16 +283,6 @@ class SubscriptionPeriodKpis:
     nrr: float | None  #: at the last month, over the retention window
     grr: float | None
     warnings: tuple[str, ...] = field(default=())
-
-
-def subscription_period_kpis(subscriptions: pd.DataFrame | MrrEvents, observation_end, *, period_start=None,
-                             trailing_months: int = TRAILING_MONTHS, window_months: int = 12,
-                             min_customers: int = MIN_CUSTOMERS) -> SubscriptionPeriodKpis:
-    """Subscription KPIs over the whole months from `period_start` (default: first month with MRR) to the last one."""
-    monthly = subscription_kpis(subscriptions, observation_end, trailing_months=trailing_months,
-                                window_months=window_months, min_customers=min_customers)
-    return period_kpis_from_monthly(monthly, period_start=period_start, window_months=window_months,
-                                    min_customers=min_customers)
 
 
 def period_kpis_from_monthly(monthly: pd.DataFrame, *, period_start=None, window_months: int = 12,

@@ -6,12 +6,15 @@ from FIRST to LAST, oldest first: months, quarters or years as the bounds are wr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from clv_lib.exceptions import ParamsError
-from clv_lib.params.schema import PERIOD_PATTERN
+
+#: YYYY, YYYYQn (or YYYY-Qn) or YYYY-MM.
+PERIOD_PATTERN = re.compile(r"^(\d{4})(?:(?:-?Q([1-4]))|(?:-(0[1-9]|1[0-2])))?$")
 
 
 @dataclass(frozen=True)

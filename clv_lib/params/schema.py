@@ -19,7 +19,6 @@ CANONICAL_SUBSCRIPTION_COLUMNS = (
     "customer_id", "subscription_id", "start_date", "end_date", "mrr", "amount", "billing_interval", "plan",
     "currency", "status", "email", "channel",
 )
-PERIOD_PATTERN = re.compile(r"^(\d{4})(?:(?:-?Q([1-4]))|(?:-(0[1-9]|1[0-2])))?$")
 
 
 class _Strict(BaseModel):
@@ -170,7 +169,7 @@ class ClientParams(_Strict):
     @classmethod
     def _periods(cls, periods: Optional[list[str]]) -> Optional[list[str]]:
         from clv_lib.exceptions import ParamsError
-        from clv_lib.params.period import parse_period_range  # local: period.py imports this module
+        from clv_lib.params.period import PERIOD_PATTERN, parse_period_range
 
         for p in periods or []:
             if not PERIOD_PATTERN.fullmatch(str(p)) and ".." not in str(p):

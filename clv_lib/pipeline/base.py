@@ -82,7 +82,7 @@ class BaseAnalysis:
 
     @cached_property
     def data(self):
-        """Cleaned data with its ledger (`clv_lib.data.CleanData`), cut at the period's end."""
+        """Cleaned data with its ledger (`clv_lib.data.engines.load.EngineData`), cut at the period's end."""
         from clv_lib.data import load_client_data
 
         data = load_client_data(self.params, self.cutoff, self.root)
@@ -124,12 +124,11 @@ class BaseAnalysis:
 
     @cached_property
     def source(self):
-        """Where the order aggregations run (`clv_lib.data.engines.source`): the engine holding the data
-        (`EngineOrders`: database, warehouse, large file) or the cleaned frame in memory (`FrameOrders`)."""
-        from clv_lib.data.engines.source import FrameOrders
+        """Where the order aggregations run (`clv_lib.summary.sources`): the engine holding the data
+        (`EngineOrders`: DuckDB for a file, or the database or warehouse)."""
+        from clv_lib.summary.sources import order_source
 
-        orders = getattr(self.data, "orders", None)
-        return orders if orders is not None else FrameOrders(self.data.frame)
+        return order_source(self.data)
 
     @cached_property
     def first_date(self) -> pd.Timestamp:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.exceptions import ConvergenceError, DataError, ModelInputError
+from clv_lib.insights import source_kpis
 from clv_lib.pipeline.base import BaseAnalysis
 
 TIME_UNIT = "D"  # summaries and models in days; the TimeUnit object converts horizons in months
@@ -153,25 +154,26 @@ class OrdersAnalysis(BaseAnalysis):
     def lapse(self):
         self.summary  # noqa: B018 - no repeat buyer at all: the summary's error says what to check
         try:
-            return self.source.lapse(self.cutoff, days=self.params.inactivity_days)
+            return source_kpis.lapse(self.source, self.cutoff, days=self.params.inactivity_days)
         except DataError as exc:  # the library speaks of "orders": name the client's file instead
             raise DataError(f"{self.source_name}: {str(exc).removeprefix('orders: ')}") from None
 
     @cached_property
     def monthly(self) -> pd.DataFrame:
-        kpis = self.source.kpis(self.cutoff)
-        churn = self.source.churn(self.cutoff, self.lapse.days)
+        kpis = source_kpis.monthly_kpis(self.source, self.cutoff)
+        churn = source_kpis.churn(self.source, self.cutoff, self.lapse.days)
         return kpis.join(churn[["churn_rate", "churn_rate_trailing", "lapsed_customers", "small_base"]], how="left")
 
     @cached_property
     def period_kpis(self):
-        return self.source.period_kpis(self.cutoff, period_start=max(self.period.start, self.first_date),
-                                       lapse=self.lapse)
+        return source_kpis.period_kpis(self.source, self.cutoff,
+                                       period_start=max(self.period.start, self.first_date), lapse_rule=self.lapse)
 
     @cached_property
     def trailing_kpis(self):
         """KPIs over the 12 months to the cut-off: the basis of the unit economics."""
-        return self.source.period_kpis(self.cutoff, period_start=self.trailing_start, lapse=self.lapse)
+        return source_kpis.period_kpis(self.source, self.cutoff, period_start=self.trailing_start,
+                                       lapse_rule=self.lapse)
 
     @cached_property
     def unit_economics(self):
@@ -213,8 +215,8 @@ class OrdersAnalysis(BaseAnalysis):
         channel_of = self.history["channel"]
         for channel, ids in channel_of.groupby(channel_of).groups.items():
             try:
-                k = self.source.restrict(channel).period_kpis(self.cutoff, period_start=self.trailing_start,
-                                                              lapse=self.lapse)
+                k = source_kpis.period_kpis(self.source.restrict(channel), self.cutoff,
+                                            period_start=self.trailing_start, lapse_rule=self.lapse)
             except Exception:  # noqa: BLE001 - a channel without orders in the window has no economics
                 continue
             if not k.monthly_revenue_per_customer or k.trailing_churn_rate is None:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.exceptions import ConvergenceError, ModelInputError
+from clv_lib.insights import source_kpis
 from clv_lib.pipeline.base import BaseAnalysis
 
 MIN_CUSTOMERS_PER_MODEL = 30
@@ -44,25 +45,24 @@ class SubscriptionAnalysis(BaseAnalysis):
 
     @cached_property
     def source(self):
-        """Where the MRR movements, KPIs and cohorts are computed (`clv_lib.data.engines.source`): the engine
-        holding the subscriptions (`EngineSubscriptions`) or the cleaned segments in memory (`FrameSubscriptions`)."""
-        from clv_lib.data.engines.source import FrameSubscriptions
+        """Where the MRR movements and cohorts are computed (`clv_lib.summary.sources`): the engine holding the
+        subscriptions (`EngineSubscriptions`: DuckDB for a file, or the database or warehouse)."""
+        from clv_lib.summary.sources import subscription_source
 
-        engine = getattr(self.data, "segments", None)
-        return engine if engine is not None else FrameSubscriptions(self.data.frame)
+        return subscription_source(self.data)
 
-    # ---- MRR and KPIs (computed by `self.source`) ----------------------------------------------------------
     @cached_property
     def monthly(self) -> pd.DataFrame:
-        return self.source.monthly(self.cutoff)
+        return source_kpis.subscription_monthly(self.source, self.cutoff)
 
     @cached_property
     def period_kpis(self):
-        return self.source.period_kpis(self.cutoff, period_start=max(self.period.start, self.first_date))
+        return source_kpis.subscription_period(self.source, self.cutoff,
+                                               period_start=max(self.period.start, self.first_date))
 
     @cached_property
     def trailing_kpis(self):
-        return self.source.period_kpis(self.cutoff, period_start=self.trailing_start)
+        return source_kpis.subscription_period(self.source, self.cutoff, period_start=self.trailing_start)
 
     # ---- tenure and retention models ----------------------------------------------------------------------
     @cached_property

@@ -82,10 +82,6 @@ def treatment_label(treatment: str, language: str) -> str:
 
 
 _ITALIAN_PHRASES: list[tuple[str, str]] = [
-    ("not applied in the engine: partially refunded orders count at their full total",
-     "non applicata nel motore: gli ordini rimborsati in parte contano per il loro totale pieno"),
-    ("not applied in the engine: subscriptions pay from their start date, trials included",
-     "non applicata nel motore: gli abbonamenti pagano dalla data di inizio, prove gratuite comprese"),
     ("rows empty (active) or unparsable", "righe vuote (attivi) o illeggibili"),
     ("rows without a trial or unparsable", "righe senza prova gratuita o illeggibili"),
     ("rows unparsable or empty", "righe illeggibili o vuote"),

@@ -9,6 +9,8 @@ incomplete month are left out.
 
 The cell frames are tidy (one row per observed cohort and month since acquisition) and hold the raw counts and
 sums, so any triangle can be rebuilt from them; the ``*_triangle`` functions turn them into heat-map-ready tables.
+The cells are computed by the engine that holds the data (`EngineOrders.cohort_cells`,
+`EngineSubscriptions.cohort_cells`) and assembled here (`_tidy`, `subscription_cells_from`).
 """
 
 from __future__ import annotations
@@ -20,9 +22,7 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.exceptions import DataError, ParamsError
-from clv_lib.summary.encoding import OrderArrays, distinct_keys, encode_orders
 from clv_lib.summary.months import periods
-from clv_lib.summary.mrr import CHURN, NEW, REACTIVATION, MrrEvents, mrr_events
 
 DEFINITIONS: dict[str, str] = {
     "Cohort": "Customers grouped by the calendar month of their first purchase (subscriptions: first month-end "
@@ -74,84 +74,6 @@ class Triangle:
         total = w.sum(axis=0)
         pooled = (self.values.fillna(0.0) * w).sum(axis=0) / total.where(total > 0)
         return pooled.dropna().rename(self.metric)
-
-
-def customer_cohorts(orders: pd.DataFrame, observation_end, *, by: str | None = None) -> pd.DataFrame:
-    """Each customer's acquisition cohort, indexed by ``customer_id``.
-
-    Columns: ``cohort`` (Period[M]), ``first_order_date``, ``complete`` (False when the cohort month is the final,
-    incomplete month) and, with `by`, that column's value on the customer's first order.
-    """
-    a = encode_orders(orders, observation_end, group=by)
-    out = pd.DataFrame({
-        "cohort": periods(a.first_month),
-        "first_order_date": a.first_day.astype("datetime64[D]").astype("datetime64[ns]"),
-        "complete": a.first_month <= a.last_month,
-    }, index=a.customer_ids)
-    if by:
-        out[by] = a.group_labels.take(a.group)
-    return out
-
-
-def order_cohort_cells(orders: pd.DataFrame | OrderArrays, observation_end, *, by: str | None = None
-                       ) -> pd.DataFrame:
-    """Activity of each acquisition cohort in each month since acquisition, from cleaned orders.
-
-    One row per observed cell, sorted by cohort (and `by` first, if given) and months since acquisition. Columns:
-    [`by`], ``cohort`` (Period[M]), ``months_since`` (int), ``customers`` (cohort size), ``active_customers``
-    (customers with at least one order that month), ``orders``, ``revenue`` (sum of amounts, report currency).
-    Vectorised: one pass of integer bincounts over the orders.
-    """
-    a = orders if isinstance(orders, OrderArrays) else encode_orders(orders, observation_end, group=by)
-    last = a.last_month
-    acquired = a.first_month <= last
-    if not acquired.any():
-        raise DataError(f"orders: no customer was acquired in a complete month before the observation end "
-                        f"{a.observation_end.date()} ({a.n_customers:,} customers)")
-    m0 = int(a.first_month[acquired].min())
-    width = last - m0 + 1
-    groups = 1 if a.group is None else len(a.group_labels)
-    group = np.zeros(a.n_customers, dtype=np.int64) if a.group is None else a.group
-    row = group * width + (a.first_month - m0)  # cohort row of each customer (meaningful when acquired)
-    n_rows = groups * width
-    size = np.bincount(row[acquired], minlength=n_rows)
-
-    seen = a.month <= last
-    customer, month = a.customer[seen], a.month[seen]
-    cell = row[customer] * width + (month - a.first_month[customer])
-    n_cells = n_rows * width
-    orders_n = np.bincount(cell, minlength=n_cells)
-    revenue = np.bincount(cell, weights=a.amount[seen], minlength=n_cells)
-    pairs = distinct_keys(customer * width + (month - m0), a.n_customers * width)
-    pc, pm = pairs // width, pairs % width + m0
-    active = np.bincount(row[pc] * width + (pm - a.first_month[pc]), minlength=n_cells)
-
-    out = _tidy(size, width, m0, last, {"active_customers": active, "orders": orders_n, "revenue": revenue})
-    if a.group is not None:
-        out.insert(0, by or a.group_labels.name, a.group_labels.take(out.pop("_group").to_numpy()))
-    else:
-        out = out.drop(columns="_group")
-    return out.reset_index(drop=True)
-
-
-def subscription_cohort_cells(subscriptions: pd.DataFrame | MrrEvents, observation_end) -> pd.DataFrame:
-    """Activity of each acquisition cohort in each month since acquisition, from cleaned subscriptions.
-
-    The cohort is the month of a customer's first month-end with MRR > 0. Columns: ``cohort``, ``months_since``,
-    ``customers`` (cohort size), ``active_customers`` (customers with MRR > 0 at the end of that month; churned
-    customers who come back count again) and ``mrr`` (the cohort's MRR at that month end).
-    """
-    ev = mrr_events(subscriptions, observation_end)
-    width = ev.n_months
-    is_new = ev.kind == NEW
-    cohort_of = np.full(len(ev.customer_ids), -1, dtype=np.int64)
-    cohort_of[ev.customer[is_new]] = ev.month[is_new] - ev.first_month
-    step = np.zeros(len(ev.kind), dtype=np.int64)
-    step[(ev.kind == NEW) | (ev.kind == REACTIVATION)] = 1
-    step[ev.kind == CHURN] = -1
-    size = np.bincount(cohort_of[ev.customer[is_new]], minlength=width)
-    return subscription_cells_from(ev.first_month, ev.last_month, size, cohort_of[ev.customer],
-                                   ev.month - ev.first_month, step, ev.after - ev.before)
 
 
 def subscription_cells_from(first_month: int, last_month: int, size: np.ndarray, cohort: np.ndarray,

@@ -19,7 +19,6 @@ from clv_lib.summary.months import (
     MISSING,
     day_numbers,
     last_complete_month,
-    month_numbers_from_days,
     observation_timestamp,
 )
 
@@ -28,27 +27,6 @@ SUBSCRIPTION_COLUMNS = ("customer_id", "start_date", "end_date", "mrr")
 
 #: Largest key span deduplicated with a dense bitmap (bytes of memory); larger spans use hashing.
 _DENSE_LIMIT = 150_000_000
-
-
-@dataclass(frozen=True, eq=False)
-class OrderArrays:
-    """Orders up to the observation end, one array element per order, customers as dense integer codes."""
-
-    customer_ids: pd.Index  #: customer id of each code (position = code)
-    customer: np.ndarray  #: int64 customer code per order
-    day: np.ndarray  #: int64 day number per order
-    month: np.ndarray  #: int64 month number per order
-    amount: np.ndarray  #: float64 order amount (report currency)
-    first_day: np.ndarray  #: int64 day number of each customer's first order
-    first_month: np.ndarray  #: int64 month number of each customer's first order (acquisition month)
-    observation_end: pd.Timestamp  #: last observed day, inclusive
-    last_month: int  #: month number of the last complete month
-    group: np.ndarray | None = None  #: int64 group code per customer (from the first order's row), if asked
-    group_labels: pd.Index | None = None  #: label of each group code
-
-    @property
-    def n_customers(self) -> int:
-        return len(self.customer_ids)
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,59 +67,6 @@ def _dates(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
     if getattr(values.dtype, "tz", None) is not None:
         raise DataError(f"{what}: column {column} has a time zone; the cleaned data must be timezone-naive")
     return day_numbers(values.to_numpy())
-
-
-def encode_orders(orders: pd.DataFrame, observation_end, *, group: str | None = None) -> OrderArrays:
-    """Check cleaned `orders` and encode those on or before `observation_end` as arrays.
-
-    `group` names an optional per-order column (e.g. ``channel``); each customer gets the value on their first
-    order (the earliest date; ties broken by row order).
-    """
-    what = "orders"
-    _require(orders, ORDER_COLUMNS + ((group,) if group else ()), what)
-    end = observation_timestamp(observation_end)
-    day = _dates(orders, "order_date", what)
-    if (day == MISSING).any():
-        raise DataError(f"{what}: column order_date has {int((day == MISSING).sum()):,} missing date(s)")
-    keep = day <= day_numbers(np.array([end.to_datetime64()]))[0]
-    if not keep.any():
-        raise DataError(f"{what}: no order on or before the observation end {end.date()} ({len(orders):,} rows)")
-    ids, amount = orders["customer_id"], orders["amount"]
-    group_values = orders[group] if group else None
-    if not keep.all():  # filter only the columns used: copying a wide frame of strings costs seconds
-        ids, amount, day = ids[keep], amount[keep], day[keep]
-        group_values = group_values[keep] if group else None
-    _no_missing(ids, "customer_id", what)
-    amount = amount.to_numpy(dtype=np.float64, na_value=np.nan)
-    if np.isnan(amount).any():
-        raise DataError(f"{what}: column amount has {int(np.isnan(amount).sum()):,} missing value(s)")
-    codes, uniques = pd.factorize(ids, sort=False)
-    codes = codes.astype(np.int64, copy=False)
-    n = len(uniques)
-    first_day = np.full(n, MISSING, dtype=np.int64)
-    np.minimum.at(first_day, codes, day)
-    group_codes = group_labels = None
-    if group:
-        candidates = np.flatnonzero(day == first_day[codes])
-        first_rows = np.full(n, len(day), dtype=np.int64)
-        np.minimum.at(first_rows, codes[candidates], candidates)  # earliest row among the first-day orders
-        labels = group_values.to_numpy()[first_rows]
-        group_codes, group_labels = pd.factorize(pd.Series(labels).fillna("(none)").astype(str), sort=True)
-        group_codes = group_codes.astype(np.int64)
-        group_labels = pd.Index(group_labels, name=group)
-    return OrderArrays(
-        customer_ids=pd.Index(uniques, name="customer_id"),
-        customer=codes,
-        day=day,
-        month=month_numbers_from_days(day),
-        amount=amount,
-        first_day=first_day,
-        first_month=month_numbers_from_days(first_day),
-        observation_end=end,
-        last_month=last_complete_month(end),
-        group=group_codes,
-        group_labels=group_labels,
-    )
 
 
 def encode_subscriptions(subscriptions: pd.DataFrame, observation_end) -> SubscriptionArrays:
@@ -189,16 +114,3 @@ def encode_subscriptions(subscriptions: pd.DataFrame, observation_end) -> Subscr
         observation_end=end,
         last_month=last_complete_month(end),
     )
-
-
-def distinct_keys(keys: np.ndarray, span: int) -> np.ndarray:
-    """Sorted distinct values of non-negative integer `keys` below `span`, e.g. customer x month pairs.
-
-    A dense bitmap when `span` is small enough (one byte per possible key), hashing otherwise; both avoid a full
-    sort of millions of keys.
-    """
-    if span <= _DENSE_LIMIT:
-        seen = np.zeros(span, dtype=bool)
-        seen[keys] = True
-        return np.flatnonzero(seen)
-    return np.sort(pd.unique(keys))

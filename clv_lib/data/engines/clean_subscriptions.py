@@ -24,79 +24,85 @@ from __future__ import annotations
 
 import pandas as pd
 
-from clv_lib.data.engines.clean import EngineClean, _currency_rules, _execute, _float, _labels
-from clv_lib.data.engines.orders import cache
+from clv_lib.data.engines.clean import (
+    EngineClean,
+    _among,
+    _float,
+    _labels,
+    _with_email_ids,
+    currency_rules,
+    duplicates,
+    fold_label,
+    keys,
+    rate_expr,
+    rates_of,
+)
+from clv_lib.data.engines.tally import events, record, tally
+from clv_lib.data.ingest import FileRows
+from clv_lib.data.engines.query import cache, run
 from clv_lib.data.engines.values import Reader
 from clv_lib.data.ledger import Ledger
-from clv_lib.data.rules import fold_label
-from clv_lib.data.subscriptions import EXCLUDED_STATUSES, INTERVAL_MONTHS
+
+
+INTERVAL_MONTHS = {
+    **dict.fromkeys(("month", "monthly", "months", "mo", "m", "1m", "mensile", "mese", "mensilmente"), 1.0),
+    **dict.fromkeys(("quarter", "quarterly", "3m", "trimestrale", "trimestre"), 3.0),
+    **dict.fromkeys(("half_year", "semiannual", "semi_annual", "6m", "semestrale", "semestre"), 6.0),
+    **dict.fromkeys(("year", "yearly", "annual", "annually", "years", "y", "12m", "annuale", "anno"), 12.0),
+    **dict.fromkeys(("week", "weekly", "settimanale", "settimana"), 12.0 / 52.0),
+}
+EXCLUDED_STATUSES: dict[str, tuple[str, ...]] = {
+    "trial (status)": ("trial", "trialing", "in_prova", "prova"),
+    "incomplete (status)": ("incomplete", "incomplete_expired"),
+    "test subscription (status)": ("test",),
+}
 
 
 def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str, observation_end, source: str,
-                               engine: str) -> EngineClean:
+                               engine: str, file_rows: FileRows | None = None) -> EngineClean:
     """Clean the Ibis table `raw` mapped by `mapping` with the `data:` params `spec` (see the module docstring)."""
     import ibis
 
     col = mapping.get
     ledger = Ledger(source=source)
     reader = Reader.of(raw, engine, timezone)
-    rates_table = {currency: 1.0, **{k.upper(): float(v) for k, v in (spec.fx_rates or {}).items()}}
+    rates = rates_of(spec, currency)
     interval_table = {**INTERVAL_MONTHS,
                       **{fold_label(k): float(v) for k, v in (spec.billing_interval_months or {}).items()}}
     uses_interval = bool(col("billing_interval")) and not col("mrr")
-    base = raw.distinct() if spec.drop_exact_duplicates else raw
-    interval_labels = _labels(raw.select(v=reader.text(raw[col("billing_interval")])), "v") if uses_interval else {}
-
-    def derive(table):
-        """The cleaning's columns computed from a raw table (the same expressions for `raw` and `base`)."""
-        text = lambda name: reader.text(table[col(name)]) if col(name) else ibis.null("string")  # noqa: E731
-        email = text("email").lower()
-        v = {"cid": text("customer_id") if col("customer_id") else email, "email": email}
-        v["start"] = reader.day(table[col("start_date")], col("start_date"))
-        if col("end_date"):
-            v["end"] = reader.day(table[col("end_date")], col("end_date"))
-            v["end_given"] = reader.text(table[col("end_date")]).notnull()
-        else:
-            v["end"], v["end_given"] = ibis.null("date"), ibis.literal(False)
-        price_col = col("mrr") or col("amount")
-        v["price"] = reader.number(table[price_col], price_col)
-        if uses_interval:
-            label = reader.text(table[col("billing_interval")])
-            known = [(label.isin(raws), ibis.literal(m, "float64")) for m, raws in _by_value(
-                {r: interval_table[f] for r, f in interval_labels.items() if f in interval_table}).items()]
-            v["months"] = ibis.cases(*known, else_=ibis.null("float64")) if known else ibis.null("float64")
-            v["interval"] = label
-        else:
-            v["months"] = ibis.literal(1.0, "float64")
-        v["status"] = text("status")
-        v["code"] = ibis.coalesce(text("currency").upper(), ibis.literal(currency)) if col("currency") else \
-            ibis.literal(currency)
-        v["sid"], v["plan"], v["channel"] = text("subscription_id"), text("plan"), text("channel")
-        return table.select(**v)
-
-    t = derive(base)
-    rate = ibis.cases(*[(t.code == code, ibis.literal(r, "float64")) for code, r in rates_table.items()],
-                      else_=ibis.null("float64"))
-    # the values once, in a table of the engine: the rules and the ledger read them many times
-    t = cache(t.mutate(rate=rate).mutate(value=lambda x: x.price / x.months * x.rate), engine)
-
-    inferences = [f"start_date: {reader.describe_day(base[col('start_date')], col('start_date'))}"]
+    text = lambda name: reader.text(raw[col(name)]) if col(name) else ibis.null("string")  # noqa: E731
+    v = {**keys(raw, mapping, file_rows, reader), "dup": duplicates(raw, file_rows, spec)}
+    v["email"] = text("email").lower()
+    v["cid"] = text("customer_id") if col("customer_id") else v["email"]
+    v["start"] = reader.day(raw[col("start_date")], col("start_date"))
     if col("end_date"):
-        inferences.append(f"end_date: {reader.describe_day(base[col('end_date')], col('end_date'))}; empty: active")
+        v["end"] = reader.day(raw[col("end_date")], col("end_date"))
+        v["end_given"] = raw["_given_end"] if "_given_end" in raw.columns else text("end_date").notnull()
     else:
-        inferences.append("end_date: no end date column, every subscription is taken as active")
+        v["end"], v["end_given"] = ibis.null("date"), ibis.literal(False)
+    v["trial"] = reader.day(raw[col("trial_end")], col("trial_end")) if col("trial_end") else ibis.null("date")
     price_col = col("mrr") or col("amount")
-    inferences.append(f"{'mrr' if col('mrr') else 'amount'}: '{price_col}' read as {base[price_col].type()} by "
-                      f"{engine}")
-    if uses_interval:
-        used = sorted({f: interval_table[f] for f in interval_labels.values() if f in interval_table}.items())
-        inferences.append(f"mrr: {col('amount')} / months of {col('billing_interval')} ("
-                          + ", ".join(f"{k} = {v:g}" for k, v in used) + ")")
-    elif not col("mrr"):
-        inferences.append(f"mrr: no billing interval column, {col('amount')} is taken as monthly")
+    v["price"] = reader.number(raw[price_col], price_col)
+    v["interval"] = text("billing_interval") if uses_interval else ibis.null("string")
+    v["status"] = text("status")
+    v["code"] = ibis.coalesce(text("currency").upper(), ibis.literal(currency)) if col("currency") else \
+        ibis.literal(currency)
+    v["sid"], v["plan"], v["channel"] = text("subscription_id"), text("plan"), text("channel")
+    t = cache(raw.select(**v), engine)  # the typed rows, read by every rule and count below
 
-    # Rules, in the file path's order: each row is counted by the first rule that removes it.
-    rules: list[tuple[object, str]] = [(t.start.isnull(), "unparsable or missing start date"),
+    interval_labels = _labels(t, "interval", engine, source) if uses_interval else {}
+    known = [(t.interval.isin(raws), ibis.literal(m, "float64")) for m, raws in _by_value(
+        {r: interval_table[f] for r, f in interval_labels.items() if f in interval_table}).items()]
+    months = (ibis.cases(*known, else_=ibis.null("float64")) if known else ibis.null("float64")) if uses_interval \
+        else ibis.literal(1.0, "float64")
+    t = t.mutate(months=months, rate=rate_expr(t.code, rates))
+    t = t.mutate(value=t.price / t.months * t.rate)
+    inferences = _inferences(raw, mapping, reader, engine, file_rows, uses_interval, interval_labels,
+                             interval_table)
+
+    # Rules, in order: each row is counted by the first rule that removes it.
+    rules: list[tuple[object, str]] = [(t.dup, "exact duplicate row"),
+                                       (t.start.isnull(), "unparsable or missing start date"),
                                        (t.end_given & t.end.isnull(), "unparsable end date"),
                                        (t.price.isnull(), "unparsable or missing price")]
     interval_rule = None
@@ -104,60 +110,64 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
         interval_rule = len(rules)
         rules.append((t.months.isnull(), "unknown billing interval"))
     if col("status"):
-        statuses = _labels(t, "status")
+        statuses = _labels(t, "status", engine, source)
         if spec.exclude_statuses:
             wanted = {fold_label(s) for s in spec.exclude_statuses}
             rules.append((_among(t.status, statuses, wanted), f"excluded status ({', '.join(sorted(wanted))})"))
         else:
-            for rule, names in EXCLUDED_STATUSES.items():
-                rules.append((_among(t.status, statuses, set(names)), rule))
+            rules += [(_among(t.status, statuses, set(names)), rule) for rule, names in EXCLUDED_STATUSES.items()]
     customer_rule = len(rules)
-    if spec.email_fallback:
-        rules.append((t.cid.isnull() & t.email.isnull(), "missing customer id and e-mail"))
-    else:
-        rules.append((t.cid.isnull(), "missing customer id"))
-    rules += [(t.price == 0, "trial or free (zero price)"), (t.price < 0, "negative price"),
-              (t.end < t.start, "ends before it starts"), (t.end == t.start, "ends on the day it starts")]
+    rules.append((t.cid.isnull() & t.email.isnull(), "missing customer id and e-mail") if spec.email_fallback
+                 else (t.cid.isnull(), "missing customer id"))
     cut = pd.Timestamp(observation_end).normalize() if observation_end is not None else None
+    in_trial = ibis.coalesce(t.trial > t.start, False)  # no trial: NULL
+    trial_rule = len(rules) - 1
+    if col("trial_end"):
+        rules.append((in_trial & ibis.coalesce(t.end <= t.trial, False), "ended during its free trial (never paid)"))
+        if cut is not None:
+            rules.append((in_trial & (t.trial > ibis.literal(cut.date())), f"still in its free trial on {cut.date()}"))
+        trial_rule = len(rules) - 1
+    start = ibis.cases((in_trial, t.trial), else_=t.start)  # a subscriber pays, and can churn, from the trial's end
+    rules += [(t.price == 0, "trial or free (zero price)"), (t.price < 0, "negative price"),
+              (t.end < start, "ends before it starts"), (t.end == start, "ends on the day it starts")]
     if cut is not None:
-        rules.append((t.start > ibis.literal(cut.date()), f"starts after the observation end ({cut.date()})"))
+        rules.append((start > ibis.literal(cut.date()), f"starts after the observation end ({cut.date()})"))
     if spec.start_date:
         first = pd.Timestamp(spec.start_date)
         rules.append((t.end < ibis.literal(first.date()), f"ended before the start date ({first.date()})"))
-    t = cache(t.mutate(rule=ibis.cases(*[(cond, i) for i, (cond, _) in enumerate(rules)], else_=-1)), engine)
+    t = cache(t.mutate(rule=ibis.cases(*[(cond, i) for i, (cond, _) in enumerate(rules)], else_=-1),
+                       moved=in_trial, paying_start=start), engine)
 
-    counts = _execute(t.group_by("rule").aggregate(n=t.count(), revenue=t.value.sum()), engine, source)
-    everything = derive(raw)
-    everything = everything.mutate(value=everything.price / everything.months * ibis.cases(
-        *[(everything.code == code, ibis.literal(r, "float64")) for code, r in rates_table.items()],
-        else_=ibis.null("float64")))
-    read = _execute(everything.aggregate(n=everything.count(), revenue=everything.value.sum()), engine, source)
-    read_n, read_revenue = int(read["n"].iloc[0]), _float(read["revenue"].iloc[0])
-    ledger.read(read_n, read_revenue)
-    if spec.drop_exact_duplicates:
-        ledger.record("exact duplicate row", "excluded", [], read_revenue - _float(counts["revenue"].sum()),
-                      rows=read_n - int(counts["n"].sum()))
-    by_rule = counts.set_index("rule")
+    read = _execute(t.aggregate(n=t.count(), v=t.value.sum()), engine, source)
+    malformed = file_rows.malformed if file_rows is not None else []
+    ledger.read(int(read["n"].iloc[0]) + len(malformed), _float(read["v"].iloc[0]))
+    ledger.record("malformed row (wrong number of fields)", "excluded", malformed, 0.0)
+    passing = (t.rule == -1) | (t.rule > customer_rule)
+    filled = t.filter(passing & t.cid.isnull())
+    moved = t.filter(((t.rule == -1) | (t.rule > trial_rule)) & t.moved)
+    hit = t.filter(t.rule >= 0)
+    counted = events(hit, hit.rule, 1, ibis.coalesce(hit.value, 0.0)).union(
+        events(filled, "email", 1, ibis.coalesce(filled.value, 0.0)), distinct=False).union(
+        events(moved, "moved", 1, ibis.coalesce(moved.value, 0.0)), distinct=False)
+    counts = tally(counted, engine, source)
     for i, (_, name) in enumerate(rules):
-        if i == customer_rule + 1 and spec.email_fallback:
-            _fill_from_email(t, ledger, customer_rule, engine, source)
-        if i not in by_rule.index:
-            continue
-        if i == interval_rule:
+        if i == interval_rule and str(i) in counts:
             name = _interval_rule_name(t, i, engine, source)
-        ledger.record(name, "excluded", [], _float(by_rule.loc[i, "revenue"]), rows=int(by_rule.loc[i, "n"]))
+        record(ledger, counts, str(i), "excluded", name)
+        if i == customer_rule and spec.email_fallback:
+            record(ledger, counts, "email", "converted", "customer id taken from the e-mail")
+        if i == trial_rule and col("trial_end"):
+            record(ledger, counts, "moved", "converted", "start moved to the end of the free trial")
     if spec.email_fallback:
-        t = _with_email_ids(t, customer_rule)
-
-    t = cache(t, engine)
+        t = _with_email_ids(t, passing)
+    t = cache(t.mutate(start=t.paying_start), engine)
     alive = t.filter(t.rule == -1)
-    _currency_rules(alive, ledger, currency, rates_table, source, engine)
+    currency_rules(alive, ledger, currency, rates, source, engine)
     end = alive.end
     if cut is not None:
         later = alive.filter(alive.end > ibis.literal(cut.date()))
-        s = _execute(later.aggregate(n=later.count(), revenue=later.value.sum()), engine, source)
-        ledger.record(f"ends after the observation end: active on {cut.date()}", "converted", [],
-                      _float(s["revenue"].iloc[0]), rows=int(s["n"].iloc[0]))
+        counts = tally(events(later, "later", 1, later.value), engine, source)
+        record(ledger, counts, "later", "converted", f"ends after the observation end: active on {cut.date()}")
         end = ibis.cases((alive.end > ibis.literal(cut.date()), ibis.null("date")), else_=alive.end)
     alive = _with_subscription_ids(alive.mutate(end=end), bool(col("subscription_id")))
     extras = {"channel": ibis.coalesce(alive.channel, ibis.literal(""))} if col("channel") else {}
@@ -171,20 +181,40 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
     return EngineClean(out, ledger, inferences)
 
 
+def _inferences(raw, mapping, reader, engine: str, file_rows, uses_interval: bool, interval_labels: dict,
+                interval_table: dict) -> list[str]:
+    """How values were read: a file's parsers' sentences, or the engine's types; then MRR from the interval."""
+    col = mapping.get
+    if file_rows is not None:
+        lines = list(file_rows.inferences)
+    else:
+        lines = [f"start_date: {reader.describe_day(raw[col('start_date')], col('start_date'))}"]
+        if col("end_date"):
+            lines.append(f"end_date: {reader.describe_day(raw[col('end_date')], col('end_date'))}; empty: active")
+        price_col = col("mrr") or col("amount")
+        lines.append(f"{'mrr' if col('mrr') else 'amount'}: '{price_col}' read as {raw[price_col].type()} by "
+                     f"{engine}")
+    if not col("end_date"):
+        lines.append("end_date: no end date column, every subscription is taken as active")
+    if uses_interval:
+        used = sorted({f: interval_table[f] for f in interval_labels.values() if f in interval_table}.items())
+        lines.append(f"mrr: {col('amount')} / months of {col('billing_interval')} ("
+                     + ", ".join(f"{k} = {v:g}" for k, v in used) + ")")
+    elif not col("mrr"):
+        lines.append(f"mrr: no billing interval column, {col('amount')} is taken as monthly")
+    return lines
+
+
+def _execute(expr, engine: str, source: str):
+    return run(expr, engine, f"cleaning {source}")
+
+
 def _by_value(mapping: dict) -> dict:
     """{raw label: months} -> {months: [raw labels]} (one CASE branch per number of months)."""
     out: dict = {}
     for raw, months in mapping.items():
         out.setdefault(months, []).append(raw)
     return out
-
-
-def _among(column, labels: dict[str, str], folded: set):
-    """`column` holds one of the raw labels whose folded form is in `folded`."""
-    import ibis
-
-    hit = [r for r, f in labels.items() if f in folded]
-    return column.isin(hit) if hit else ibis.literal(False)
 
 
 def _interval_rule_name(t, rule: int, engine: str, source: str) -> str:
@@ -194,45 +224,18 @@ def _interval_rule_name(t, rule: int, engine: str, source: str) -> str:
     return f"unknown billing interval ({', '.join(names)})"
 
 
-def _lookup(t, customer_rule: int):
-    """E-mail -> customer id most often seen with it among the rows that pass the rules before the customer rule
-    (ties: the smallest id), as `clv_lib.data.rules.fill_customer_ids` builds it."""
-    import ibis
-
-    before = t.filter((t.rule == -1) | (t.rule > customer_rule))
-    known = before.filter(before.cid.notnull() & before.email.notnull())
-    pairs = known.group_by(["email", "cid"]).aggregate(n=known.count())
-    rank = ibis.row_number().over(ibis.window(group_by=pairs.email, order_by=[ibis.desc(pairs.n), pairs.cid]))
-    return pairs.mutate(k=rank).filter(lambda x: x.k == 0).select(lk_email="email", lk_cid="cid")
-
-
-def _fill_from_email(t, ledger: Ledger, customer_rule: int, engine: str, source: str) -> None:
-    """Record the rows whose missing customer id comes from their e-mail (those alive after the customer rule)."""
-    passing = t.filter(((t.rule == -1) | (t.rule > customer_rule)) & t.cid.isnull())
-    filled = _execute(passing.aggregate(n=passing.count(), revenue=passing.value.sum()), engine, source)
-    ledger.record("customer id taken from the e-mail", "converted", [], _float(filled["revenue"].iloc[0]),
-                  rows=int(filled["n"].iloc[0]))
-
-
-def _with_email_ids(t, customer_rule: int):
-    import ibis
-
-    lookup = _lookup(t, customer_rule)
-    t = t.left_join(lookup, t.email == lookup.lk_email)
-    return t.mutate(cid=ibis.coalesce(t.cid, t.lk_cid, t.email)).drop("lk_email", "lk_cid")
-
-
 def _with_subscription_ids(alive, has_column: bool):
     """`alive` with `sid`, the subscription id of each segment (see the module docstring for what replaces the file
     path's row numbers)."""
     import ibis
 
-    order = [alive.start, alive.end, alive.value, alive.plan]
+    order = [alive.start, alive._row, alive.end, alive.value, alive.plan]
     if has_column:
         n = (ibis.row_number().over(ibis.window(group_by=alive.cid, order_by=order)) + 1).cast("string")
-        return alive.mutate(sid=ibis.coalesce(alive.sid, "row " + alive.cid + "-" + n))
+        row = ibis.coalesce(alive._row.cast("string"), alive.cid + "-" + n)  # a file's row, else the n-th segment
+        return alive.mutate(sid=ibis.coalesce(alive.sid, "row " + row))
     prev_end = alive.end.lag().over(ibis.window(group_by=alive.cid, order_by=order))
     t = alive.mutate(_new=ibis.cases((prev_end.notnull() & (prev_end == alive.start), 0), else_=1))
-    number = t._new.sum().over(ibis.window(group_by=t.cid, order_by=[t.start, t.end, t.value, t.plan],
+    number = t._new.sum().over(ibis.window(group_by=t.cid, order_by=[t.start, t._row, t.end, t.value, t.plan],
                                            preceding=None, following=0))
     return t.mutate(sid=t.cid + "-" + number.cast("string")).drop("_new")

@@ -137,8 +137,15 @@ def spark_session(master: str):
     builder = SparkSession.builder.appName("clv-report")
     if master.startswith("sc://"):
         return builder.remote(master).getOrCreate()
-    return (builder.master(master).config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    builder = (builder.master(master).config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false").config("spark.sql.session.timeZone", "UTC"))
+    local = re.fullmatch(r"local(?:\[(\d+|\*)\])?", master.strip())
+    if local:  # one machine: Spark's 200 shuffle partitions per query would be 200 tiny tasks each time
+        cores = os.cpu_count() or 2 if local.group(1) in (None, "*") else int(local.group(1))
+        builder = builder.config("spark.sql.shuffle.partitions", str(max(2, 2 * cores)))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def open_table(con, spec):

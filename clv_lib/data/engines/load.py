@@ -3,11 +3,11 @@ local file read by DuckDB out of core.
 
 `load_engine_data(params, observation_end)` connects, maps the columns, runs the cleaning rules in the engine
 (`clean.py`) and returns an `EngineData`: the ledger, the mapping, the provenance (engine, table or query text,
-row counts; never the URL) and `orders`, an `EngineOrders` that computes every summary the report needs in the
-engine. Subscription tables are cleaned in the engine too (`clean_subscriptions.py`) and summarised there by an
-`EngineSubscriptions` (`segments`); the cleaned segments, one row per subscription segment (of the order of the
-number of customers), also come back as `frame` for the tenure and retention models, which follow each
-customer's segments one by one.
+row counts; never the URL) and `table`, the cleaned rows as a lazy Ibis table that `clv_lib.summary` aggregates in
+the engine (`EngineOrders`, `EngineSubscriptions`). Subscription segments are cleaned in the engine too
+(`clean_subscriptions.py`); the cleaned segments, one row per subscription segment (of the order of the number of
+customers), also come back as `frame` for the tenure and retention models, which follow each customer's segments
+one by one.
 
 Large local files: a Parquet file with at least `ENGINE_MIN_ROWS` rows, or a CSV/TSV file of at least
 `ENGINE_MIN_BYTES`, is summarised by DuckDB from disk (memory capped at `DUCKDB_MEMORY_LIMIT`, spilling to a
@@ -28,13 +28,15 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from clv_lib.data.audit import Audited
+from clv_lib.data.audit import Audited, check_usable, data_path
+from clv_lib.data.engines.query import run
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.mapping import ColumnMapping, resolve_columns
 from clv_lib.exceptions import DataError, EngineError
 
 ENGINE_MIN_ROWS = 5_000_000
 ENGINE_MIN_BYTES = 512 * 2**20
+IN_MEMORY_ROWS = 1_000_000
 DUCKDB_MEMORY_LIMIT = os.environ.get("CLV_DUCKDB_MEMORY", "2GB")
 
 
@@ -62,31 +64,34 @@ class EngineSource:
 
 @dataclass
 class EngineData(Audited):
-    """A client's data cleaned and summarised by an engine (the counterpart of `clv_lib.data.CleanData`).
+    """A client's data cleaned by an engine (DuckDB for a local file), with its ledger and provenance.
 
-    `orders` (`EngineOrders`) computes the order summaries; for subscription clients `segments`
-    (`EngineSubscriptions`) computes the MRR movements, KPIs and cohorts and `frame` is the cleaned segments (for
-    the tenure models). `frame` raises for orders (they stay in the engine).
+    `table`: the cleaned orders or subscription segments as a lazy Ibis table on `backend` (aggregated there by
+    `clv_lib.summary.sources.order_source` / `subscription_source`); for subscription clients `frame` is the cleaned
+    segments in memory (for the tenure models); for orders it raises (they stay in the engine).
     """
 
     kind: str
     ledger: Ledger
     mapping: ColumnMapping
     inferences: list[str]
-    source: EngineSource
+    source: object  #: `EngineSource`, or the `read.SourceInfo` of a file
     observation_end: Optional[pd.Timestamp]
     last_date: Optional[pd.Timestamp]
-    orders: object = None
+    table: object = None
+    backend: object = None
     subscriptions: Optional[pd.DataFrame] = None
-    segments: object = None
     totals: dict = field(default_factory=dict)
 
     @property
     def frame(self) -> pd.DataFrame:
+        """The cleaned rows in memory: the subscription segments, or the orders (brought back from the engine on
+        request, sorted by date, customer and order; the report itself only reads their aggregates)."""
         if self.subscriptions is not None:
             return self.subscriptions
-        raise EngineError(f"engine {self.source.engine}: the orders of {self.source.display} stay in the engine; "
-                          "use the analysis' summaries (analysis.source) instead of the raw frame")
+        if "frame" not in self.totals:
+            self.totals["frame"] = _orders_frame(self.table, self.source, self.mapping)
+        return self.totals["frame"]
 
     @property
     def first_date(self) -> Optional[pd.Timestamp]:
@@ -125,20 +130,31 @@ def large_file(path: Path, spec) -> bool:
     return False
 
 
-def file_backend(path: Path, spec, display: str):
-    """DuckDB (on a temporary database file, memory capped, spilling to disk) and the file as a lazy table."""
+def scratch_duckdb(rows: int | None = None):
+    """DuckDB on a temporary database file (memory capped, spilling to disk), removed with the backend: where the
+    rows of a local file are cleaned and aggregated; in memory for fewer than `IN_MEMORY_ROWS` rows (every step's
+    table written to a file costs more than it saves on small data)."""
     import ibis
 
-    from clv_lib.data.engines.orders import SCRATCH
-    from clv_lib.data.read import detect_format
+    from clv_lib.data.engines.query import SCRATCH
 
+    if rows is not None and rows < IN_MEMORY_ROWS:
+        return ibis.duckdb.connect()
     folder = tempfile.mkdtemp(prefix="clv-duckdb-")
     con = ibis.duckdb.connect(os.path.join(folder, "work.duckdb"))
     weakref.finalize(con, shutil.rmtree, folder, True)  # the scratch database and its spill go with the backend
-    setattr(con, SCRATCH, True)  # intermediate tables are written to the scratch file (see `orders.cache`)
+    setattr(con, SCRATCH, True)  # intermediate tables are written to the scratch file (see `query.cache`)
     con.raw_sql(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
     con.raw_sql(f"SET temp_directory = '{os.path.join(folder, 'spill')}'")
     con.raw_sql("SET preserve_insertion_order = false")
+    return con
+
+
+def file_backend(path: Path, spec, display: str):
+    """DuckDB (`scratch_duckdb`) and a large file as a lazy table, read by DuckDB itself."""
+    from clv_lib.data.read import detect_format
+
+    con = scratch_duckdb()
     fmt = detect_format(path, spec.format)
     if fmt == "parquet":
         return con, con.read_parquet(str(path))
@@ -150,14 +166,41 @@ def file_backend(path: Path, spec, display: str):
     return con, con.read_csv(str(path), **options)
 
 
+def clean_file_data(params, raw, mapping: ColumnMapping, end) -> EngineData:
+    """A file's orders or subscriptions (`read.RawTable` mapped by `mapping`), cleaned (`clean_file_rows`) and
+    checked usable."""
+    result, con = clean_file_rows(raw, mapping, params.data, params.currency, params.timezone, end,
+                                  params.business_model)
+    if params.business_model == "subscription":
+        return _subscription_data(params, result, mapping, raw.info, end, con)
+    return _orders_data(params, result, mapping, raw.info, end, con)
+
+
+def clean_file_rows(raw, mapping: ColumnMapping, spec, currency: str, timezone: str, end,
+                    business_model: str = "transactional"):
+    """A file's rows ingested (`clv_lib.data.ingest`), then cleaned by DuckDB with the same Ibis rules as a
+    database table: (`EngineClean`, the DuckDB backend holding the cleaned orders or subscription segments)."""
+    from clv_lib.data.engines.clean import clean_engine_orders
+    from clv_lib.data.engines.clean_subscriptions import clean_engine_subscriptions
+    from clv_lib.data.ingest import ingest
+
+    typed, identity, file_rows = ingest(raw, mapping, spec, timezone)
+    con = scratch_duckdb(typed.num_rows)
+    table = con.create_table("file_rows", typed)
+    del typed
+    if business_model == "subscription":
+        return clean_engine_subscriptions(table, identity, spec, currency, timezone, end, raw.info.display,
+                                          "duckdb", file_rows), con
+    return clean_engine_orders(table, identity, spec, currency, end, raw.info.display, "duckdb", timezone,
+                               file_rows), con
+
+
 def open_source(params, root: Optional[Path] = None):
     """(backend, raw Ibis table, EngineSource) for the params' data."""
     from clv_lib.data.engines.connect import connect, open_table, source_label
 
     spec = params.data
     if spec.path:
-        from clv_lib.data.load import data_path
-
         path, display = data_path(params, root)
         if not path.is_file():
             raise DataError(f"{display}: file not found")
@@ -171,8 +214,6 @@ def open_source(params, root: Optional[Path] = None):
 def load_engine_data(params, observation_end=None, root: Optional[Path] = None) -> EngineData:
     """Connect, map, clean in the engine; DataError subclasses (one line, no URL) before any model runs."""
     from clv_lib.data.engines.clean import clean_engine_orders
-    from clv_lib.data.engines.orders import EngineOrders
-    from clv_lib.data.load import check_usable
 
     spec = params.data
     con, raw, source = open_source(params, root)
@@ -182,53 +223,104 @@ def load_engine_data(params, observation_end=None, root: Optional[Path] = None) 
         return _subscriptions(params, raw, mapping, source, end, con)
     result = clean_engine_orders(raw, mapping, spec, params.currency, end, source.display, source.engine,
                                  params.timezone)
-    orders = EngineOrders(result.table, source.engine, source.display, has_channel=bool(mapping.get("channel")))
-    orders.backend = con
-    totals = orders.totals()
+    return _orders_data(params, result, mapping, source, end, con, _not_applied(mapping))
+
+
+def _orders_data(params, result, mapping, source, end, con, notes=()) -> EngineData:
+    """EngineData of cleaned orders, checked usable (some orders, `data.min_customers` customers)."""
+    totals = _totals(result.table, source)
     ledger = result.ledger
     if not totals["orders"]:
         raise DataError(f"{source.display}: no valid orders left; {ledger.rows_excluded:,} of "
                         f"{ledger.rows_read:,} rows were excluded" + (
                             f", mostly {ledger.main_cause()}" if ledger.main_cause() else ""))
-    if totals["customers"] < spec.min_customers:
-        check_usable(pd.DataFrame({"customer_id": np.arange(totals["customers"])}), ledger, spec.min_customers,
+    if totals["customers"] < params.data.min_customers:
+        check_usable(pd.DataFrame({"customer_id": np.arange(totals["customers"])}), ledger, params.data.min_customers,
                      "orders")
-    return EngineData("orders", ledger, mapping, result.inferences + _not_applied(mapping), source, end,
-                      totals["last_date"],
-                      orders=orders, totals=totals)
+    return EngineData("orders", ledger, mapping, result.inferences + list(notes), source, end, totals["last_date"],
+                      table=result.table, backend=con, totals=totals)
+
+
+def _totals(orders, source) -> dict:
+    """Orders, revenue, customers, first and last order day (Timestamps) of the cleaned orders: one aggregate."""
+    row = run(orders.aggregate(n=orders.count(), s=orders.amount.sum(), c=orders.customer_id.nunique(),
+                               lo=orders.order_date.min(), hi=orders.order_date.max()),
+              source.engine, f"counting the cleaned orders of {source.display}").iloc[0]
+    as_ts = lambda x: pd.Timestamp(x).normalize() if x is not None and pd.notna(x) else None  # noqa: E731
+    return {"orders": int(row["n"] or 0), "revenue": float(row["s"] or 0.0), "customers": int(row["c"] or 0),
+            "first_date": as_ts(row["lo"]), "last_date": as_ts(row["hi"])}
 
 
 def _subscriptions(params, raw, mapping: ColumnMapping, source: EngineSource, end, con) -> EngineData:
-    """Subscription segments: cleaned in the engine; the MRR movements, KPIs and cohorts are computed there
-    (`EngineSubscriptions`), and the cleaned segments come back (one row per segment) for the tenure models."""
+    """Subscription segments: cleaned in the engine, where `clv_lib.summary` computes the MRR movements, KPIs and
+    cohorts; the cleaned segments come back (one row per segment) for the tenure models."""
     from clv_lib.data.engines.clean_subscriptions import clean_engine_subscriptions
-    from clv_lib.data.engines.subscriptions import EngineSubscriptions
-    from clv_lib.data.load import check_usable
 
     result = clean_engine_subscriptions(raw, mapping, params.data, params.currency, params.timezone, end,
                                         source.display, source.engine)
-    segments = EngineSubscriptions(result.table, source.engine, source.display,
-                                   has_channel=bool(mapping.get("channel")))
-    segments.backend = con
-    frame = segments.frame()
+    return _subscription_data(params, result, mapping, source, end, con, _not_applied(mapping))
+
+
+def _subscription_data(params, result, mapping, source, end, con, notes=()) -> EngineData:
+    """EngineData of cleaned subscription segments (also in memory, for the tenure models), checked usable."""
+    frame = _segments_frame(result.table, source, bool(mapping.get("channel")))
     check_usable(frame, result.ledger, params.data.min_customers, "subscriptions")
     dates = pd.concat([frame["start_date"], frame["end_date"]])
     last = dates.max() if len(dates) and dates.notna().any() else None
-    return EngineData("subscriptions", result.ledger, mapping, result.inferences + _not_applied(mapping), source,
-                      end, last,
-                      subscriptions=frame, segments=segments)
+    return EngineData("subscriptions", result.ledger, mapping, result.inferences + list(notes), source, end, last,
+                      table=result.table, backend=con, subscriptions=frame)
 
 
-#: Columns the file path uses that the engine path does not apply yet, and what that means for the figures.
-NOT_IN_ENGINE = {
-    "refunded_amount": "not applied in the engine: partially refunded orders count at their full total",
-    "trial_end": "not applied in the engine: subscriptions pay from their start date, trials included",
-}
+def _segments_frame(t, source, has_channel: bool) -> pd.DataFrame:
+    """The cleaned segments in memory, as the file path returns them (for the tenure and retention models)."""
+    extras = ["channel"] if has_channel else []
+    got = run(t.select("customer_id", "subscription_id", "plan", "mrr", "billing_interval_months", *extras,
+                       s=t.start_date.epoch_days().cast("int64"), e=t.end_date.epoch_days().cast("int64")),
+              source.engine, f"reading the cleaned segments of {source.display}")
+    out = pd.DataFrame({
+        "customer_id": got["customer_id"].astype(str).to_numpy(),
+        "subscription_id": got["subscription_id"].astype(str).to_numpy(),
+        "plan": got["plan"].astype(str).to_numpy(),
+        "start_date": _dates(got["s"]),
+        "end_date": _dates(got["e"]),
+        "mrr": got["mrr"].astype("float64").to_numpy(),
+        "billing_interval_months": got["billing_interval_months"].astype("float64").to_numpy(),
+    })
+    if has_channel:
+        out["channel"] = got["channel"].astype(str).to_numpy()
+    keys = ["customer_id", "start_date", "subscription_id"]
+    out = out.sort_values(keys + [c for c in out.columns if c not in keys], kind="stable")
+    for c in ("customer_id", "subscription_id", "plan") + (("channel",) if has_channel else ()):
+        out[c] = out[c].astype(str)
+    return out.reset_index(drop=True)
+
+
+def _orders_frame(t, source, mapping) -> pd.DataFrame:
+    """The cleaned orders as a pandas frame in the orders contract (customer_id, order_id, order_date, amount and
+    status, quantity, channel when mapped), sorted by date, customer and order."""
+    extras = [c for c in ("status", "quantity", "channel") if mapping.get(c)]
+    got = run(t.select("customer_id", "order_id", "amount", *extras, d=t.order_date.epoch_days().cast("int64")),
+              source.engine, f"reading the cleaned orders of {source.display}")
+    out = pd.DataFrame({"customer_id": got["customer_id"].astype(str).to_numpy(),
+                        "order_id": got["order_id"].astype(str).to_numpy(), "order_date": _dates(got["d"]),
+                        "amount": got["amount"].astype("float64").to_numpy()})
+    for c in extras:
+        out[c] = got[c].astype("float64").to_numpy() if c == "quantity" else got[c].fillna("").astype(str).to_numpy()
+    return out.sort_values(["order_date", "customer_id", "order_id"], kind="stable").reset_index(drop=True)
+
+
+def _dates(days: pd.Series) -> np.ndarray:
+    """Day numbers (NULL = NaT) as datetime64[ns]."""
+    values = days.to_numpy(dtype=np.float64, na_value=np.nan)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = ~np.isnan(values)
+    out[ok] = values[ok].astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
+    return out
 
 
 def _not_applied(mapping: ColumnMapping) -> list[str]:
-    """Inference lines (shown in the report's data chapter) for mapped columns the engine path ignores."""
-    return [f"{canon}: '{mapping.get(canon)}' {what}" for canon, what in NOT_IN_ENGINE.items() if mapping.get(canon)]
+    """Inference lines for mapped columns the cleaning does not apply (none: every rule runs on every backend)."""
+    return []
 
 
 def last_engine_date(params, root: Optional[Path] = None) -> Optional[pd.Timestamp]:

@@ -115,7 +115,7 @@ def _provenance(r) -> list[str]:
             continue
     rows = [
         (t("appendix.provenance.input"), source_name(src)),
-        (t("appendix.provenance.input_hash"), src.sha256),
+        (t("appendix.provenance.input_hash"), getattr(src, "sha256", None) or "–"),
         (t("appendix.provenance.params"), str(params_file.relative_to(r.root)) if params_file.exists() else "–"),
         (t("appendix.provenance.params_hash"), params_hash),
         (t("appendix.provenance.notebook"), r.notebook[0] if r.notebook else "–"),

@@ -49,8 +49,7 @@ def render(r) -> Chapter:
     ch.heading("mapping.title", t("data.mapping.title"))
     ch.table("mapping", mapping, labels={"canonical": t("data.mapping.canonical"),
                                          "header": t("data.mapping.header"), "origin": t("data.mapping.origin")})
-    ch.text("source", t("data.source", file=source_name(src), format=src.format, encoding=src.encoding or "–",
-                        sha=src.sha256), "note")
+    ch.text("source", _source_line(r, data, kind), "note")
     if data.inferences:
         ch.text("inferences.lead", t("data.inferences"), "note")
         ch.bullets("inferences", [inference_label(i, r.language) for i in data.inferences], style="note")
@@ -61,6 +60,18 @@ def render(r) -> Chapter:
     else:
         ch.text("warnings.none", t("data.warnings.none"))
     return ch
+
+
+def _source_line(r, data, kind: str) -> str:
+    """Where the data came from: a file (format, encoding, SHA-256) or an engine's table or query (never its URL)."""
+    t, f, src = r.t, r.fmt, data.source
+    if getattr(src, "sha256", None):
+        return t("data.source", file=source_name(src), format=src.format, encoding=src.encoding or "–", sha=src.sha256)
+    what = (t("data.source_table", table=src.table) if src.table else
+            t("data.source_query", sql=" ".join(src.sql.split())) if src.sql else src.display)
+    via = t("data.source_via", env=src.connection_env) if src.connection_env else ""
+    return t("data.source_engine", what=what, engine=src.engine, via=via, read=f.number(data.rows_read),
+             kept=f.number(data.rows_kept), kind=kind)
 
 
 def _fmt_values(r, values: dict) -> dict:

@@ -2,7 +2,7 @@
 customer and cohort cells, one row per month, customer or cohort cell back.
 
 `EngineSubscriptions` wraps the cleaned subscription segments as a lazy Ibis table (see `clean_subscriptions.py`)
-and offers the methods of the in-memory `FrameSubscriptions` (see `source.py`) with the same results. The work is
+and offers the methods of the in-memory `FrameSubscriptions` (see `sources.py`) with the same results. The work is
 shared through one table cached in the engine per observation end, the **MRR events**: one row per customer and
 month whose month-end MRR changed, with the MRR before and after and the ChartMogul class of the change, computed
 as `clv_lib.summary.mrr.mrr_events` computes it:
@@ -19,7 +19,7 @@ calendar month; the latest level per customer), and revenue retention a GROUP BY
 levels (the in-memory difference arrays, added per month by the engine). The frames are assembled by the same
 functions as in memory (`bridge_frame`, `retention_frame`, `subscription_kpis_frame`, `subscription_cells_from`).
 
-The tenure and retention models (sBG) need each customer's segments: `frame()` brings the cleaned segments back,
+The tenure and retention models (sBG) need each customer's segments: the data layer brings the cleaned segments back,
 one row per segment (of the order of the number of customers, not of events).
 """
 
@@ -31,8 +31,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from clv_lib.data.engines.orders import EPOCH_MONTH, _day, cache, count_if
-from clv_lib.exceptions import DataError, EngineError, ParamsError
+from clv_lib.data.engines.query import cache, count_if, run
+from clv_lib.exceptions import DataError, ParamsError
+from clv_lib.summary.engine_orders import EPOCH_MONTH, _day
 from clv_lib.summary.months import last_complete_month, periods
 from clv_lib.summary.mrr import CHURN, CONTRACTION, EXPANSION, MOVEMENTS, NEW, REACTIVATION, TOLERANCE
 
@@ -60,6 +61,28 @@ class EngineSubscriptions:
         self._events: dict[int, Events] = {}
         self._monthly: dict[tuple, pd.DataFrame] = {}  # bridges and monthly KPIs already computed
 
+    @classmethod
+    def from_frame(cls, segments: pd.DataFrame, observation_end=None, label: str = "subscriptions"
+                   ) -> "EngineSubscriptions":
+        """Cleaned subscription segments in memory (the subscriptions contract) aggregated by DuckDB, embedded: the
+        same expressions as for any engine. DataError naming the column when the frame breaks the contract."""
+        import ibis
+
+        from clv_lib.summary.encoding import encode_subscriptions
+
+        if observation_end is not None:
+            encode_subscriptions(segments, observation_end)  # the contract's checks, with their messages
+        frame = pd.DataFrame({"customer_id": segments["customer_id"].astype(str).to_numpy(dtype=object),
+                              "start_date": segments["start_date"].to_numpy(dtype="datetime64[us]"),
+                              "end_date": segments["end_date"].to_numpy(dtype="datetime64[us]"),
+                              "mrr": segments["mrr"].to_numpy(dtype=np.float64)})
+        con = ibis.duckdb.connect()
+        table = con.create_table("segments", frame)
+        table = table.mutate(start_date=table.start_date.date(), end_date=table.end_date.date())
+        out = cls(table, "duckdb", label, has_channel=False)
+        out.backend = con
+        return out
+
     # ---- shared tables --------------------------------------------------------------------------------------
     @cached_property
     def table(self):
@@ -72,13 +95,7 @@ class EngineSubscriptions:
         return cache(t, self.engine)
 
     def _run(self, expr) -> pd.DataFrame:
-        try:
-            return expr.execute()
-        except Exception as exc:  # noqa: BLE001 - translated at the boundary
-            from clv_lib.data.engines.connect import _first_line, describe_failure
-
-            raise EngineError(f"engine {self.engine}: aggregating {self.label} failed ({describe_failure(exc)}: "
-                              f"{_first_line(exc)})") from None
+        return run(expr, self.engine, f"aggregating {self.label}")
 
     def events(self, observation_end) -> Events:
         """The MRR events up to the last complete month before `observation_end` (see the module docstring)."""
@@ -120,31 +137,6 @@ class EngineSubscriptions:
         n = int(self._run(t.count()))
         self._events[end] = Events(t, int(first), last, n, end)
         return self._events[end]
-
-    # ---- the segments themselves ---------------------------------------------------------------------------
-    def frame(self) -> pd.DataFrame:
-        """The cleaned segments in memory, as the file path returns them (for the tenure and retention models)."""
-        t = self.segments
-        extras = ["channel"] if self.has_channel else []
-        got = self._run(t.select("customer_id", "subscription_id", "plan", "mrr", "billing_interval_months",
-                                 *extras, s=t.start_date.epoch_days().cast("int64"),
-                                 e=t.end_date.epoch_days().cast("int64")))
-        out = pd.DataFrame({
-            "customer_id": got["customer_id"].astype(str).to_numpy(),
-            "subscription_id": got["subscription_id"].astype(str).to_numpy(),
-            "plan": got["plan"].astype(str).to_numpy(),
-            "start_date": _dates(got["s"]),
-            "end_date": _dates(got["e"]),
-            "mrr": got["mrr"].astype("float64").to_numpy(),
-            "billing_interval_months": got["billing_interval_months"].astype("float64").to_numpy(),
-        })
-        if self.has_channel:
-            out["channel"] = got["channel"].astype(str).to_numpy()
-        keys = ["customer_id", "start_date", "subscription_id"]
-        out = out.sort_values(keys + [c for c in out.columns if c not in keys], kind="stable")
-        for c in ("customer_id", "subscription_id", "plan") + (("channel",) if self.has_channel else ()):
-            out[c] = out[c].astype(str)
-        return out.reset_index(drop=True)
 
     # ---- MRR movements and KPIs -------------------------------------------------------------------------------
     def bridge(self, observation_end) -> pd.DataFrame:
@@ -207,27 +199,17 @@ class EngineSubscriptions:
                                         ("retained_customers", "paying"))}
         return retention_frame(ev.first_month, ev.last_month, w, self.bridge(observation_end), spreads, ev.n_events)
 
-    def monthly(self, observation_end, *, trailing_months: int | None = None, window_months: int = 12,
-                min_customers: int | None = None) -> pd.DataFrame:
-        """`clv_lib.insights.kpis.subscription_kpis` from the engine's bridge and retention."""
-        from clv_lib.insights.kpis import MIN_CUSTOMERS, TRAILING_MONTHS, subscription_kpis_frame
-
-        trailing_months = TRAILING_MONTHS if trailing_months is None else trailing_months
-        min_customers = MIN_CUSTOMERS if min_customers is None else min_customers
-        key = (_day(observation_end), trailing_months, window_months, min_customers)
-        if key not in self._monthly:
-            self._monthly[key] = subscription_kpis_frame(
-                self.bridge(observation_end), self.retention(observation_end, window_months),
-                trailing_months=trailing_months, min_customers=min_customers)
-        return self._monthly[key].copy()
-
-    def period_kpis(self, observation_end, *, period_start=None, window_months: int = 12, **options):
-        """`clv_lib.insights.kpis.subscription_period_kpis` from the engine's monthly KPIs."""
-        from clv_lib.insights.kpis import MIN_CUSTOMERS, period_kpis_from_monthly
-
-        monthly = self.monthly(observation_end, window_months=window_months, **options)
-        return period_kpis_from_monthly(monthly, period_start=period_start, window_months=window_months,
-                                        min_customers=options.get("min_customers") or MIN_CUSTOMERS)
+    def changes(self, observation_end) -> pd.DataFrame:
+        """Tidy customer-level MRR changes: one row per customer and month whose month-end MRR changed, sorted by
+        customer and month: ``customer_id``, ``month`` (Period[M]), ``movement`` (one of ``MOVEMENTS``),
+        ``mrr_before``, ``mrr_after`` and ``amount`` (the size of the movement, >= 0)."""
+        t = self.events(observation_end).table
+        got = self._run(t.select("customer_id", "m", "before", "after", "kind").order_by(["customer_id", "m"]))
+        before, after = got["before"].to_numpy(np.float64), got["after"].to_numpy(np.float64)
+        return pd.DataFrame({
+            "customer_id": got["customer_id"].astype(str).to_numpy(), "month": periods(got["m"].to_numpy(np.int64)),
+            "movement": pd.Categorical.from_codes(got["kind"].to_numpy(np.int64), categories=list(MOVEMENTS)),
+            "mrr_before": before, "mrr_after": after, "amount": np.abs(after - before)})
 
     def current_mrr(self, observation_end, month=None) -> pd.Series:
         """`clv_lib.summary.mrr.customer_mrr`: each customer's MRR at the end of `month` (default the last complete
@@ -272,12 +254,3 @@ class EngineSubscriptions:
 
 def _month_of(date_col):
     return date_col.year() * 12 + date_col.month() - 1 - EPOCH_MONTH
-
-
-def _dates(days: pd.Series) -> np.ndarray:
-    """Day numbers (NULL = NaT) as datetime64[ns]."""
-    values = days.to_numpy(dtype=np.float64, na_value=np.nan)
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-    ok = ~np.isnan(values)
-    out[ok] = values[ok].astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
-    return out

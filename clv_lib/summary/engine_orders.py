@@ -13,21 +13,22 @@ that every SQL dialect compiles the same way.
 
 from __future__ import annotations
 
-import itertools
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from clv_lib.exceptions import DataError, EngineError, ModelInputError
-from clv_lib.summary.months import day_numbers, last_complete_month, month_number, periods
+from clv_lib.data.engines.query import cache, run
+from clv_lib.exceptions import DataError, ModelInputError
+from clv_lib.summary.months import day_numbers, last_complete_month, observation_timestamp
 
 UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 EPOCH_MONTH = 1970 * 12
 
 
 def _day(value) -> int:
-    return int(day_numbers(np.array([pd.Timestamp(value).normalize().to_datetime64()]))[0])
+    return int(day_numbers(np.array([observation_timestamp(value).to_datetime64()]))[0])
 
 
 def _month_of(date_col):
@@ -46,6 +47,35 @@ class EngineOrders:
         if days is not None:
             self.__dict__["days"] = days
 
+    @classmethod
+    def from_frame(cls, orders: pd.DataFrame, label: str = "orders") -> "EngineOrders":
+        """Cleaned orders in memory (the orders contract: `customer_id`, `order_date`, `amount`, optional
+        `order_id` and `channel`) aggregated by DuckDB, embedded: the same expressions as for any engine.
+        DataError naming the column when the frame breaks the contract."""
+        import ibis
+
+        from clv_lib.summary.encoding import ORDER_COLUMNS, _dates, _no_missing, _require
+
+        _require(orders, ORDER_COLUMNS, label)
+        _dates(orders, "order_date", label)
+        for column in ORDER_COLUMNS:
+            _no_missing(orders[column], column, label)
+        rows = np.arange(len(orders))
+        columns = {"customer_id": orders["customer_id"].astype(str).to_numpy(dtype=object),
+                   "order_id": (orders["order_id"].astype(str).to_numpy(dtype=object) if "order_id" in orders
+                                else np.char.zfill(rows.astype(str), 12).astype(object)),
+                   "order_date": orders["order_date"].to_numpy(dtype="datetime64[us]"),
+                   "amount": orders["amount"].to_numpy(dtype=np.float64)}
+        if "channel" in orders:
+            channel = orders["channel"]
+            columns["channel"] = channel.astype(object).where(channel.notna(), None).to_numpy(dtype=object)
+        con = ibis.duckdb.connect()
+        table = con.create_table("orders", pa.table({k: pa.array(v, type=pa.string() if v.dtype == object else None)
+                                                     for k, v in columns.items()}))
+        out = cls(table.mutate(order_date=table.order_date.date()), "duckdb", label, has_channel="channel" in orders)
+        out.backend = con
+        return out
+
     # ---- shared tables ----------------------------------------------------------------------------------
     @cached_property
     def days(self):
@@ -62,13 +92,7 @@ class EngineOrders:
 
     def _run(self, expr, arrow: bool = False):
         """Run `expr`: a pandas frame, or with `arrow` an Arrow table (no pandas copy of millions of rows)."""
-        try:
-            return expr.to_pyarrow() if arrow else expr.execute()
-        except Exception as exc:  # noqa: BLE001 - translated at the boundary
-            from clv_lib.data.engines.connect import _first_line, describe_failure
-
-            raise EngineError(f"engine {self.engine}: aggregating {self.label} failed ({describe_failure(exc)}: "
-                              f"{_first_line(exc)})") from None
+        return run(expr, self.engine, f"aggregating {self.label}", arrow)
 
     def _customers(self, expr):
         """Run `expr` (one row per customer) as an Arrow table sorted by customer id in code-point order, the order
@@ -193,8 +217,8 @@ class EngineOrders:
         values = np.searchsorted(np.sort(offsets), steps, side="right").astype("float64")
         return pd.Series(values, index=pd.Index(steps, name="days_since_calibration_end"), name="actual_cumulative")
 
-    # ---- KPIs and lapse churn -----------------------------------------------------------------------------
-    def _axis(self, observation_end) -> tuple[int, int, int]:
+    # ---- month axis and purchase gaps (what the KPIs of clv_lib.insights.source_kpis read) -------------
+    def axis(self, observation_end) -> tuple[int, int, int]:
         """(end day, first acquisition month, last complete month); DataError when no complete month exists."""
         end = _day(observation_end)
         last = last_complete_month(pd.Timestamp(observation_end))
@@ -208,26 +232,7 @@ class EngineOrders:
                             f"{pd.Timestamp(observation_end).date()}")
         return end, int(first), last
 
-    def kpis(self, observation_end) -> pd.DataFrame:
-        """`clv_lib.insights.kpis.order_kpis`: monthly active/new customers, orders, revenue, new revenue."""
-        from clv_lib.insights.kpis import order_kpis_frame
-
-        end, first, last = self._axis(observation_end)
-        d = self._with_first(self._upto(end))
-        inside = d.filter(d.m <= last)
-        by_month = self._run(inside.group_by("m").aggregate(
-            active=inside.customer_id.nunique(), orders=inside.n.sum(), revenue=inside.s.sum(),
-            new_revenue=inside.s.sum(where=inside.m == inside.fm)))
-        firsts = d.filter(d.d == d.fd)
-        firsts = firsts.filter(firsts.fm <= last)
-        new = self._run(firsts.group_by("fm").aggregate(k=firsts.count()))
-        width = last - first + 1
-        arrays = {c: _spread(by_month["m"], by_month[c], first, width) for c in
-                  ("active", "orders", "revenue", "new_revenue")}
-        return order_kpis_frame(first, last, arrays["active"], _spread(new["fm"], new["k"], first, width),
-                                arrays["orders"], arrays["revenue"], arrays["new_revenue"])
-
-    def _gap_histogram(self, days) -> tuple[np.ndarray, np.ndarray]:
+    def gap_histogram(self, days) -> tuple[np.ndarray, np.ndarray]:
         """Days between consecutive purchase days of each customer in `days`: (distinct gaps, counts)."""
         import ibis
 
@@ -236,77 +241,6 @@ class EngineOrders:
         gaps = gaps.filter(gaps.gap.notnull())
         hist = self._run(gaps.group_by("gap").aggregate(k=gaps.count()))
         return hist["gap"].to_numpy(np.int64), hist["k"].to_numpy(np.int64)
-
-    def lapse(self, observation_end, *, quantile: float = 0.9, days: int | None = None,
-              min_repeat_purchases: int = 100):
-        """`clv_lib.insights.kpis.lapse_threshold`: `days`, or the `quantile` of days between purchases."""
-        from clv_lib.insights.kpis import lapse_threshold, threshold_from_gaps
-
-        if days is not None:
-            return lapse_threshold(None, observation_end, days=days)
-        values, counts = self._gap_histogram(self._upto(_day(observation_end)))
-        return threshold_from_gaps(values, counts, quantile=quantile, min_repeat_purchases=min_repeat_purchases)
-
-    def churn(self, observation_end, threshold_days: int, **options) -> pd.DataFrame:
-        """`clv_lib.insights.kpis.lapse_churn` with the lapse rule of `threshold_days` days."""
-        import ibis
-
-        from clv_lib.exceptions import ParamsError
-        from clv_lib.insights.kpis import lapse_churn_frame
-
-        if int(threshold_days) != threshold_days or threshold_days < 1:
-            raise ParamsError(f"threshold_days must be a whole number >= 1, got {threshold_days}")
-        end, first, last = self._axis(observation_end)
-        d = self._upto(end)
-        w = ibis.window(group_by=d.customer_id, order_by=d.d)
-        t = d.mutate(prev=d.d.lag().over(w), nxt=d.d.lead().over(w))
-        thr = int(threshold_days)
-        t = t.mutate(first=t.prev.isnull(), returned=t.prev.notnull() & ((t.d - t.prev) > thr),
-                     lapses=t.nxt.isnull() | ((t.nxt - t.d) > thr))
-        events = self._run(t.group_by(["m", "first", "returned"]).aggregate(k=t.count()))
-        lapsed = t.filter(t.lapses)
-        lapse_rows = self._run(lapsed.group_by(ld=lapsed.d + thr + 1, m=lapsed.m).aggregate(k=lapsed.count()))
-        lapse_month = _months_of_days(lapse_rows["ld"].to_numpy(np.int64))
-        live = lapse_rows["m"].to_numpy(np.int64) < lapse_month
-        k = lapse_rows["k"].to_numpy(np.int64)
-        new = events[events["first"].astype(bool)]
-        back = events[events["returned"].astype(bool)]
-        return lapse_churn_frame(first, last, (new["m"].to_numpy(np.int64), new["k"].to_numpy()),
-                                 (back["m"].to_numpy(np.int64), back["k"].to_numpy()),
-                                 (lapse_month, k), (lapse_month[live], k[live]), **options)
-
-    def period_kpis(self, observation_end, *, period_start=None, lapse=None):
-        """`clv_lib.insights.kpis.order_period_kpis` over the whole months from `period_start` to the last one."""
-        from clv_lib.insights.kpis import (
-            LapseThreshold,
-            _period_months,
-            period_kpis_from_counts,
-            quantile_of_counts,
-        )
-
-        end, first, last = self._axis(observation_end)
-        start = _period_months(period_start, first, last)
-        d = self._with_first(self._upto(end))
-        inside = d.filter((d.m >= start) & (d.m <= last))
-        per = inside.group_by("customer_id").aggregate(pdays=inside.count(), n=inside.n.sum(), s=inside.s.sum(),
-                                                       new_s=inside.s.sum(where=inside.fm >= start))
-        row = self._run(per.aggregate(customers=per.count(), repeat=count_if(per.pdays >= 2),
-                                      orders=per.n.sum(), revenue=per.s.sum(), new_revenue=per.new_s.sum())).iloc[0]
-        if not row["customers"]:
-            raise DataError(f"orders: no order between {periods([start])[0]} and {periods([last])[0]}")
-        firsts = d.filter((d.d == d.fd) & (d.fm >= start) & (d.fm <= last))
-        new_customers = int(self._run(firsts.count()))
-        values, counts = self._gap_histogram(inside.select("customer_id", "d"))
-        monthly = threshold = None
-        if lapse is not None:
-            threshold = lapse if isinstance(lapse, LapseThreshold) else self.lapse(observation_end, days=lapse)
-            monthly = self.churn(observation_end, threshold.days)
-        return period_kpis_from_counts(
-            start, last, customers=int(row["customers"]), new_customers=new_customers, orders=int(row["orders"]),
-            revenue=float(row["revenue"]), new_revenue=_number(row["new_revenue"]),
-            repeat_customers=int(row["repeat"]),
-            median_gap=quantile_of_counts(values, counts, 0.5) if counts.sum() else None,
-            threshold=threshold, monthly_churn=monthly)
 
     # ---- cohorts ------------------------------------------------------------------------------------------
     def cohort_cells(self, observation_end, *, by: str | None = None) -> pd.DataFrame:
@@ -356,13 +290,6 @@ class EngineOrders:
         else:
             out = out.drop(columns="_group")
         return out.reset_index(drop=True)
-
-
-def count_if(condition):
-    """Number of rows where `condition` holds (portable: PostgreSQL cannot cast booleans to integers)."""
-    import ibis
-
-    return ibis.cases((condition, 1), else_=0).sum()
 
 
 def ibis_literal(value):
@@ -421,23 +348,4 @@ def _dates(days: np.ndarray) -> np.ndarray:
     return days.astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
 
 
-#: Attribute set on a DuckDB backend whose database file is the report's own scratch space (large local files).
-SCRATCH = "clv_scratch"
-_names = itertools.count()
-
-
-def cache(expr, engine: str):
-    """Materialise `expr` in the engine so later queries reuse it: a temporary table (Spark: its cache), or, on the
-    scratch database of a large local file, a table of that file (DuckDB writes it compressed to disk, where a
-    temporary table would stay uncompressed in memory and spill as is: at 100M rows, tens of GB of spill). The
-    lazy expression when the engine does not allow it (e.g. no right to create temporary tables)."""
-    try:
-        backend = expr._find_backend()
-        if getattr(backend, SCRATCH, False):
-            return backend.create_table(f"clv_step_{next(_names)}", expr)
-        return expr.cache()
-    except Exception:  # noqa: BLE001 - caching is an optimisation only
-        return expr
-
-
-__all__ = ["EngineOrders", "cache", "month_number"]
+__all__ = ["EngineOrders"]

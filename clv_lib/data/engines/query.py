@@ -1,0 +1,54 @@
+"""Running expressions in the engine that holds the data: results back as one-line errors when they fail, and
+intermediate tables materialised once (`cache`) so the steps that read them again do not recompute them."""
+
+from __future__ import annotations
+
+import itertools
+
+from clv_lib.exceptions import EngineError
+
+#: Attribute set on a DuckDB backend whose database file is the report's own scratch space (large local files).
+SCRATCH = "clv_scratch"
+_names = itertools.count()
+
+
+def run(expr, engine: str, what: str, arrow: bool = False):
+    """Execute `expr` (a pandas frame or scalar; with `arrow` an Arrow table); any engine error becomes one
+    EngineError line naming the engine and `what` was being done ("cleaning postgres table x"), never the URL."""
+    try:
+        return expr.to_pyarrow() if arrow else expr.execute()
+    except EngineError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - translated at the boundary
+        from clv_lib.data.engines.connect import _first_line, describe_failure
+
+        raise EngineError(f"engine {engine}: {what} failed ({describe_failure(exc)}: {_first_line(exc)})") from None
+
+
+def double(value: float):
+    """A float64 constant every engine types as a double (Spark reads a bare `0.0` as DECIMAL(1,1), which then
+    fails a UNION with a double column)."""
+    import ibis
+
+    return ibis.literal(repr(float(value))).cast("float64")
+
+
+def count_if(condition):
+    """Number of rows where `condition` holds (portable: PostgreSQL cannot cast booleans to integers)."""
+    import ibis
+
+    return ibis.cases((condition, 1), else_=0).sum()
+
+
+def cache(expr, engine: str):
+    """Materialise `expr` in the engine so later queries reuse it: a temporary table (Spark: its cache), or, on the
+    scratch database of a large local file, a table of that file (DuckDB writes it compressed to disk, where a
+    temporary table would stay uncompressed in memory and spill as is: at 100M rows, tens of GB of spill). The
+    lazy expression when the engine does not allow it (e.g. no right to create temporary tables)."""
+    try:
+        backend = expr._find_backend()
+        if getattr(backend, SCRATCH, False):
+            return backend.create_table(f"clv_step_{next(_names)}", expr)
+        return expr.cache()
+    except Exception:  # noqa: BLE001 - caching is an optimisation only
+        return expr

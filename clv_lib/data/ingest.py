@@ -1,0 +1,106 @@
+"""Ingestion: a file's raw cells (`read.RawTable`) become typed rows with their source row number, the only part of
+the data path that is specific to files. Everything after it, the cleaning rules, the ledger and every aggregate,
+is the one Ibis implementation that DuckDB runs on these rows (as PostgreSQL or Spark run it on a client's table).
+
+Each mapped column is read by the file path's parsers, which report how (one sentence per column, for the report's
+data chapter): identifiers and labels as trimmed text (`read.as_ids`, `read.as_text`; e-mails lower case), dates as
+the client's days (`dates.parse_dates`), amounts and quantities as numbers (`amounts.parse_amounts`). The rows are
+named by the canonical columns, plus `_row` (the source row number, header = row 1), `_dup` (a hash of every cell
+of the row, mapped or not: exact duplicates are judged on the whole row) and `_given_amount` (the amount cell is
+not empty: a line item without its own total is not an unparsable amount).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from clv_lib.data.amounts import parse_amounts
+from clv_lib.data.dates import parse_dates
+from clv_lib.data.mapping import ColumnMapping
+from clv_lib.data.read import RawTable, as_ids, as_text
+
+@dataclass
+class FileRows:
+    """What ingestion knows of a file that a table does not have: its malformed rows and how values were read."""
+
+    malformed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="int64"))
+    inferences: list[str] = field(default_factory=list)
+
+
+IDS = ("customer_id", "order_id", "subscription_id")
+LABELS = ("status", "channel", "currency", "plan", "billing_interval")
+NUMBERS = ("amount", "quantity", "unit_price", "refunded_amount", "mrr")
+DATES = ("order_date", "start_date", "end_date", "trial_end")
+
+
+def ingest(raw: RawTable, mapping: ColumnMapping, spec, timezone: str) -> tuple[pa.Table, ColumnMapping,
+                                                                                FileRows]:
+    """Typed rows of `raw` (see the module docstring), the mapping of their canonical columns (each to itself) and
+    what a table would not have: the malformed rows and the sentence on how each column was read."""
+    frame, col = raw.frame, mapping.get
+    out: dict[str, pa.Array] = {"_row": pa.array(np.asarray(raw.row_numbers, dtype="int64"))}
+    out["_dup"] = pa.array(_row_hash(raw))
+    inferences: list[str] = []
+    if not col("customer_id") and col("email"):
+        inferences.append(f"customer_id: no customer id column, the e-mail ('{col('email')}') identifies customers")
+    for canon, header in mapping.columns.items():  # each column typed as Arrow at once: one copy at a time
+        values = frame[header]
+        if canon in IDS:
+            out[canon] = _arrow(_text(as_ids(values)))
+        elif canon == "email":
+            out[canon] = _arrow(_text(as_text(values).str.lower()))
+        elif canon in LABELS:
+            out[canon] = _arrow(_text(as_text(values)))
+        elif canon in DATES:
+            days, how = parse_dates(values, spec.dayfirst, timezone, header)
+            out[canon] = _arrow(days.to_numpy(dtype="datetime64[ns]"))
+            inferences.append(_date_sentence(canon, how.describe()))
+            if canon == "end_date":
+                out["_given_end"] = pa.array(as_text(values).notna().to_numpy())
+        elif canon in NUMBERS:
+            numbers, how = parse_amounts(values, spec.decimal, header)
+            out[canon] = _arrow(numbers)
+            if canon not in ("quantity", "unit_price") or not col("amount"):
+                inferences.append(how.describe())
+            if canon == "amount":
+                out["_given_amount"] = pa.array(as_text(values).notna().to_numpy())
+    if not col("amount") and col("quantity") and col("unit_price"):
+        inferences.append("amount: quantity x unit price")
+    typed = pa.table(out)
+    raw.frame = frame = None  # the raw cells are no longer needed: free them before the engine works
+    identity = ColumnMapping({c: c for c in mapping.columns}, dict(mapping.origin))
+    return typed, identity, FileRows(np.asarray(raw.malformed, dtype="int64"), inferences)
+
+
+def _arrow(values: np.ndarray) -> pa.Array:
+    """A typed Arrow column: text (object arrays) as strings, dates as timestamps, numbers and flags as they are."""
+    if values.dtype == object:
+        return pa.array(values, type=pa.string())
+    if values.dtype.kind == "M":
+        return pa.array(values.astype("datetime64[us]"), type=pa.timestamp("us"), from_pandas=True)
+    return pa.array(values, from_pandas=True)  # NaN / NaT: NULL
+
+
+def _text(values: pd.Series) -> np.ndarray:
+    """Text as an object array with None where missing (what every engine reads as a NULL string)."""
+    return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+
+
+def _date_sentence(canon: str, text: str) -> str:
+    if canon == "end_date":
+        return text.replace("rows unparsable or empty", "rows empty (active) or unparsable")
+    if canon == "trial_end":
+        return text.replace("rows unparsable or empty", "rows without a trial or unparsable")
+    return text
+
+
+def _row_hash(raw: RawTable) -> np.ndarray:
+    """A 64-bit hash of every cell of each row (the columns left out of `raw.frame` are in `raw.rest_hash`)."""
+    h = pd.util.hash_pandas_object(raw.frame.reset_index(drop=True), index=False).to_numpy()
+    if raw.rest_hash is not None:
+        h = (h * np.uint64(1_000_003)) ^ raw.rest_hash
+    return h.view(np.int64)
