@@ -112,8 +112,8 @@ def model_facts(report) -> dict:
              "risk_basis": "p_alive" if a.activity == "model" else "silence"}
     if facts["model_limit_of"] is None and model is not None and a.selection is not None:
         table = a.selection.table
-        if "limit_of" in table.columns and model.name in table.index and isinstance(table.loc[model.name, "limit_of"], str):
-            facts["model_limit_of"] = table.loc[model.name, "limit_of"]
+        source = table["limit_of"].get(model.name) if "limit_of" in table.columns else None
+        facts["model_limit_of"] = source if isinstance(source, str) else None
     v = a.validation
     if v is None:
         return facts
