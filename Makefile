@@ -37,7 +37,7 @@ setup: $(STAMP) ## Create or update the virtual environment (.venv) from pyproje
 test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-report: $(STAMP) ## Build one report: CLIENT=demo [PERIOD=2025Q4|2025|2025-11] [LANGUAGE=it|en] [PDF_ENGINE=auto|weasyprint|chromium|none] [NOTEBOOK=path]
+report: $(STAMP) ## Build one report, or a series: CLIENT=demo [PERIOD=2025Q4|2025|2025-11|2025Q1..2025Q4] [LANGUAGE=it|en] [PDF_ENGINE=auto|weasyprint|chromium|none] [NOTEBOOK=path]
 	@$(PY) -m clv_lib.runner report --client "$(CLIENT)" --period "$(PERIOD)" --language "$(LANGUAGE)" --pdf-engine "$(PDF_ENGINE)" --notebook "$(NOTEBOOK)"
 
 reports: $(STAMP) ## Build the reports of every client in params/ (and the periods each lists) [JOBS=2]

@@ -62,6 +62,9 @@ report.cover()
 report.executive_summary()
 
 # %%
+report.since_last_report()
+
+# %%
 report.data_quality()
 
 # %%

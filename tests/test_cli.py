@@ -39,6 +39,39 @@ def test_bad_period_and_engine():
     assert "Traceback" not in proc.stderr
 
 
+def test_bad_period_range_is_one_line_before_anything_runs():
+    proc = run("report", "--client", "demo", "--period", "2025Q3..2025-12")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "both ends of a range must be quarters" in lines[0], proc.stderr
+
+
+def test_a_series_stops_at_the_first_period_that_fails(tmp_path):
+    """A later report compares itself with the earlier ones: a failed period stops the series, saying what was
+    not built."""
+    (tmp_path / "params").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "params" / "acme.yaml").write_text(
+        "client_name: Acme\nbusiness_model: transactional\ncurrency: EUR\ngross_margin: 0.3\n"
+        "data: {path: data/missing.csv}\n")
+    proc = run("report", "--client", "acme", "--period", "2025-01..2025-03", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert "data/missing.csv: file not found" in lines[0]
+    assert lines[1] == ("error: acme 2025-01 was not built, so neither were 2025-02, 2025-03 (each report of a "
+                        "series compares itself with the earlier ones)")
+
+
+def test_planned_runs_expand_the_ranges_a_params_file_lists(tmp_path):
+    from clv_lib.runner.batch import planned_runs
+
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "acme.yaml").write_text(
+        "client_name: Acme\nbusiness_model: transactional\ncurrency: EUR\ngross_margin: 0.3\n"
+        "periods: [2024Q4, 2025Q1..2025Q2, 2025Q2]\ndata: {path: data/acme.csv}\n")
+    assert planned_runs(tmp_path) == [("acme", "2024Q4"), ("acme", "2025Q1"), ("acme", "2025Q2")]
+
+
 def test_bad_params_file_and_missing_data(tmp_path):
     (tmp_path / "params").mkdir()
     (tmp_path / "pyproject.toml").write_text("")

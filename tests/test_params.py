@@ -60,6 +60,7 @@ def test_valid_file_loads_with_defaults(tmp_path):
     (lambda t: t.replace("horizon_months: [24, 12]", "horizon_months: [0]"), "key 'horizon_months'"),
     (lambda t: t + "timezone: Mars/Olympus\n", "unknown time zone"),
     (lambda t: t + "periods: [2025-13]\n", "is not YYYY, YYYYQn or YYYY-MM"),
+    (lambda t: t + "periods: ['2025Q4..2025-12']\n", "both ends of a range must be quarters"),
     (lambda t: t + "cac: -5\n", "CAC must be zero or positive"),
     (lambda t: t.replace("  path: data/acme/orders.csv\n", ""), "give `path`"),
     (lambda t: t + "  engine: postgres\n", "needs `connection_env`"),
@@ -76,6 +77,8 @@ def test_bad_files_are_rejected_with_file_and_key(tmp_path, edit, message):
 def test_dates_stay_strings(tmp_path):
     params = load_params(write(tmp_path, VALID + "periods: [2025-11, 2025Q4, 2025]\n"))
     assert params.periods == ["2025-11", "2025Q4", "2025"]
+    params = load_params(write(tmp_path, VALID + "periods: [2025Q1..2025Q4]\n"))
+    assert params.periods == ["2025Q1..2025Q4"]
     params = load_params(write(tmp_path, VALID + "  start_date: 2024-01-31\n"))
     assert params.data.start_date == "2024-01-31"
 

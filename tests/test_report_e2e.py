@@ -20,7 +20,7 @@ from clv_lib.report.i18n import catalogue
 from clv_lib.runner.job import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ("summary", "data", "kpis", "concentration", "cohorts", "segments", "predicted", "economics",
+CHAPTERS = ("summary", "since", "data", "kpis", "concentration", "cohorts", "segments", "predicted", "economics",
             "validation", "actions", "appendix")
 
 pytestmark = pytest.mark.slow
@@ -39,11 +39,14 @@ def project(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def built(project):
-    """Reports built once: the transactional demo in English, the subscription demo in Italian."""
+    """Reports built once: the transactional demo in English, the subscription demo in Italian, each after an
+    earlier report of the same client (without PDF) that the later one compares itself with."""
     old = os.environ.get("CLV_PROJECT_ROOT")
     os.environ["CLV_PROJECT_ROOT"] = str(project)
     try:
         previous = build_report("demo", "2025-06", "en", "none", progress=False, root=project)
+        previous_subscription = build_report("demo-subscription", "2025Q2", "it", "none", progress=False,
+                                             root=project)
         results = {
             "demo": build_report("demo", None, "en", "weasyprint", progress=False, root=project),
             "demo-subscription": build_report("demo-subscription", "2025Q4", "it", "auto", progress=False,
@@ -55,6 +58,7 @@ def built(project):
         else:
             os.environ["CLV_PROJECT_ROOT"] = old
     results["demo-2025-06"] = previous
+    results["demo-subscription-2025Q2"] = previous_subscription
     return results
 
 
@@ -95,6 +99,28 @@ def test_segment_migration_against_the_previous_report(built):
     assert old["first_order"].max() <= "2025-06-30"  # the cut-off of the earlier period
 
 
+def test_subscription_track_record_counts_paying_subscribers_in_italian(built):
+    """For subscriptions the track record compares subscribers still paying and their revenue (sBG), not
+    purchases; the chapter says why, in Italian."""
+    kpis = json.loads((built["demo-subscription"].folder / "kpis.json").read_text())
+    (entry,) = kpis["track_record"]
+    assert entry["report_period"] == "2025Q2" and entry["months_elapsed"] == 6
+    assert entry["predicted_purchases"] is None and entry["actual_purchases"] is None
+    earlier = pd.read_csv(built["demo-subscription-2025Q2"].folder / "customers.csv", dtype={"customer_id": str})
+    now = pd.read_csv(built["demo-subscription"].folder / "customers.csv", dtype={"customer_id": str})
+    paying = set(earlier.loc[~earlier["churned"], "customer_id"])
+    assert entry["customers"] == len(paying)
+    assert entry["actual_active_subscribers"] == int((~now.loc[now["customer_id"].isin(paying), "churned"]).sum())
+    assert 0 < entry["predicted_active_subscribers"] <= len(paying) and entry["actual_revenue"] > 0
+    html = unescape((built["demo-subscription"].folder / "clv_report.html").read_text(encoding="utf-8"))
+    texts = catalogue("it")
+    for key in ("toc.since", "since.track.title", "since.headline.title", "segments.migration.title"):
+        assert texts[key] in html, key
+    assert "gli abbonati pagano restando, non ordinando di nuovo" in html
+    earlier_html = unescape((built["demo-subscription-2025Q2"].folder / "clv_report.html").read_text("utf-8"))
+    assert "Questo è il primo report di" in earlier_html and texts["toc.since"] not in earlier_html
+
+
 def test_pdf_has_the_chapters_and_no_blank_page(built, tmp_path):
     pypdf = pytest.importorskip("pypdf")
     for client in ("demo", "demo-subscription"):
@@ -103,7 +129,7 @@ def test_pdf_has_the_chapters_and_no_blank_page(built, tmp_path):
         assert len(reader.pages) >= 8
         text = " ".join(page.extract_text() for page in reader.pages)
         language = "en" if client == "demo" else "it"
-        for chapter in ("summary", "data", "predicted", "actions", "appendix"):
+        for chapter in ("summary", "since", "data", "predicted", "actions", "appendix"):
             heading = catalogue(language)[f"toc.{chapter}"].split(":")[0]
             assert heading in text, (client, heading)
     if not shutil.which("pdftoppm"):

@@ -1,4 +1,8 @@
-"""Reporting periods: `YYYY`, `YYYYQn` (or `YYYY-Qn`), `YYYY-MM`; the observation cut-off is the period's last day."""
+"""Reporting periods: `YYYY`, `YYYYQn` (or `YYYY-Qn`), `YYYY-MM`; the observation cut-off is the period's last day.
+
+A range `FIRST..LAST` (`1997Q3..1998Q2`, `2024-01..2024-06`, `2021..2024`) is every period of the bounds' kind
+from FIRST to LAST, oldest first: months, quarters or years as the bounds are written.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,11 @@ class Period:
     label: str
     start: pd.Timestamp
     end: pd.Timestamp
+
+    @property
+    def kind(self) -> str:
+        """`month`, `quarter` or `year`: how the period was written."""
+        return "quarter" if "Q" in self.label else "month" if "-" in self.label else "year"
 
     @property
     def cutoff(self) -> pd.Timestamp:
@@ -38,6 +47,52 @@ def parse_period(text: str) -> Period:
         return Period(f"{year}-{month}", first, first + pd.offsets.MonthEnd(0))
     first = pd.Timestamp(year=year, month=1, day=1)
     return Period(f"{year}", first, pd.Timestamp(year=year, month=12, day=31))
+
+
+RANGE_SEPARATOR = ".."
+MAX_RANGE_PERIODS = 240  # twenty years of months: a longer range is a typo, not a series
+
+
+def is_period_range(text: str) -> bool:
+    return RANGE_SEPARATOR in str(text)
+
+
+def parse_period_range(text: str) -> list[Period]:
+    """`FIRST..LAST` -> every period from FIRST to LAST (both included, oldest first); a single period -> [it].
+
+    Both bounds must be of one kind (months, quarters or years) and FIRST must not come after LAST; ParamsError
+    otherwise."""
+    text = str(text).strip()
+    if not is_period_range(text):
+        return [parse_period(text)]
+    first_text, _, last_text = text.partition(RANGE_SEPARATOR)
+    if not first_text.strip() or not last_text.strip() or is_period_range(last_text):
+        raise ParamsError(f"PERIOD {text!r}: a range is FIRST..LAST, e.g. 1997Q3..1998Q2 or 2025-01..2025-06")
+    first, last = parse_period(first_text), parse_period(last_text)
+    if first.kind != last.kind:
+        raise ParamsError(f"PERIOD {text!r}: both ends of a range must be {first.kind}s "
+                          f"({first.label} is a {first.kind}, {last.label} a {last.kind})")
+    if first.end > last.end:
+        raise ParamsError(f"PERIOD {text!r}: the range starts after it ends (write {last.label}..{first.label})")
+    freq = {"month": "M", "quarter": "Q", "year": "Y"}[first.kind]
+    spans = pd.period_range(first.start, last.start, freq=freq)
+    if len(spans) > MAX_RANGE_PERIODS:
+        raise ParamsError(f"PERIOD {text!r}: {len(spans)} periods; a range holds at most {MAX_RANGE_PERIODS}")
+    return [parse_period(_label(span, first.kind)) for span in spans]
+
+
+def _label(span: pd.Period, kind: str) -> str:
+    if kind == "quarter":
+        return f"{span.year}Q{span.quarter}"
+    if kind == "month":
+        return f"{span.year}-{span.month:02d}"
+    return f"{span.year}"
+
+
+def months_between(earlier: Period, later: Period) -> int:
+    """Whole calendar months from one period's cut-off to another's (1997Q3 -> 1998Q2: 9)."""
+    a, b = earlier.cutoff, later.cutoff
+    return (b.year - a.year) * 12 + (b.month - a.month)
 
 
 def last_complete_month(last_date: pd.Timestamp) -> Period:

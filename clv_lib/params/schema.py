@@ -113,7 +113,8 @@ class ClientParams(_Strict):
     cac: Optional[Union[float, dict[str, float]]] = Field(
         None, description="Customer acquisition cost: one number, or per acquisition channel.")
     target_ltv_cac: float = Field(3.0, gt=0, description="Target LTV:CAC ratio for the maximum affordable CAC.")
-    periods: Optional[list[str]] = Field(None, description="Periods `make reports` builds (YYYY, YYYYQn, YYYY-MM).")
+    periods: Optional[list[str]] = Field(
+        None, description="Periods `make reports` builds (YYYY, YYYYQn, YYYY-MM, or a range FIRST..LAST).")
     timezone: str = Field("Europe/Rome", description="Client's time zone; timestamps are converted to it.")
     inactivity_days: Optional[int] = Field(
         None, gt=0, description="Days without purchases after which a customer counts as lapsed (default: from data).")
@@ -162,9 +163,16 @@ class ClientParams(_Strict):
     @field_validator("periods")
     @classmethod
     def _periods(cls, periods: Optional[list[str]]) -> Optional[list[str]]:
+        from clv_lib.exceptions import ParamsError
+        from clv_lib.params.period import parse_period_range  # local: period.py imports this module
+
         for p in periods or []:
-            if not PERIOD_PATTERN.fullmatch(str(p)):
-                raise ValueError(f"period {p!r} is not YYYY, YYYYQn or YYYY-MM")
+            if not PERIOD_PATTERN.fullmatch(str(p)) and ".." not in str(p):
+                raise ValueError(f"period {p!r} is not YYYY, YYYYQn or YYYY-MM (or a range FIRST..LAST)")
+            try:
+                parse_period_range(p)
+            except ParamsError as exc:
+                raise ValueError(str(exc).replace("PERIOD ", "period ", 1)) from None
         return periods
 
     @field_validator("timezone")

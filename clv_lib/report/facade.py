@@ -119,6 +119,14 @@ class Report:
 
         return headline(self)
 
+    @cached_property
+    def since(self):
+        """The client's earlier reports: their headline numbers, forecast track record and changed history
+        (`clv_lib.report.earlier.SinceLast`)."""
+        from clv_lib.report.earlier import since_last
+
+        return since_last(self)
+
     def output_ids(self, ids) -> list[str]:
         """Customer ids as shown in the report and outputs (pseudonymised when the params ask for it)."""
         from clv_lib.report.outputs import output_ids
@@ -154,6 +162,11 @@ class Report:
         """2. KPI tiles, three findings from the numbers, the top actions with the money at stake (`actions`: how
         many)."""
         return self._chapter(chapters.summary, actions=actions, **layout)
+
+    def since_last_report(self, **layout) -> Chapter:
+        """2b. What changed since the client's previous report, segment migration and the track record of every
+        earlier report's forecast; one sentence (no chapter) when this is the client's first report."""
+        return self._chapter(chapters.since_last, **layout)
 
     def data_quality(self, **layout) -> Chapter:
         """3. Row funnel, cleaning ledger, column mapping, warnings."""

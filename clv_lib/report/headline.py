@@ -70,6 +70,7 @@ def headline(report) -> dict:
     h["top20_clv_share"] = _share(clv[: max(1, int(len(clv) * 0.2))].sum() / clv.sum()) if clv.sum() > 0 else None
     h["model"] = model_name(report)
     h["validation_verdict"] = verdict(report)
+    h["track_record"] = [entry.as_json() for entry in report.since.track_record]
     return h
 
 

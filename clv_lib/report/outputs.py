@@ -1,5 +1,6 @@
 """The report's data outputs, written next to the HTML/PDF: customers.csv (for the CRM), segments.csv,
-data_quality.csv (the cleaning ledger), kpis.json (the headline numbers) and report_meta.json (for the runner).
+data_quality.csv (the cleaning ledger), forecast.csv (what the report predicts, kept for the track record of later
+reports), kpis.json (the headline numbers) and report_meta.json (for the runner and later reports).
 
 With `pseudonymize_ids: true` every customer id in every output is replaced by a salted SHA-256 pseudonym; the
 salt is created once per client (`reports/<client>/.id_salt`, never published) so that pseudonyms stay the same
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from clv_lib.params import parse_period
 from clv_lib.report import html as H
+from clv_lib.report.earlier import run_metadata
+from clv_lib.report.forecast_file import write_forecast
 
 ORDER_COLUMNS = ["segment", "segment_name", "value_tier", "frequency", "recency", "T", "monetary_value", "orders",
                  "revenue", "first_order", "last_order", "days_since_last_purchase", "channel", "r_score", "f_score",
@@ -99,29 +101,11 @@ def save_outputs(report) -> H.Chapter:
     customers_table(report).to_csv(out / "customers.csv", encoding="utf-8")
     segments_table(report).to_csv(out / "segments.csv", encoding="utf-8")
     report.analysis.data.ledger.write_csv(out / "data_quality.csv")
+    forecast = write_forecast(report, out)
     (out / "kpis.json").write_text(json.dumps(report.headline, indent=1, ensure_ascii=False), encoding="utf-8")
-    (out / "report_meta.json").write_text(json.dumps(report.meta(), indent=1, ensure_ascii=False), encoding="utf-8")
+    meta = {**report.meta(), **run_metadata(report, forecast)}
+    (out / "report_meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
     files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
     note = H.chapter(None, None, H.p(report.t("outputs.written", folder=str(out), files=", ".join(files))))
     note.page_break = False
     return note
-
-
-def previous_customers(report) -> tuple[str, pd.Series] | None:
-    """The latest earlier published report of this client: (period label, segment per customer id)."""
-    folder = report.root / "reports" / report.client
-    current = report.period
-    best = None
-    for candidate in folder.glob("*/customers.csv"):
-        label = candidate.parent.name
-        try:
-            period = parse_period(label)
-        except Exception:  # noqa: BLE001 - folders that are not periods (interactive, failed) are skipped
-            continue
-        if period.end < current.end and (best is None or period.end > best[0].end):
-            best = (period, candidate)
-    if best is None:
-        return None
-    table = pd.read_csv(best[1], dtype={"customer_id": str, "segment": str}, usecols=["customer_id", "segment"])
-    table = table.dropna().drop_duplicates("customer_id")
-    return best[0].label, table.set_index("customer_id")["segment"]

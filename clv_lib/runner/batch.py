@@ -34,14 +34,17 @@ class Outcome:
 
 
 def planned_runs(root: Path) -> list[tuple[str, str]]:
-    """(client, period) pairs: each listed period of each client, or its default period ("")."""
+    """(client, period) pairs: each listed period of each client (ranges expanded), or its default period ("")."""
+    from clv_lib.params import parse_period_range
+
     runs = []
     for client in available_clients(root):
         try:
-            periods = load_params(root / "params" / f"{client}.yaml").periods or [""]
+            listed = load_params(root / "params" / f"{client}.yaml").periods or [""]
+            periods = [p.label for text in listed for p in parse_period_range(text)] if listed != [""] else [""]
         except ClvError:
             periods = [""]  # the run itself reports the params error
-        runs += [(client, p) for p in periods]
+        runs += [(client, p) for p in dict.fromkeys(periods)]
     return runs
 
 

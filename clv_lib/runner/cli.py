@@ -1,9 +1,14 @@
 """Command line of the runner (what the Makefile calls).
 
     python -m clv_lib.runner report --client demo [--period 2025Q4] [--language it] [--pdf-engine auto]
+    python -m clv_lib.runner report --client cdnow --period 1997Q3..1998Q2     # a series, oldest first
     python -m clv_lib.runner reports [--jobs 2] [--pdf-engine auto]
+    python -m clv_lib.runner index --client demo                               # rebuild reports/demo/index.html
     python -m clv_lib.runner kernel
     python -m clv_lib.runner notebook --client acme [--force | --synced]
+
+A period range builds each period in order and stops at the first failing one (a later report compares itself
+with the earlier ones, so it is not built on a gap); the client's index page is rebuilt after every report.
 
 A user mistake prints `error: <one line>` and exits 2; a failing notebook prints the failing cell and error and
 exits 1, keeping the executed notebook as the log. No traceback is printed for either.
@@ -31,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     many = sub.add_parser("reports", help="build every client's reports")
     many.add_argument("--jobs", type=int, default=1)
     many.add_argument("--pdf-engine", default="auto")
+    index = sub.add_parser("index", help="rebuild a client's index page (reports/<client>/index.html)")
+    index.add_argument("--client", required=True)
     sub.add_parser("kernel", help="install the project's Jupyter kernel (clv-report) into this environment")
     copy = sub.add_parser("notebook", help="copy the report notebook for one client (notebooks/clients/<client>.ipynb)")
     copy.add_argument("--client", required=True)
@@ -54,7 +61,13 @@ def main(argv: list[str] | None = None) -> int:
             from clv_lib.runner.batch import run_all
 
             return run_all(jobs=args.jobs, pdf_engine=args.pdf_engine)
-        return _report(args)
+        if args.command == "index":
+            from clv_lib.runner.index_page import write_index
+
+            path = write_index(args.client.strip())
+            print(f"{args.client} index -> {_rel(path)}")
+            return 0
+        return _series(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -63,26 +76,52 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _report(args) -> int:
+def _series(args) -> int:
+    """One report, or each period of a range in order (stopping at the first that is not published)."""
+    from clv_lib.params import is_period_range, parse_period_range
+
+    text = args.period.strip()
+    if not is_period_range(text):
+        return _report(args, text)[0]
+    periods = [p.label for p in parse_period_range(text)]
+    worst = 0
+    for i, label in enumerate(periods):
+        try:
+            code, published = _report(args, label)
+        except ClvError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            code, published = 2, False
+        worst = max(worst, code)
+        if not published:
+            if periods[i + 1:]:
+                print(f"error: {args.client} {label} was not built, so neither were {', '.join(periods[i + 1:])} "
+                      "(each report of a series compares itself with the earlier ones)", file=sys.stderr)
+            return code
+    print(f"{args.client}: {len(periods)} reports built, {periods[0]} to {periods[-1]}")
+    return worst
+
+
+def _report(args, period: str) -> tuple[int, bool]:
+    """Build one report: (exit code, whether a report was published)."""
     from clv_lib.runner.execute import NotebookFailed  # light: papermill is imported when it runs
     from clv_lib.runner.job import NOTEBOOK, PdfMissing, build_report
 
     try:
-        result = build_report(args.client.strip(), args.period.strip() or None, args.language.strip() or None,
+        result = build_report(args.client.strip(), period or None, args.language.strip() or None,
                               args.pdf_engine, progress=not args.quiet, notebook=args.notebook.strip() or None,
                               on_warning=lambda text: print(f"warning: {text}", file=sys.stderr, flush=True))
     except NotebookFailed as exc:
         where = f"\n  executed notebook kept as the log: {_rel(exc.log_path)}" if exc.log_path else ""
         print(f"error: {exc}{where}", file=sys.stderr)
-        return 2 if exc.user_error else 1
+        return (2 if exc.user_error else 1), False
     except PdfMissing as exc:
         print(f"{args.client} {exc.result.period} -> {_rel(exc.result.folder)} (HTML only)")
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 1, True
     ran = f"; notebook {result.notebook.as_posix()}" if result.notebook != NOTEBOOK else ""
     print(f"{result.client} {result.period} -> {_rel(result.folder)}  "
           f"[{', '.join(result.files)}; PDF by {result.pdf_engine or 'none'}{ran}; {result.seconds:.0f} s]")
-    return 0
+    return 0, True
 
 
 def _notebook(args) -> int:

@@ -2,8 +2,9 @@
 
 Layout: `reports/<client>/<period>/` holds `clv_report.html`, `clv_report.pdf`, `clv_report.ipynb` (the executed
 notebook, the run's log) and the data outputs the notebook writes (`customers.csv`, `segments.csv`,
-`data_quality.csv`, `kpis.json`). A failed run publishes nothing: its executed notebook is kept under
-`reports/<client>/failed/` and the error is printed.
+`data_quality.csv`, `forecast.csv`, `kpis.json`, `report_meta.json`). A failed run publishes nothing: its executed
+notebook is kept under `reports/<client>/failed/` and the error is printed. After every published report the
+client's index page, `reports/<client>/index.html`, is rebuilt.
 """
 
 from __future__ import annotations
@@ -121,6 +122,9 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         log = _keep_failed_log(executed, client_dir)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    from clv_lib.runner.index_page import write_index
+
+    write_index(client, root)  # the client's index page lists every published period, this one included
     files = sorted(p.name for p in final.iterdir() if p.is_file() and not p.name.startswith("."))
     result = ReportResult(client, label, final, files, used, time.perf_counter() - started, warning, chosen.path,
                           chosen.warning)

@@ -40,6 +40,29 @@ def conditional_survival(alpha: float, beta: float, tenure: np.ndarray, renewals
     return np.exp(special.betaln(alpha, beta + n + renewals) - special.betaln(alpha, beta + n))
 
 
+def survival_paths(customers: pd.DataFrame, models: Mapping[float, ShiftedBetaGeoModel],
+                   horizon_months: int) -> np.ndarray:
+    """P(still subscribed, paying month m) for m = 1..horizon_months (customers x months): S(n + k(m)) / S(n)
+    under the sBG model of each customer's contract length; 0 for customers not active at the valuation date.
+    `customers` as in `subscription_clv`."""
+    needed = {"active", "tenure", "period_months", "months_to_renewal", "mrr"}
+    missing = needed - set(customers.columns)
+    if missing:
+        raise ModelInputError(f"subscription CLV: customer table is missing {sorted(missing)}")
+    alive = np.zeros((len(customers), int(horizon_months)))
+    active = customers["active"].to_numpy(bool)
+    period = customers["period_months"].to_numpy(float)
+    for length in np.unique(period[active]):
+        rows = active & (period == length)
+        model = models.get(float(length))
+        if model is None:
+            raise ModelInputError(f"subscription CLV: no retention model for {length:g}-month contracts")
+        k = renewals_by_month(customers["months_to_renewal"].to_numpy(float)[rows], period[rows], horizon_months)
+        alive[rows] = conditional_survival(model.params_["alpha"], model.params_["beta"],
+                                           customers["tenure"].to_numpy(float)[rows], k)
+    return alive
+
+
 def subscription_clv(customers: pd.DataFrame, models: Mapping[float, ShiftedBetaGeoModel], *,
                      horizons_months: Sequence[int] = (12, 24), annual_discount_rate: float = 0.10,
                      margin: float = 1.0) -> pd.DataFrame:
@@ -52,24 +75,9 @@ def subscription_clv(customers: pd.DataFrame, models: Mapping[float, ShiftedBeta
     (expected subscribed months in the next H months) and `clv_{H}m` (discounted margin).
     """
     horizons = _check_money(margin, horizons_months)
-    needed = {"active", "tenure", "period_months", "months_to_renewal", "mrr"}
-    missing = needed - set(customers.columns)
-    if missing:
-        raise ModelInputError(f"subscription CLV: customer table is missing {sorted(missing)}")
     longest = max(horizons)
     discounts = monthly_discount_factors(longest, annual_discount_rate)
-    n = len(customers)
-    alive = np.zeros((n, longest))
-    active = customers["active"].to_numpy(bool)
-    period = customers["period_months"].to_numpy(float)
-    for length in np.unique(period[active]):
-        rows = active & (period == length)
-        model = models.get(float(length))
-        if model is None:
-            raise ModelInputError(f"subscription CLV: no retention model for {length:g}-month contracts")
-        k = renewals_by_month(customers["months_to_renewal"].to_numpy(float)[rows], period[rows], longest)
-        alive[rows] = conditional_survival(model.params_["alpha"], model.params_["beta"],
-                                           customers["tenure"].to_numpy(float)[rows], k)
+    alive = survival_paths(customers, models, longest)
     mrr = np.clip(customers["mrr"].to_numpy(float), 0.0, None)
     out = pd.DataFrame({"prob_alive": alive[:, horizons[0] - 1]}, index=customers.index)
     for h in horizons:

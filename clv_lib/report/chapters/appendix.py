@@ -32,7 +32,8 @@ def render(r) -> H.Chapter:
     parts += _parameters(r)
     parts += _provenance(r)
     parts.append(H.h3(t("appendix.outputs.title"), name="outputs.title"))
-    parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in ("customers", "segments", "quality", "kpis")]))
+    parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in ("customers", "segments", "quality", "forecast",
+                                                                       "kpis")]))
     return H.chapter("appendix", t("toc.appendix"), *parts)
 
 

@@ -30,10 +30,11 @@ def render(r) -> Chapter:
     ch.text("client", p.client_name)
     ch.add(B.Facts(facts, name="facts"))
     ch.heading("contents.title", t("toc.title"))
-    ch.bullets("contents", [t(f"toc.{key}") for key in TOC], ordered=True, style="toc")
+    keys = [key for key in TOC if key != "since" or r.since.previous is not None]  # no earlier report: no chapter
+    ch.bullets("contents", [t(f"toc.{key}") for key in keys], ordered=True, style="toc")
     ch.text("confidential", t("cover.confidential"))
     return ch
 
 
-TOC = ("summary", "data", "kpis", "concentration", "cohorts", "segments", "predicted", "economics", "validation",
+TOC = ("summary", "since", "data", "kpis", "concentration", "cohorts", "segments", "predicted", "economics", "validation",
        "actions", "appendix")

@@ -1,9 +1,9 @@
 """Chapter 7: segmentation — RFM grid (or subscription segments), customers vs value per segment, segment
-profiles with CLV intervals, and the migration since the previous report of the same client.
+profiles with CLV intervals. The migration since the previous report is in the "Since the last report" chapter
+(`since_last`).
 
 Parts: `lead` (and `by_contract` for subscriptions), figure `grid` (RFM: recency x frequency), figure `shares`,
-table `profiles`, heading `migration.title`, text `migration.lead`, table `migration`, bullets
-`migration.readings`. Option `segments`: only these segments in `shares` and `profiles` (keys such as
+table `profiles`. Option `segments`: only these segments in `shares` and `profiles` (keys such as
 `champions` or names in the report's language).
 """
 
@@ -65,7 +65,6 @@ def render(r, segments=None) -> Chapter:
                      "mean_prob_alive": t("col.prob_alive" if not r.subscription else "col.prob_retained")},
              align_right={"customers", "customer_share", "revenue_share", "clv_12m", "interval90",
                           "clv_12m_per_customer", "clv_24m", "mean_prob_alive"})
-    _migration(r, ch)
     return ch
 
 
@@ -74,39 +73,3 @@ def _intervals(a) -> dict:
     if table is None:
         return {}
     return {str(k): (row["lower"], row["upper"]) for k, row in table.iterrows() if k != "total"}
-
-
-def _migration(r, ch: Chapter) -> None:
-    """Transition matrix against the latest earlier report of this client (its customers.csv), if any."""
-    from clv_lib.insights.migration import migration
-    from clv_lib.report.outputs import previous_customers
-
-    t, f = r.t, r.fmt
-    previous = previous_customers(r)
-    ch.heading("migration.title", t("segments.migration.title"))
-    if previous is None:
-        ch.text("migration.lead", t("segments.migration.none"), "note")
-        return
-    label, segments = previous
-    current = r.analysis.customers["segment"].astype(str)
-    current.index = r.output_ids(current.index)
-    moves = migration(segments, current)
-    names = _names(r)
-    matrix = moves.matrix.rename(index=lambda k: names.get(k, _entered_left(t, k)),
-                                 columns=lambda k: names.get(k, _entered_left(t, k)))
-    matrix.columns = [str(c) for c in matrix.columns]
-    table = matrix.rename_axis(t("segments.migration.from_to")).reset_index()
-    readings = moves.readings(r.language, count=f.number, share=f.pct, money=f.money, number=f.number)
-    ch.text("migration.lead", t("segments.migration.lead", previous=label))
-    ch.table("migration", table, formats={c: "number" for c in matrix.columns})
-    ch.bullets("migration.readings", readings)
-
-
-def _names(r) -> dict:
-    from clv_lib.insights.profiles import segment_names
-
-    return segment_names(r.language)
-
-
-def _entered_left(t, key: str) -> str:
-    return t(f"segments.migration.{key}") if key in ("entered", "left") else key
