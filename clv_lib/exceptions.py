@@ -36,6 +36,21 @@ class ConvergenceError(ClvError):
     """Raised when a model's maximum-likelihood fit does not converge to a finite, valid optimum."""
 
 
+class BoundaryError(ConvergenceError):
+    """Raised when a model's likelihood is highest at the edge of its parameter space (a parameter running to 0 or
+    infinity): often a simpler limit model (e.g. no drop-out) describes the data. `params` holds the estimates
+    at the edge, `log_likelihood` the value there, `at_zero` / `at_infinity` the names of the parameters that
+    ran to each end."""
+
+    def __init__(self, message: str, *, params: dict | None = None, log_likelihood: float = float("nan"),
+                 at_zero: tuple = (), at_infinity: tuple = ()):
+        super().__init__(message)
+        self.params = dict(params or {})
+        self.log_likelihood = log_likelihood
+        self.at_zero = tuple(at_zero)
+        self.at_infinity = tuple(at_infinity)
+
+
 class ModelInputError(DataError):
     """Raised when a summary cannot support a model (too few customers or repeat buyers, invalid columns)."""
 

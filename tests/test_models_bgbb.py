@@ -17,7 +17,7 @@ from scipy import special
 
 from clv_lib.exceptions import ModelInputError
 from clv_lib.models import BetaGeoBetaBinomModel
-from clv_lib.models.bgbb import _log_likelihood
+from clv_lib.models.bgbb import log_likelihood as _log_likelihood
 
 DONATIONS = Path(__file__).resolve().parent / "data" / "donations_bgbb.csv"
 
@@ -95,3 +95,24 @@ def test_invalid_patterns_raise():
     zero = pd.DataFrame({"frequency": [0], "recency": [0], "n_periods": [6], "weights": [500]})
     with pytest.raises(ModelInputError, match="only 0 of 500"):
         BetaGeoBetaBinomModel().fit(zero)
+
+
+def test_gradient_is_the_derivative_of_the_likelihood(donations):
+    x, t_x, n, w = (donations[c].to_numpy(float) for c in ("frequency", "recency", "n_periods", "weights"))
+    for params in ([1.204, 0.750, 0.657, 2.783], [3.0, 1.0, 0.2, 9.0], [0.3, 5.0, 2.0, 0.4]):
+        params = np.array(params)
+        _, grad = _log_likelihood(*params, x, t_x, n, gradient=True)
+        for k in range(4):
+            step = np.zeros(4)
+            step[k] = 1e-6 * params[k]
+            central = (w @ _log_likelihood(*(params + step), x, t_x, n)
+                       - w @ _log_likelihood(*(params - step), x, t_x, n)) / (2 * step[k])
+            assert grad[k] @ w == pytest.approx(central, rel=1e-6, abs=1e-4), (params, k)
+
+
+def test_pmf_cells_are_computed_together(fitted):
+    grid = fitted.probability_transactions(np.arange(8)[:, None], np.array([[1, 3, 6]]))
+    for i, x in enumerate(range(8)):
+        for j, n in enumerate((1, 3, 6)):
+            assert grid[i, j] == pytest.approx(float(fitted.probability_transactions(x, n)), rel=1e-12)
+    assert (grid[4:, 0] == 0).all()

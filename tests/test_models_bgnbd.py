@@ -172,3 +172,25 @@ def test_customer_acquired_on_the_observation_end_day_is_valid():
     assert model.params_["r"] == pytest.approx(0.243, abs=1e-3) and model.params_["b"] == pytest.approx(2.426, abs=1e-3)
     assert model.probability_alive(new).iloc[0] == 1.0
     assert model.expected_purchases(new, 39).iloc[0] == pytest.approx(float(model.expected_purchases_new(39)))
+
+
+def test_per_customer_parameters_broadcast_with_their_gradient():
+    """The building block of covariate models: per-customer (r, alpha, a, b) and d log L_i / d parameter."""
+    from clv_lib.models.bgnbd import log_likelihood
+
+    rng = np.random.default_rng(1)
+    n = 400
+    x = rng.choice([0, 1, 4, 60, 3000], n).astype(float)
+    T = rng.uniform(1, 900, n)
+    t_x = np.where(x > 0, T * rng.uniform(size=n), 0.0)
+    params = [rng.uniform(0.1, 3, n), rng.uniform(1, 300, n), rng.uniform(0.1, 3, n), rng.uniform(0.2, 20, n)]
+    ll, grad = log_likelihood(*params, x, t_x, T, gradient=True)
+    assert ll.shape == (n,) and grad.shape == (4, n)
+    for k in range(4):
+        up, down = [p.copy() for p in params], [p.copy() for p in params]
+        up[k] *= 1 + 1e-5
+        down[k] *= 1 - 1e-5
+        central = (log_likelihood(*up, x, t_x, T) - log_likelihood(*down, x, t_x, T)) / (2e-5 * params[k])
+        np.testing.assert_allclose(grad[k], central, rtol=1e-5, atol=1e-6)
+    scalar = log_likelihood(*(p[3] for p in params), x[3:4], t_x[3:4], T[3:4])
+    assert scalar[0] == pytest.approx(ll[3], rel=1e-12)

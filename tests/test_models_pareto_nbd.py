@@ -17,7 +17,7 @@ import pytest
 from scipy import integrate
 
 from clv_lib.models import ParetoNBDModel
-from clv_lib.models.pareto_nbd import _log_bracket
+from clv_lib.models.pareto_nbd import Patterns, log_likelihood
 from models_data import cdnow_summary
 
 
@@ -45,7 +45,7 @@ def test_likelihood_equals_its_integral_form(params):
     r, alpha, s, beta = params
     rows = [(0, 0.0, 38.0), (1, 5.0, 38.0), (7, 30.0, 38.0), (3, 37.99, 38.0), (40, 20.0, 80.0)]
     for x, t_x, T in rows:
-        closed = _log_bracket(r, alpha, s, beta, np.array([x], float), np.array([t_x]), np.array([T]))[0][0]
+        closed = Patterns(np.array([x], float), np.array([t_x]), np.array([T])).log_bracket(r, alpha, s, beta)[0][0]
         integral = integrate.quad(lambda u: (alpha + u) ** -(r + x) * (beta + u) ** -(s + 1), t_x, T,
                                   epsabs=0, epsrel=1e-12)[0]
         direct = np.log((alpha + T) ** -(r + x) * (beta + T) ** -s + s * integral)
@@ -100,3 +100,46 @@ def test_weights_give_the_same_fit(fitted):
     counts = cdnow_summary().value_counts().rename("weights").reset_index()
     weighted = ParetoNBDModel().fit(counts)
     assert weighted.log_likelihood_ == pytest.approx(fitted.log_likelihood_, abs=1e-5)
+
+
+def test_gradient_is_the_derivative_of_the_likelihood():
+    s = cdnow_summary()
+    x, t_x, T = (s[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    objective = ParetoNBDModel()._objective(x, t_x, T, np.ones(len(x)))
+    for theta in (np.log([0.55, 10.6, 0.6, 11.7]), np.log([2.0, 1.0, 0.3, 50.0]), np.log([0.1, 100.0, 5.0, 0.5])):
+        central = np.array([(objective(theta + e)[0] - objective(theta - e)[0]) / 2e-5 for e in np.eye(4) * 1e-5])
+        np.testing.assert_allclose(objective(theta)[1], central, rtol=1e-5, atol=1e-3)
+
+
+def test_per_customer_parameters_broadcast_with_their_gradient():
+    """The building block of covariate models: per-customer (r, alpha, s, beta), heavy buyers included."""
+    rng = np.random.default_rng(0)
+    n = 400
+    x = rng.choice([0, 1, 5, 50, 1500], n).astype(float)
+    T = rng.uniform(10, 1000, n)
+    t_x = np.where(x > 0, T * rng.uniform(size=n), 0.0)
+    params = [rng.uniform(0.2, 2, n), rng.uniform(1, 100, n), rng.uniform(0.1, 2, n), rng.uniform(1, 500, n)]
+    ll, grad = log_likelihood(*params, x, t_x, T, gradient=True)
+    assert ll.shape == (n,) and grad.shape == (4, n) and np.isfinite(grad).all()
+    for k in range(4):
+        up, down = [p.copy() for p in params], [p.copy() for p in params]
+        up[k] *= 1 + 1e-4
+        down[k] *= 1 - 1e-4
+        central = (log_likelihood(*up, x, t_x, T) - log_likelihood(*down, x, t_x, T)) / (2e-4 * params[k])
+        np.testing.assert_allclose(grad[k], central, rtol=1e-4, atol=1e-7)
+    one = [p[7] for p in params]
+    assert log_likelihood(*one, x[7:8], t_x[7:8], T[7:8])[0] == pytest.approx(ll[7], rel=1e-12)
+
+
+@pytest.mark.parametrize("x, t_x, T", [(1500, 600.0, 700.0), (5000, 299.9, 300.0), (2, 1.0, 3000.0)])
+def test_likelihood_of_heavy_buyers_equals_its_integral_form(x, t_x, T):
+    """Customers with thousands of purchases, where the hypergeometric series of the note converge slowly."""
+    for r, alpha, s, beta in [(0.5, 20.0, 0.7, 300.0), (1.3, 400.0, 0.05, 2.0), (0.2, 0.5, 3.0, 5000.0)]:
+        closed = Patterns(np.array([x], float), np.array([t_x]), np.array([T])).log_bracket(r, alpha, s, beta)[0][0]
+        peak = -(r + x) * np.log(alpha + t_x) - (s + 1) * np.log(beta + t_x)
+        f = lambda u: np.exp(-(r + x) * np.log(alpha + u) - (s + 1) * np.log(beta + u) - peak)  # noqa: E731
+        scale = 1.0 / ((r + x) / (alpha + t_x) + (s + 1) / (beta + t_x))
+        points = [t_x + k * scale for k in (1, 5, 20, 100) if t_x + k * scale < T]
+        integral = integrate.quad(f, t_x, T, points=points, epsabs=0, epsrel=1e-12, limit=500)[0]
+        direct = np.logaddexp(-(r + x) * np.log(alpha + T) - s * np.log(beta + T), np.log(s * integral) + peak)
+        assert closed == pytest.approx(direct, rel=1e-9, abs=1e-9), (r, alpha, s, beta)

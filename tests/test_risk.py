@@ -94,3 +94,24 @@ def test_invalid_inputs():
 def test_quadrant_names_exist_in_both_languages():
     assert set(risk.QUADRANT_NAMES["en"]) == set(risk.QUADRANT_NAMES["it"]) == set(risk.QUADRANTS)
     assert all(name.strip() for names in risk.QUADRANT_NAMES.values() for name in names.values())
+
+
+def test_activity_from_silence_by_hand():
+    # A: 4 repeat purchases over 120 days (usual gap 30), silent 30 days -> 2^-1; B: same gap, silent 0 -> 1;
+    # C: one-time buyer, 90 days ago, lapse threshold 45 -> 2^-2; D: silent 90 days with a 30-day gap -> 2^-3.
+    p = risk.activity_from_silence([4, 4, 0, 3], [120.0, 150.0, 0.0, 90.0], [150.0, 150.0, 90.0, 180.0], 45.0)
+    assert p.tolist() == pytest.approx([0.5, 1.0, 0.25, 0.125])
+    with pytest.raises(ModelInputError, match="lapse threshold"):
+        risk.activity_from_silence([1], [1.0], [2.0], 0.0)
+
+
+def test_value_at_risk_from_silence_is_clv_times_the_chance_of_having_lapsed():
+    # The CLV of a model without drop-out is the value if still active: at risk is clv x (1 - p).
+    assert risk.value_at_risk([10.0, 10.0, 4.0], [0.5, 1.0, 0.25], activity="silence").tolist() == \
+        pytest.approx([5.0, 0.0, 3.0])
+    table = pd.DataFrame({"clv_12m": [100.0, 80.0, 5.0, 1.0, 2.0], "prob_alive": [0.2, 0.9, 0.1, 1.0, 0.6]},
+                         index=list("abcde"))
+    view = risk.risk_view(table, activity="silence")
+    assert view.activity == "silence"
+    assert view.customers.loc["a", "quadrant"] == "high_value_at_risk"
+    assert view.customers["value_at_risk"].tolist() == pytest.approx([80.0, 8.0, 4.5, 0.0, 0.8])

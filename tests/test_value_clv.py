@@ -154,3 +154,44 @@ def test_clv_is_finite_and_non_negative_for_any_summary(rows, which, annual_rate
     values = table.to_numpy()
     assert np.isfinite(values).all() and (values >= 0).all()
     assert table["p_alive"].between(0, 1).all()
+
+
+def test_estimate_clv_tries_the_ranked_models_and_takes_the_nbd_limit():
+    from clv_lib.exceptions import ModelInputError
+    from clv_lib.models import NBDModel
+    from clv_lib.models.simulate import simulate_nbd
+
+    class Unusable(BetaGeoModel):
+        name = "unusable"
+
+        def fit(self, summary, weights=None):
+            raise ModelInputError("unusable: no")
+
+    s = simulate_nbd(3000, 2.0, 120.0, T=(200, 730), spend=(6.0, 4.0, 15.0), seed=3)
+    result = estimate_clv(s, [Unusable(), ParetoNBDModel()], time_unit="days")
+    assert result.method == "model" and isinstance(result.transaction_model, NBDModel)
+    assert result.transaction_model.limit_of_ == "Pareto/NBD" and result.activity == "silence"
+    assert any("unusable could not be used" in n for n in result.notes)
+    assert any("nobody drops out" in n for n in result.notes)
+    assert (result.customers["clv_12m"] > 0).all() and (result.customers["p_alive"] == 1).all()
+    dropout = estimate_clv(cdnow_spend_summary(), [BetaGeoModel()], time_unit="weeks")
+    assert dropout.activity == "model"
+
+
+def test_delta_method_and_bootstrap_intervals_agree_on_large_data():
+    """For a large client the report uses the delta method (200 recomputations of every CLV would dominate the
+    run time); where both are affordable they must tell the same story."""
+    from clv_lib.models.simulate import simulate_bgnbd
+
+    s = simulate_bgnbd(20_000, 0.243, 4.414, 0.793, 2.426, T=(10, 78), spend=(6.25, 3.74, 15.44), seed=5,
+                       whole_periods=False)
+    bg, gg = BetaGeoModel().fit(s), GammaGammaModel().fit(s)
+    groups = pd.Series(np.where(s.frequency > 1, "frequent", "rare"), index=s.index)
+    kwargs = dict(time_unit="weeks", groups=groups, n_draws=300, seed=2)
+    boot = clv_intervals(s, bg, gg, method="bootstrap", **kwargs)
+    delta = clv_intervals(s, bg, gg, method="delta", **kwargs)
+    assert "delta-method" in delta.attrs["method"] and "bootstrap" in boot.attrs["method"]
+    np.testing.assert_allclose(delta["estimate"], boot["estimate"])
+    assert ((delta["lower"] < delta["estimate"]) & (delta["estimate"] < delta["upper"])).all()
+    width = lambda t: t["upper"] - t["lower"]  # noqa: E731
+    np.testing.assert_allclose(width(delta), width(boot), rtol=0.15)

@@ -18,6 +18,17 @@ churn that has probably already happened is
 It is what a perfect win-back would recover. The multiplier (1 - p) / p is capped at `MAX_RISK_MULTIPLIER`
 (P(alive) below 1 %): for near-certainly lost customers the value-if-alive is poorly identified and would
 otherwise dominate the sums; a customer with P(alive) = 0 has no value at risk (nothing left to infer it from).
+
+Activity from silence. When the CLV comes from a model without drop-out (the NBD, the limit the BG/NBD and
+Pareto/NBD reach when nobody seems to leave) or from the historical estimate, P(alive) is 1 for everybody and
+would empty the risk view. `activity_from_silence` then gives a stated heuristic instead: P(active) is 100 %
+right after a purchase and halves with every "usual gap" of silence, the usual gap being the customer's own
+average time between purchases (recency / repeat purchases) or, for a one-time buyer, the base's lapse threshold:
+
+    P(active) = 2^(-(T - recency) / usual gap),
+
+so a customer is "at risk" (below 50 %) once she has been silent for longer than her usual gap. Her CLV then
+does not contain that probability (it is her value if still active), and the value at risk is clv x (1 - p).
 """
 
 from __future__ import annotations
@@ -51,8 +62,20 @@ ALIVE_THRESHOLD = 0.5
 MAX_RISK_MULTIPLIER = 99.0
 
 
-def value_at_risk(clv, prob_alive, *, max_multiplier: float = MAX_RISK_MULTIPLIER) -> np.ndarray:
-    """Return clv x (1 - p) / p per customer, with (1 - p) / p capped at `max_multiplier` and 0 where p = 0.
+def activity_from_silence(frequency, recency, T, lapse_periods: float) -> np.ndarray:
+    """P(active) = 2^(-(T - recency) / usual gap) per customer (see the module notes): the usual gap is
+    recency / frequency for repeat buyers and `lapse_periods` for one-time buyers (all in the summary's unit)."""
+    x, t_x, T = (np.asarray(v, dtype="float64") for v in (frequency, recency, T))
+    if not lapse_periods > 0:
+        raise ModelInputError(f"activity from silence: the lapse threshold must be > 0, got {lapse_periods}")
+    gap = np.where((x > 0) & (t_x > 0), t_x / np.maximum(x, 1.0), float(lapse_periods))
+    return np.exp2(-np.maximum(T - t_x, 0.0) / gap)
+
+
+def value_at_risk(clv, prob_alive, *, max_multiplier: float = MAX_RISK_MULTIPLIER,
+                  activity: str = "model") -> np.ndarray:
+    """Return clv x (1 - p) / p per customer, with (1 - p) / p capped at `max_multiplier` and 0 where p = 0;
+    with `activity="silence"` (the CLV is the value if still active, p the silence heuristic), clv x (1 - p).
 
     `clv` is in the report currency, `prob_alive` in [0, 1]; the result is in the currency of `clv`.
     """
@@ -64,6 +87,8 @@ def value_at_risk(clv, prob_alive, *, max_multiplier: float = MAX_RISK_MULTIPLIE
         raise ModelInputError("value at risk: clv and prob_alive must be finite")
     if ((p < 0) | (p > 1)).any():
         raise ModelInputError(f"value at risk: {int(((p < 0) | (p > 1)).sum())} probabilities outside [0, 1]")
+    if activity == "silence":
+        return clv * (1.0 - p)
     multiplier = np.minimum((1.0 - p) / np.where(p > 0, p, 1.0), max_multiplier)
     return np.where(p > 0, clv * multiplier, 0.0)
 
@@ -83,6 +108,7 @@ class RiskView:
     value_col: str
     value_threshold: float
     alive_threshold: float
+    activity: str = "model"  # "model": P(alive) of the model; "silence": the heuristic of `activity_from_silence`
 
 
 def risk_view(
@@ -94,11 +120,13 @@ def risk_view(
     value_threshold: float | None = None,
     alive_threshold: float = ALIVE_THRESHOLD,
     language: str = "en",
+    activity: str = "model",
 ) -> RiskView:
     """Split customers into the four value x churn-risk quadrants.
 
     High value: `value_col` >= `value_threshold` (default: the top value quintile, see the module notes).
-    At risk: `prob_alive_col` < `alive_threshold`. Value at risk uses `clv_col` (predicted CLV).
+    At risk: `prob_alive_col` < `alive_threshold`. Value at risk uses `clv_col` (predicted CLV) and `activity`
+    (what the probability is: "model" or "silence", see `value_at_risk`).
     """
     what = "value x risk"
     check_language(language)
@@ -116,7 +144,7 @@ def risk_view(
     keys = np.where(high, np.where(risky, "high_value_at_risk", "high_value_active"),
                     np.where(risky, "low_value_at_risk", "low_value_active"))
     table = pd.DataFrame({
-        "value": value, "prob_alive": p, "value_at_risk": value_at_risk(clv, p),
+        "value": value, "prob_alive": p, "value_at_risk": value_at_risk(clv, p, activity=activity),
         "high_value": high, "at_risk": risky,
         "quadrant": pd.Categorical(keys, categories=QUADRANTS, ordered=True),
     }, index=customers.index)
@@ -132,7 +160,7 @@ def risk_view(
     summary.insert(1, "name", summary["quadrant"].map(QUADRANT_NAMES[language]))
     summary = summary[["quadrant", "name", "customers", "customer_share", "value", "value_share",
                        "value_at_risk", "mean_prob_alive"]]
-    return RiskView(table, summary, value_col, float(value_threshold), float(alive_threshold))
+    return RiskView(table, summary, value_col, float(value_threshold), float(alive_threshold), activity)
 
 
 def win_back_list(

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from clv_lib.exceptions import ClvError, ConvergenceError, ModelInputError, NotFittedError
+from clv_lib.exceptions import BoundaryError, ClvError, ConvergenceError, ModelInputError, NotFittedError
 
 # Objective over log-parameters: returns (negative log-likelihood, gradient) or just the value.
 Objective = Callable[[np.ndarray], "float | tuple[float, np.ndarray]"]
@@ -156,21 +156,34 @@ def collapse(columns: dict[str, np.ndarray], weights: np.ndarray) -> tuple[dict[
 def unique_rows(*arrays: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Return the distinct combinations of the given equal-length arrays and the index mapping rows to them.
 
-    Hash-factorises each column, combines the codes into one integer key and factorises that: a few linear
-    passes, much faster than sorting rows or building a pandas MultiIndex on millions of customers.
+    Codes each column (whole numbers in a modest range, such as days, by subtraction; anything else by hash
+    factorisation), combines the codes into one integer key and factorises that: a few linear passes, much
+    faster than sorting rows or building a pandas MultiIndex on millions of customers.
     """
     key = np.zeros(len(arrays[0]), dtype=np.int64)
     levels = []
+    room = float(2**62)
     for array in arrays:
-        codes, level = pd.factorize(np.asarray(array, dtype=float))
-        levels.append(np.asarray(level, dtype=float))
-        key = key * len(level) + codes  # fits in int64 for any realistic number of distinct values
+        codes, level = _column_codes(np.asarray(array, dtype=float), room)
+        levels.append(level)
+        room /= max(len(level), 1)
+        key = key * len(level) + codes  # fits in int64: `room` tracks the product of the level counts
     codes, distinct = pd.factorize(key)
     out = []
     for level in reversed(levels):
         out.append(level[distinct % len(level)])
         distinct = distinct // len(level)
     return out[::-1], codes
+
+
+def _column_codes(values: np.ndarray, room: float) -> tuple[np.ndarray, np.ndarray]:
+    if len(values):
+        low, high = float(values.min()), float(values.max())
+        span = high - low + 1.0
+        if np.isfinite(span) and span <= min(2**22, room) and np.array_equal(values, np.floor(values)):
+            return (values - low).astype(np.int64), np.arange(span) + low
+    codes, level = pd.factorize(values)
+    return codes.astype(np.int64), np.asarray(level, dtype=float)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -187,6 +200,7 @@ class MleResult:
     log_covariance: np.ndarray | None
     n_iterations: int
     warnings: tuple[str, ...]
+    customers: float = 1.0  # the `scale` of the fit (total weight), to turn its covariance into curvature
 
 
 def wsum(weights: np.ndarray, values: np.ndarray) -> float:
@@ -205,30 +219,34 @@ def _blas():
 
 def fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *, jac: bool,
             log_bounds: tuple[float, float] = (-12.0, 12.0), gtol: float = 1e-7, hessian: bool = True,
-            scale: float = 1.0, analytic_gradient: bool | None = None) -> MleResult:
+            scale: float = 1.0, analytic_gradient: bool | None = None,
+            names: Sequence[str] | None = None, warm: "MleResult | None" = None) -> MleResult:
     """Minimise `neg_ll` over log-parameters; return the optimum with Hessian SEs.
 
-    The starts are tried in order until one converges inside the search box (the others are fallbacks).
+    The starts are tried in order until one converges inside the search box (the others are fallbacks). `warm`,
+    a fit of the same model on a sample of the data (with its covariance), is tried first: BFGS from its optimum,
+    with its curvature as the initial inverse Hessian, needs only a few of the full data's evaluations.
 
     `neg_ll(log_params)` returns the negative log-likelihood (and its gradient when `jac` is true); the
     optimiser sees it divided by `scale` (e.g. the number of customers), so its tolerances do not depend on
     the size of the data. Raises
     `ConvergenceError` when no start reaches a finite optimum or the best one sits on the search boundary
-    (a parameter running off to 0 or infinity, i.e. the data cannot identify the model).
+    (a parameter running off to 0 or infinity, i.e. the data cannot identify the model); that one is a
+    `BoundaryError` naming the parameters (`names`) at each end.
     """
     # The search is over 2-4 numbers: BLAS threads only add hand-offs (about half of a small fit's time on this
     # 2-core machine), while the likelihood itself is numpy element-wise work that BLAS threads do not speed up.
     with _blas().limit(limits=1, user_api="blas"):
         return _fit_mle(neg_ll, starts, model, jac=jac, log_bounds=log_bounds, gtol=gtol, hessian=hessian,
-                        scale=scale, analytic_gradient=analytic_gradient)
+                        scale=scale, analytic_gradient=analytic_gradient, names=names, warm=warm)
 
 
 def _fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *, jac: bool,
              log_bounds: tuple[float, float], gtol: float, hessian: bool, scale: float,
-             analytic_gradient: bool | None) -> MleResult:
-    best = None
+             analytic_gradient: bool | None, names: Sequence[str] | None, warm: "MleResult | None") -> MleResult:
+    best = _warm_search(neg_ll, warm, jac=jac, log_bounds=log_bounds, gtol=gtol, scale=scale)
     messages = []
-    for start in starts:
+    for start in starts if best is None else []:
         x0 = np.log(np.asarray(start, dtype=float))
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -250,8 +268,14 @@ def _fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *
         raise ConvergenceError(f"{model}: the likelihood maximisation found no finite optimum ({'; '.join(messages)})")
     at_bound = _at_bound(best.x, log_bounds)
     if at_bound.any():
-        raise ConvergenceError(f"{model}: a parameter ran to the edge of the search space (log value "
-                               f"{best.x[at_bound][0]:.1f}): the data cannot identify the model")
+        low = np.isclose(best.x, log_bounds[0], atol=1e-3)
+        names = list(names) if names is not None else list(range(len(best.x)))
+        zero = tuple(names[i] for i in np.flatnonzero(low))
+        infinity = tuple(names[i] for i in np.flatnonzero(at_bound & ~low))
+        ends = ", ".join([f"{n} -> 0" for n in zero] + [f"{n} -> infinity" for n in infinity])
+        raise BoundaryError(f"{model}: the likelihood is highest at the edge of the parameter space ({ends}): "
+                            "the data cannot identify the model", params=dict(zip(names, np.exp(best.x))),
+                            log_likelihood=-float(best.fun) * scale, at_zero=zero, at_infinity=infinity)
     notes = []
     if not best.success:
         notes.append(f"optimizer stopped early: {best.message}")
@@ -262,7 +286,25 @@ def _fit_mle(neg_ll: Objective, starts: Sequence[Sequence[float]], model: str, *
     if note:
         notes.append(note)
     return MleResult(params=np.exp(best.x), log_likelihood=-float(best.fun) * scale, standard_errors=ses,
-                     log_covariance=cov, n_iterations=int(best.nit), warnings=tuple(notes))
+                     log_covariance=cov, n_iterations=int(best.nit), warnings=tuple(notes), customers=scale)
+
+
+def _warm_search(neg_ll: Objective, warm: "MleResult | None", *, jac: bool, log_bounds, gtol: float, scale: float):
+    """BFGS from a sample fit's optimum with the sample's per-customer curvature as the initial inverse
+    Hessian; None (so that the regular search runs) unless it converges strictly inside the search box."""
+    if warm is None or warm.log_covariance is None or not jac:
+        return None
+    x0 = np.log(warm.params)
+    hess_inv0 = (warm.log_covariance + warm.log_covariance.T) / 2 * warm.customers
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            res = optimize.minimize(_finite(neg_ll, jac, scale), x0, jac=True, method="BFGS",
+                                    options={"gtol": gtol, "maxiter": 200, "hess_inv0": hess_inv0})
+        except (ValueError, FloatingPointError, ArithmeticError, np.linalg.LinAlgError):
+            return None
+    inside = np.all(res.x > log_bounds[0] + 1e-3) and np.all(res.x < log_bounds[1] - 1e-3)
+    return res if res.success and np.isfinite(res.fun) and inside else None
 
 
 def _at_bound(x: np.ndarray, log_bounds: tuple[float, float]) -> np.ndarray:
@@ -346,6 +388,8 @@ class TransactionModel(BaseModel):
     """
 
     name = "transaction model"
+    #: False for a model in which nobody drops out (the NBD): its P(alive) is 1 by construction.
+    has_dropout = True
 
     def __init__(self, *, min_customers: int = 10, min_repeat_buyers: int = 5):
         self.min_customers = min_customers
@@ -360,19 +404,20 @@ class TransactionModel(BaseModel):
         rows, row_weights = collapse(cols, w)
         objective = self._objective(rows["frequency"], rows["recency"], rows["T"], row_weights)
         starts = self._starts(rows, row_weights)
-        if len(row_weights) > 4 * _PRESOLVE_ROWS:
-            starts = [self._presolve(rows, row_weights, starts)] + starts
+        warm = self._presolve(rows, row_weights, starts) if len(row_weights) > 4 * _PRESOLVE_ROWS else None
+        if warm is not None:
+            starts = [tuple(warm.params)] + starts
         result = fit_mle(objective, starts, self.name, jac=True, scale=float(w.sum()),
-                         analytic_gradient=self._analytic_gradient)
+                         analytic_gradient=self._analytic_gradient, names=self.param_names, warm=warm)
         self._store_fit(result, w.sum())
         return self
 
     #: False when `_objective` returns a finite-difference gradient (the Hessian then uses function values).
     _analytic_gradient = True
 
-    def _presolve(self, rows: dict[str, np.ndarray], w: np.ndarray, starts) -> tuple[float, ...]:
-        """A start near the optimum from a fit on a random subset of the distinct rows (large data only), so
-        that the full-data search needs few of its expensive iterations."""
+    def _presolve(self, rows: dict[str, np.ndarray], w: np.ndarray, starts) -> "MleResult | None":
+        """A fit on a random sample of the customers (large data only): its optimum and curvature start the
+        full-data search near the optimum, so that it needs few of its expensive iterations."""
         rng = np.random.default_rng(0)
         # A random sample of customers (rows drawn in proportion to their weights), duplicates merged.
         counts = np.bincount(rng.choice(len(w), size=_PRESOLVE_ROWS, p=w / w.sum()), minlength=len(w))
@@ -380,10 +425,9 @@ class TransactionModel(BaseModel):
         sub = {k: v[pick] for k, v in rows.items()}
         objective = self._objective(sub["frequency"], sub["recency"], sub["T"], counts[pick].astype(float))
         try:
-            return tuple(fit_mle(objective, starts, self.name, jac=True, hessian=False,
-                                 scale=float(counts.sum())).params)
+            return fit_mle(objective, starts, self.name, jac=True, scale=float(counts.sum()))
         except ClvError:
-            return tuple(starts[0])
+            return None
 
     def _read(self, summary: pd.DataFrame) -> dict[str, np.ndarray]:
         cols = summary_columns(summary, ("frequency", "recency", "T"), self.name)
@@ -414,12 +458,13 @@ class TransactionModel(BaseModel):
         p = self._p_alive(cols["frequency"], cols["recency"], cols["T"])
         return pd.Series(np.clip(p, 0.0, 1.0), index=summary.index, name="p_alive")
 
-    def expected_purchases(self, summary: pd.DataFrame, t: float) -> pd.Series:
-        """Expected repeat purchases of each customer in the next `t` periods after T (summary time unit)."""
-        path = self.expected_purchases_path(summary, [float(t)])
+    def expected_purchases(self, summary: pd.DataFrame, t: float, *, p_alive=None) -> pd.Series:
+        """Expected repeat purchases of each customer in the next `t` periods after T (summary time unit);
+        `p_alive`, when the caller has computed it already, saves computing it again."""
+        path = self.expected_purchases_path(summary, [float(t)], p_alive=p_alive)
         return pd.Series(path[:, 0], index=summary.index, name="expected_purchases")
 
-    def expected_purchases_path(self, summary: pd.DataFrame, times) -> np.ndarray:
+    def expected_purchases_path(self, summary: pd.DataFrame, times, *, p_alive=None) -> np.ndarray:
         """Cumulative expected purchases of each customer at each future time in `times` (summary unit).
 
         Returns an array of shape (customers, len(times)). The alive-conditional part depends on frequency
@@ -432,18 +477,18 @@ class TransactionModel(BaseModel):
         cols = self._read(summary)
         x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
         (ux, uT), codes = unique_rows(x, T)
-        alive_path = self._expected_if_alive(times[None, :], ux[:, None], uT[:, None])
-        alive_path = np.nan_to_num(alive_path, nan=0.0, posinf=0.0, neginf=0.0).clip(min=0.0)
-        p = np.clip(self._p_alive(x, t_x, T), 0.0, 1.0)
+        alive_path = self._alive_path(times, ux, uT)
+        p = np.clip(self._p_alive(x, t_x, T) if p_alive is None else np.asarray(p_alive, dtype=float), 0.0, 1.0)
         return p[:, None] * alive_path[codes]
 
-    def discounted_purchases(self, summary: pd.DataFrame, times, weights) -> np.ndarray:
+    def discounted_purchases(self, summary: pd.DataFrame, times, weights, *, p_alive=None) -> np.ndarray:
         """Weighted sums of each customer's expected purchases per interval: out[i, j] = sum_k weights[k, j] *
         (E_i[Y(times[k])] - E_i[Y(times[k-1])]), times[-1] = 0 (summary unit).
 
         With weights = discount factors this is the discounted expected number of purchases (the CLV kernel);
         with ones up to a horizon it is the expected number of purchases. Computed on distinct (frequency, T)
-        pairs and scaled by P(alive), so memory stays O(customers x columns).
+        pairs and scaled by P(alive) (`p_alive`, when the caller has it already), so memory stays
+        O(customers x columns).
         """
         self._check_fitted()
         times = np.asarray(times, dtype=float).reshape(-1)
@@ -451,12 +496,26 @@ class TransactionModel(BaseModel):
         cols = self._read(summary)
         x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
         (ux, uT), codes = unique_rows(x, T)
-        alive_path = self._expected_if_alive(times[None, :], ux[:, None], uT[:, None])
-        alive_path = np.nan_to_num(alive_path, nan=0.0, posinf=0.0, neginf=0.0).clip(min=0.0)
-        increments = np.diff(alive_path, axis=1, prepend=0.0).clip(min=0.0)
-        per_pair = increments @ weights
-        p = np.clip(self._p_alive(x, t_x, T), 0.0, 1.0)
-        return p[:, None] * per_pair[codes]
+        alive_path = self._alive_path(times, ux, uT)
+        increments = np.diff(alive_path, axis=1, prepend=0.0)
+        if np.any(increments < -1e-9 * (1.0 + alive_path)):
+            raise ClvError(f"{self.name}: prediction times must be increasing, got {times}")
+        per_pair = increments.clip(min=0.0) @ weights
+        p = np.clip(self._p_alive(x, t_x, T) if p_alive is None else np.asarray(p_alive, dtype=float), 0.0, 1.0)
+        out = per_pair[codes]
+        out *= p[:, None]
+        return out
+
+    def _alive_path(self, times: np.ndarray, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """Expected purchases at each of `times` of customers alive at T (rows: the given (x, T) pairs); the
+        closed forms are finite and >= 0 by construction, and anything else is an error, never a silent 0."""
+        path = self._expected_if_alive(times[None, :], x[:, None], T[:, None])
+        bad = ~np.isfinite(path) | (path < -1e-9 * (1.0 + np.abs(path)))
+        if bad.any():
+            rows = np.flatnonzero(bad.any(axis=1))
+            raise ClvError(f"{self.name}: expected purchases could not be computed for {len(rows)} customer pattern(s) "
+                           f"(e.g. frequency {x[rows[0]]:g}, T {T[rows[0]]:g}) at parameters {self.params_}")
+        return path.clip(min=0.0)
 
     # -- population (a new customer) ------------------------------------------------------------------------
     def expected_purchases_new(self, t) -> np.ndarray:

@@ -41,20 +41,13 @@ class BetaGeoBetaBinomModel(BaseModel):
         rows, row_w = collapse(cols, w)
         x, t_x, n = rows["frequency"], rows["recency"], rows["n_periods"]
 
-        def value(theta):
-            return -float(row_w @ _log_likelihood(*np.exp(theta), x, t_x, n))
-
         def objective(theta):
-            grad = np.empty(4)
-            for i in range(4):
-                step = np.zeros(4)
-                step[i] = 1e-6
-                grad[i] = (value(theta + step) - value(theta - step)) / 2e-6
-            return value(theta), grad
+            params = np.exp(theta)
+            ll, grad = log_likelihood(*params, x, t_x, n, gradient=True)
+            return -float(row_w @ ll), -(grad @ row_w) * params
 
         starts = [(1.0, 1.0, 1.0, 1.0), (0.5, 2.0, 0.5, 3.0), (3.0, 1.0, 2.0, 6.0)]
-        self._store_fit(fit_mle(objective, starts, self.name, jac=True, scale=n_total, analytic_gradient=False),
-                        n_total)
+        self._store_fit(fit_mle(objective, starts, self.name, jac=True, scale=n_total, names=self.param_names), n_total)
         return self
 
     def _read(self, summary: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -77,7 +70,7 @@ class BetaGeoBetaBinomModel(BaseModel):
         x, t_x, n = cols["frequency"], cols["recency"], cols["n_periods"]
         log_alive = (special.betaln(alpha + x, beta + n - x) - special.betaln(alpha, beta)
                      + special.betaln(gamma, delta + n + 1) - special.betaln(gamma, delta))
-        p = np.exp(np.minimum(log_alive - _log_likelihood(alpha, beta, gamma, delta, x, t_x, n), 0.0))
+        p = np.exp(np.minimum(log_alive - log_likelihood(alpha, beta, gamma, delta, x, t_x, n), 0.0))
         return pd.Series(p, index=summary.index, name="p_alive")
 
     def expected_transactions(self, summary: pd.DataFrame, n_future: int) -> pd.Series:
@@ -97,7 +90,7 @@ class BetaGeoBetaBinomModel(BaseModel):
         alpha, beta, gamma, delta = self._param_array()
         cols = self._read(summary)
         x, t_x, n = cols["frequency"], cols["recency"], cols["n_periods"]
-        log_l = _log_likelihood(alpha, beta, gamma, delta, x, t_x, n)
+        log_l = log_likelihood(alpha, beta, gamma, delta, x, t_x, n)
         log_front = (special.betaln(alpha + x + 1, beta + n - x) - special.betaln(alpha, beta)
                      - special.betaln(gamma, delta) - log_l)
         total = np.zeros(len(x))
@@ -124,36 +117,64 @@ class BetaGeoBetaBinomModel(BaseModel):
         return cumulative[n]
 
     def probability_transactions(self, x, n) -> np.ndarray:
-        """P(X(n) = x) for a new customer (eq. 7), broadcast over x and n."""
+        """P(X(n) = x) for a new customer (eq. 7), broadcast over x and n (all cells at once)."""
         alpha, beta, gamma, delta = self._param_array()
         x, n = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(n, dtype=float))
-        out = np.empty(x.shape)
-        for idx in np.ndindex(x.shape):
-            xi, ni = x[idx], n[idx]
-            if xi > ni or xi < 0:
-                out[idx] = 0.0
-                continue
-            head = (_log_comb(ni, xi) + special.betaln(alpha + xi, beta + ni - xi) - special.betaln(alpha, beta)
-                    + special.betaln(gamma, delta + ni) - special.betaln(gamma, delta))
-            i = np.arange(xi, ni)
-            tail = (_log_comb(i, xi) + special.betaln(alpha + xi, beta + i - xi) - special.betaln(alpha, beta)
-                    + special.betaln(gamma + 1, delta + i) - special.betaln(gamma, delta))
-            out[idx] = np.exp(special.logsumexp(np.concatenate([[head], tail])))
-        return out
+        xs, ns = x.reshape(-1), n.reshape(-1)
+        valid = (xs >= 0) & (xs <= ns)
+        xs, ns = np.where(valid, xs, 0.0), np.where(valid, ns, 0.0)
+        log_ab, log_gd = special.betaln(alpha, beta), special.betaln(gamma, delta)
+        head = (_log_comb(ns, xs) + special.betaln(alpha + xs, beta + ns - xs) - log_ab
+                + special.betaln(gamma, delta + ns) - log_gd)
+        # Drop-out after opportunity i, x <= i < n: one column per i, masked outside that range.
+        i = np.arange(int(ns.max(initial=0)))[None, :]
+        inside = (i >= xs[:, None]) & (i < ns[:, None])
+        ii = np.where(inside, i, xs[:, None])
+        tail = (_log_comb(ii, xs[:, None]) + special.betaln(alpha + xs[:, None], beta + ii - xs[:, None]) - log_ab
+                + special.betaln(gamma + 1, delta + ii) - log_gd)
+        tail = np.where(inside, tail, -np.inf)
+        out = np.exp(special.logsumexp(np.column_stack([head, tail]), axis=1))
+        return np.where(valid, out, 0.0).reshape(x.shape)
 
 
 def _log_comb(n, k):
     return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
 
 
-def _log_likelihood(alpha, beta, gamma, delta, x, t_x, n):
-    """Eq. (5): log L(alpha, beta, gamma, delta | x, t_x, n) per row, summing the drop-out terms on the log scale."""
+def log_likelihood(alpha, beta, gamma, delta, x, t_x, n, *, gradient: bool = False):
+    """Eq. (5): log L(alpha, beta, gamma, delta | x, t_x, n) per row, the drop-out terms summed on the log scale.
+
+    Parameters may be per-row arrays (broadcasting). With `gradient`, also returns the (4, rows) derivatives in
+    (alpha, beta, gamma, delta): each term is a product of Beta-function ratios, so its log-derivatives are
+    digamma differences, and the row's derivative is their average weighted by the terms' shares.
+    """
+    alpha, beta, gamma, delta, x, t_x, n = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (alpha, beta, gamma, delta, x, t_x, n)))
     log_ab, log_gd = special.betaln(alpha, beta), special.betaln(gamma, delta)
-    alive = special.betaln(alpha + x, beta + n - x) - log_ab + special.betaln(gamma, delta + n) - log_gd
-    terms = [alive]
     span = (n - t_x - 1).astype(int)
-    for i in range(int(span.max(initial=-1)) + 1):
-        term = (special.betaln(alpha + x, beta + t_x - x + i) - log_ab
-                + special.betaln(gamma + 1, delta + t_x + i) - log_gd)
-        terms.append(np.where(i <= span, term, -np.inf))
-    return special.logsumexp(np.vstack(terms), axis=0)
+    # Term 0: alive at the end (purchase shapes (x, n - x), survival to n); term i + 1: dropped out after t_x + i.
+    purchase_b = [beta + n - x] + [beta + t_x - x + i for i in range(int(span.max(initial=-1)) + 1)]
+    dropout = [(gamma, delta + n)] + [(gamma + 1, delta + t_x + i) for i in range(len(purchase_b) - 1)]
+    terms = np.vstack([special.betaln(alpha + x, pb) - log_ab + special.betaln(g, d) - log_gd
+                       for pb, (g, d) in zip(purchase_b, dropout)])
+    valid = np.vstack([np.ones(len(x), bool)] + [i <= span for i in range(len(purchase_b) - 1)])
+    terms = np.where(valid, terms, -np.inf)
+    ll = special.logsumexp(terms, axis=0)
+    if not gradient:
+        return ll
+    share = np.exp(terms - ll)
+    psi_ab, psi_gd = special.digamma(alpha + beta), special.digamma(gamma + delta)
+    psi_ax = special.digamma(alpha + x)
+    grad = np.zeros((4,) + ll.shape)
+    for k, (pb, (g, d)) in enumerate(zip(purchase_b, dropout)):
+        psi_all = special.digamma(alpha + x + pb)
+        psi_gd_k = special.digamma(g + d)
+        grad[0] += share[k] * (psi_ax - psi_all)
+        grad[1] += share[k] * (special.digamma(pb) - psi_all)
+        grad[2] += share[k] * (special.digamma(g) - psi_gd_k)
+        grad[3] += share[k] * (special.digamma(d) - psi_gd_k)
+    grad[0] += psi_ab - special.digamma(alpha)
+    grad[1] += psi_ab - special.digamma(beta)
+    grad[2] += psi_gd - special.digamma(gamma)
+    grad[3] += psi_gd - special.digamma(delta)
+    return ll, grad

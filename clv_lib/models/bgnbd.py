@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from clv_lib.models.base import TransactionModel, wsum
+from clv_lib.models.base import TransactionModel, unique_rows, wsum
 from clv_lib.models.hypergeometric import bg_expected, nbd_cdf_complement, nbd_pmf
 
 
@@ -21,56 +21,13 @@ class BetaGeoModel(TransactionModel):
     name = "BG/NBD"
 
     def _objective(self, x, t_x, T, w):
-        """Negative log-likelihood (eq. 6) and its gradient over log-parameters, on collapsed rows.
-
-        Written for speed on millions of customers: log L_i = [terms of x only] - (r+x) log(alpha+T)
-        + [x > 0] softplus(D_i), D_i = log(a/(b+x-1)) + (r+x) log((alpha+T)/(alpha+t_x)); the x-only terms are
-        summed per distinct frequency and the logs per distinct T and t_x, so each evaluation makes a couple
-        of dozen passes over the repeat buyers' rows.
-        """
-        ux, inv = np.unique(x, return_inverse=True)
-        w_x = np.bincount(inv, weights=w, minlength=len(ux))  # customers per distinct frequency
-        n = float(w.sum())
-        zero = x == 0
-        uT0, inv_T0 = np.unique(T[zero], return_inverse=True)
-        w_T0 = np.bincount(inv_T0, weights=w[zero], minlength=len(uT0))
-        rep = ~zero
-        x_r, w_r, inv_r = x[rep], w[rep], np.searchsorted(ux, x[rep])
-        uT, inv_T = np.unique(T[rep], return_inverse=True)
-        utx, inv_tx = np.unique(t_x[rep], return_inverse=True)
+        """Negative log-likelihood (eq. 6) and its gradient over log-parameters, on collapsed rows."""
+        frequencies = unique_rows(x)
 
         def objective(theta):
-            r, alpha, a, b = np.exp(theta)
-            # Terms of x alone, on the distinct frequencies.
-            ll_x = (special.gammaln(r + ux) - special.gammaln(r) + r * np.log(alpha) + special.gammaln(a + b)
-                    + special.gammaln(b + ux) - special.gammaln(b) - special.gammaln(a + b + ux))
-            dr_x = special.digamma(r + ux) - special.digamma(r) + np.log(alpha)
-            da_x = special.digamma(a + b) - special.digamma(a + b + ux)
-            db_x = da_x + special.digamma(b + ux) - special.digamma(b)
-            bx1 = np.maximum(b + ux - 1.0, 1e-300)  # used for x > 0 only, where b + x - 1 >= b > 0
-            log_a_bx1 = np.log(a) - np.log(bx1)
-            # One-time buyers: only -r log(alpha + T), per distinct T.
-            log_T0 = np.log(alpha + uT0)
-            ll = wsum(w_x, ll_x) - r * wsum(w_T0, log_T0)
-            g_r = wsum(w_x, dr_x) - wsum(w_T0, log_T0)
-            g_alpha = n * r / alpha - r * wsum(w_T0, 1.0 / (alpha + uT0))
-            g_a = wsum(w_x, da_x)
-            g_b = wsum(w_x, db_x)
-            if len(x_r):
-                l_T, l_tx = np.log(alpha + uT)[inv_T], np.log(alpha + utx)[inv_tx]
-                i_T, i_tx = (1.0 / (alpha + uT))[inv_T], (1.0 / (alpha + utx))[inv_tx]
-                rx = r + x_r
-                gap = l_T - l_tx
-                d = log_a_bx1[inv_r] + rx * gap
-                w4 = special.expit(d)  # share of the likelihood from "dropped out after the last purchase"
-                ll += wsum(w_r, np.logaddexp(0.0, d) - rx * l_T)
-                g_r += wsum(w_r, w4 * gap - l_T)
-                g_alpha += wsum(w_r, rx * (w4 * (i_T - i_tx) - i_T))
-                w_w4 = w_r * w4
-                g_a += float(w_w4.sum()) / a
-                g_b -= wsum(w_w4, (1.0 / bx1)[inv_r])
-            grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
-            return -ll, -grad
+            params = np.exp(theta)
+            ll, grad = log_likelihood(*params, x, t_x, T, gradient=True, frequencies=frequencies)
+            return -wsum(w, ll), -(grad @ w) * params
 
         return objective
 
@@ -99,3 +56,51 @@ class BetaGeoModel(TransactionModel):
         died = np.where(n > 0, np.exp(special.betaln(a + 1, np.maximum(b + n - 1, 1e-300)) - log_beta_ab)
                         * nbd_cdf_complement(n, t, r, alpha), 0.0)
         return alive + died
+
+
+def log_likelihood(r, alpha, a, b, x, t_x, T, *, gradient: bool = False, frequencies=None):
+    """Per-customer BG/NBD log-likelihood (FHL 2005, eq. 6) of summaries (x, t_x, T).
+
+    log L = [terms of x alone] - (r+x) log(alpha+T) + [x > 0] softplus(D),
+    D = log(a/(b+x-1)) + (r+x) log((alpha+T)/(alpha+t_x)). Parameters may be scalars or per-customer arrays
+    (broadcasting against x). With `gradient`, also returns the (4, n) derivatives in r, alpha, a and b (natural
+    scale), for chaining through a model of the parameters (covariates). `frequencies`, the output of
+    `unique_rows(x)`, lets repeated calls with scalar parameters evaluate the special functions once per
+    distinct frequency.
+    """
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    r, alpha, a, b = (np.asarray(v, dtype=float) for v in (r, alpha, a, b))
+    scalar = all(v.ndim == 0 for v in (r, alpha, a, b))
+    if scalar:
+        (ux,), inv = frequencies if frequencies is not None else unique_rows(x)
+
+        def per_x(values):  # a function of (parameters, x) evaluated on the distinct frequencies
+            return values[inv]
+    else:
+        r, alpha, a, b = np.broadcast_arrays(r, alpha, a, b, x)[:4]
+        ux = x
+
+        def per_x(values):
+            return values
+    repeat = x > 0
+    log_t = np.log(alpha + T)
+    bx1 = np.maximum(b + x - 1.0, 1e-300)  # used for x > 0 only, where b + x - 1 >= b > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = log_t - np.log(alpha + t_x)
+    d = np.where(repeat, np.log(a) - np.log(bx1) + (r + x) * gap, -np.inf)
+    # B(a, b+x) / B(a, b) through betaln: accurate as b grows large (the edge where nobody drops out).
+    ll = (per_x(special.gammaln(r + ux) + special.betaln(a, b + ux)) - special.betaln(a, b)
+          - special.gammaln(r) + r * np.log(alpha) - (r + x) * log_t + np.logaddexp(0.0, d))
+    if not gradient:
+        return ll
+    w4 = special.expit(d)  # share of the likelihood from "dropped out after the last purchase"
+    gap = np.where(repeat, gap, 0.0)
+    i_t, i_tx = 1.0 / (alpha + T), 1.0 / (alpha + t_x)
+    psi_ab = special.digamma(a + b)
+    psi_abx = per_x(special.digamma(a + b + ux))
+    grad = np.empty((4,) + np.shape(ll))
+    grad[0] = per_x(special.digamma(r + ux)) - special.digamma(r) + np.log(alpha) - log_t + w4 * gap
+    grad[1] = r / alpha - (r + x) * (i_t - w4 * np.where(repeat, i_t - i_tx, 0.0))
+    grad[2] = psi_ab - psi_abx + w4 / a
+    grad[3] = psi_ab - psi_abx + per_x(special.digamma(b + ux)) - special.digamma(b) - w4 / bx1
+    return ll, grad

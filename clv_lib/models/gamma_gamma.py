@@ -45,7 +45,8 @@ class GammaGammaModel(BaseModel):
         x, z = rows["frequency"], rows["monetary_value"]
         mean_z = float(np.average(z, weights=row_w))
         starts = [(1.0, 2.0, mean_z), (5.0, 3.0, 3 * mean_z), (0.5, 1.5, 0.5 * mean_z)]
-        result = fit_mle(self._objective(x, z, row_w), starts, self.name, jac=True, log_bounds=(-15.0, 15.0))
+        result = fit_mle(self._objective(x, z, row_w), starts, self.name, jac=True, log_bounds=(-15.0, 15.0),
+                         names=self.param_names)
         self._store_fit(result, n_usable)
         self.n_excluded_ = float(w[repeat & ~usable].sum())
         self.frequency_spend_correlation_ = _weighted_corr(cols["frequency"][usable], cols["monetary_value"][usable],

@@ -1,63 +1,42 @@
-"""Numerically guarded special-function expressions shared by the BG/NBD family.
+"""Closed forms of the BG/NBD family and the NBD, evaluated for many customers at once and checked.
 
-The closed forms of the papers use the Gaussian hypergeometric function 2F1, which scipy evaluates quickly but
-which can lose accuracy for extreme arguments. Each function here checks its closed-form result against bounds
-that the true value must satisfy and recomputes the few entries that fail by numerical integration of an
-equivalent, well-behaved integral; so a result is always finite.
+The papers' expressions use the Gaussian hypergeometric function 2F1. Each function here evaluates a form of
+the closed expression that stays in floating-point range, checks it against bounds the true value must satisfy,
+and recomputes the entries that fail with a fixed-order quadrature of an equivalent integral
+(`clv_lib.models.integrals`), all rows at once: a result is always finite, and no row is integrated on its own.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import integrate, special
+from scipy import special
+
+from clv_lib.models.integrals import bg_expected_quadrature
 
 
 def bg_expected(t, r, alpha, a, b):
     """Expected purchases in (0, t] of a BG/NBD customer drawn from Gamma(r, alpha) x Beta(a, b) at time 0.
 
-    FHL (2005), eq. 9: (a+b-1)/(a-1) * [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))].
+    FHL (2005), eq. 9: (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; z)], z = t/(alpha+t). For a
+    customer with many purchases r and b are large and the two factors of the product underflow and overflow;
+    Euler's transformation 2F1(r, b; c; z) = (1-z)^(c-r-b) 2F1(c-r, c-b; c; z) removes both, leaving
+    (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b-1; z), whose upper parameters do not grow with the purchases.
     Broadcasts over its arguments; t in the summary's time unit.
     """
     t, r, alpha, a, b = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, r, alpha, a, b)))
-    near_one = np.abs(a - 1.0) < 1e-6
-    if near_one.any():
-        # The expression is analytic in a but 0/0 at a = 1: average the two sides.
-        h = 1e-5
-        value = np.where(near_one,
-                         0.5 * (_bg_closed(t, r, alpha, a + h, b) + _bg_closed(t, r, alpha, a - h, b)),
-                         _bg_closed(t, r, alpha, np.where(near_one, 2.0, a), b))
-    else:
-        value = _bg_closed(t, r, alpha, a, b)
-    # 0 <= E[X(t)] <= E[lambda] t = r t / alpha (no drop-out at all).
-    upper = r * t / alpha
-    bad = ~np.isfinite(value) | (value < -1e-9 * (1 + upper)) | (value > upper * (1 + 1e-9) + 1e-12)
-    if bad.any():
-        value = value.copy()
-        for idx in zip(*np.nonzero(bad)):
-            value[idx] = _bg_quadrature(t[idx], r[idx], alpha[idx], a[idx], b[idx])
-    return np.clip(value, 0.0, upper)
-
-
-def _bg_closed(t, r, alpha, a, b):
+    c = a + b - 1.0
     with np.errstate(all="ignore"):
         z = t / (alpha + t)
-        log_lead = r * (np.log(alpha) - np.log(alpha + t))
-        bracket = -np.expm1(log_lead + np.log(special.hyp2f1(r, b, a + b - 1.0, z)))
-        return (a + b - 1.0) / (a - 1.0) * bracket
-
-
-def _bg_quadrature(t, r, alpha, a, b) -> float:
-    """E[X(t)] = E_p[(1 - (alpha/(alpha + p t))^r) / p] with p ~ Beta(a, b): one bounded, smooth integral."""
-    log_norm = special.betaln(a, b)
-
-    def integrand(p):
-        if p <= 0:
-            return 0.0
-        gain = -np.expm1(-r * np.log1p(p * t / alpha)) / p
-        return gain * np.exp((a - 1) * np.log(p) + (b - 1) * np.log1p(-p) - log_norm)
-
-    value, _ = integrate.quad(integrand, 0.0, 1.0, limit=200, points=[1e-6, 1 - 1e-6])
-    return float(value) if np.isfinite(value) else 0.0
+        bracket = -np.expm1((a - 1.0) * np.log1p(-z) + np.log(special.hyp2f1(c - r, a - 1.0, c, z)))
+        value = c / (a - 1.0) * bracket
+    # 0 <= E[X(t)] <= E[lambda] t = r t / alpha (no drop-out at all); a = 1 is a removable 0/0.
+    upper = r * t / alpha
+    bad = (~np.isfinite(value) | (value < -1e-9 * (1 + upper)) | (value > upper * (1 + 1e-9) + 1e-12)
+           | (np.abs(a - 1.0) < 1e-6))
+    if bad.any():
+        value = np.array(value, dtype=float)
+        value[bad] = bg_expected_quadrature(t[bad], r[bad], alpha[bad], a[bad], b[bad])
+    return np.clip(value, 0.0, upper)
 
 
 def nbd_cdf_complement(x, t, r, alpha):
@@ -82,8 +61,7 @@ def hyp2f1_1bc(b, c, z) -> np.ndarray:
     """2F1(1, b; c; z) for c > b > 0 and 0 <= z < 1: a series of positive terms, so 1 <= value <= 1/(1-z).
 
     scipy's value is used where it satisfies those bounds; elsewhere (very large b, c) the series
-    sum_k prod_{j<k} (b+j)/(c+j) z is summed directly, and Euler's integral E[1/(1 - zU)], U ~ Beta(b, c-b),
-    is the last resort.
+    sum_k prod_{j<k} (b+j)/(c+j) z is summed directly for those rows together.
     """
     b, c, z = np.broadcast_arrays(np.asarray(b, float), np.asarray(c, float), np.asarray(z, float))
     with np.errstate(all="ignore"):
@@ -97,27 +75,17 @@ def hyp2f1_1bc(b, c, z) -> np.ndarray:
 
 
 def _series_1bc(b, c, z, max_terms: int = 20_000):
+    """sum_k prod_{j<k} (b+j)/(c+j) z, all rows at once; past `max_terms` terms the tail is bounded by the
+    geometric series of the last term's ratio (below z) and that bound's midpoint is added."""
     total = np.ones(b.shape)
     term = np.ones(b.shape)
     active = np.ones(b.shape, dtype=bool)
     for j in range(max_terms):
-        term = np.where(active, term * (b + j) / (c + j) * z, 0.0)
+        ratio = (b + j) / (c + j) * z
+        term = np.where(active, term * ratio, 0.0)
         total += term
         active &= term > 1e-17 * total
         if not active.any():
             return total
-    for i in np.nonzero(active)[0]:
-        total[i] = _euler_integral_1bc(b[i], c[i], z[i])
-    return total
-
-
-def _euler_integral_1bc(b, c, z) -> float:
-    log_norm = special.betaln(b, c - b)
-
-    def integrand(u):
-        if u <= 0 or u >= 1:
-            return 0.0
-        return np.exp((b - 1) * np.log(u) + (c - b - 1) * np.log1p(-u) - log_norm) / (1 - z * u)
-
-    value, _ = integrate.quad(integrand, 0.0, 1.0, limit=200)
-    return float(value) if np.isfinite(value) and value >= 1 else 1.0
+    low, high = term * ratio / (1.0 - ratio), term * z / (1.0 - z)
+    return total + np.where(active, (low + high) / 2.0, 0.0)

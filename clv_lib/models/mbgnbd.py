@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from clv_lib.models.base import TransactionModel, wsum
+from clv_lib.models.base import TransactionModel, unique_rows, wsum
 from clv_lib.models.hypergeometric import bg_expected, nbd_cdf_complement, nbd_pmf
 
 
@@ -27,20 +27,20 @@ class ModifiedBetaGeoModel(TransactionModel):
         L = Gamma(r+x) alpha^r / Gamma(r) * [B(a, b+x+1)/B(a,b) (alpha+T)^-(r+x)
                                              + B(a+1, b+x)/B(a,b) (alpha+t_x)^-(r+x)]
         """
-        ux, inv = np.unique(x, return_inverse=True)
+        (ux,), inv = unique_rows(x)
 
         def objective(theta):
             r, alpha, a, b = np.exp(theta)
             g_rx = special.gammaln(r + ux)[inv]
             d_rx = special.digamma(r + ux)[inv]
-            g_bx, g_bx1 = special.gammaln(b + ux)[inv], special.gammaln(b + ux + 1)[inv]
             d_bx, d_bx1 = special.digamma(b + ux)[inv], special.digamma(b + ux + 1)[inv]
-            g_abx1, d_abx1 = special.gammaln(a + b + ux + 1)[inv], special.digamma(a + b + ux + 1)[inv]
+            d_abx1 = special.digamma(a + b + ux + 1)[inv]
             log_alpha_T, log_alpha_tx = np.log(alpha + T), np.log(alpha + t_x)
             log_A1 = g_rx - special.gammaln(r) + r * np.log(alpha)
-            g_ab, g_b = special.gammaln(a + b), special.gammaln(b)
-            l3 = g_ab + g_bx1 - g_b - g_abx1 - (r + x) * log_alpha_T
-            l4 = np.log(a) + g_bx - g_b + g_ab - g_abx1 - (r + x) * log_alpha_tx
+            # B(a, b+x+1)/B(a, b) and B(a+1, b+x)/B(a, b) through betaln: accurate for large b.
+            log_beta_ab = special.betaln(a, b)
+            l3 = special.betaln(a, b + ux + 1)[inv] - log_beta_ab - (r + x) * log_alpha_T
+            l4 = special.betaln(a + 1, b + ux)[inv] - log_beta_ab - (r + x) * log_alpha_tx
             top = np.maximum(l3, l4)
             e3, e4 = np.exp(l3 - top), np.exp(l4 - top)
             total = e3 + e4

@@ -79,7 +79,7 @@ class ShiftedBetaGeoModel(BaseModel):
             return -ll, -np.array([(row_w @ dl_a) * alpha, (row_w @ dl_b) * beta])
 
         starts = [(1.0, 1.0), (0.5, 3.0), (3.0, 10.0)]
-        self._store_fit(fit_mle(objective, starts, self.name, jac=True), n_total)
+        self._store_fit(fit_mle(objective, starts, self.name, jac=True, names=self.param_names), n_total)
         return self
 
     def _read(self, summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

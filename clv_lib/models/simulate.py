@@ -72,6 +72,46 @@ def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T=(30, 73
     return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)
 
 
+def simulate_mbgnbd(n: int, r: float, alpha: float, a: float, b: float, T=(30, 730), *, holdout: float = 0.0,
+                    spend: tuple[float, float, float] | None = None, seed: int = 0,
+                    whole_periods: bool = True) -> pd.DataFrame:
+    """Simulate `n` MBG/NBD customers: the BG/NBD process in which a customer may also leave right after her
+    first purchase (at time 0), so she makes Geometric(p) - 1 >= 0 repeat purchases at most; as `simulate_bgnbd`."""
+    rng = np.random.default_rng(seed)
+    T = _ages(n, T, rng)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    p = rng.beta(a, b, n)
+    allowed = rng.geometric(np.clip(p, 1e-12, 1.0)) - 1
+    count = rng.poisson(lam * T)
+    x = np.minimum(count, allowed).astype(float)
+    t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), np.maximum(count - x + 1, 1)), 0.0)
+    held = None
+    if holdout:
+        alive = count < allowed
+        held = np.where(alive, np.minimum(rng.poisson(lam * holdout), allowed - count), 0).astype(float)
+    return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)
+
+
+def simulate_bgbb(n: int, alpha: float, beta: float, gamma: float, delta: float, n_periods: int = 6, *,
+                  seed: int = 0) -> pd.DataFrame:
+    """Simulate `n` BG/BB customers over `n_periods` discrete opportunities (FHS 2010): before each opportunity
+    a customer leaves with probability theta ~ Beta(gamma, delta); while alive she transacts at each one with
+    probability p ~ Beta(alpha, beta). Returns the distinct (frequency, recency, n_periods) patterns with their
+    `weights` (customers), the way BG/BB data are summarised."""
+    rng = np.random.default_rng(seed)
+    p = rng.beta(alpha, beta, n)
+    theta = rng.beta(gamma, delta, n)
+    alive_for = np.minimum(rng.geometric(np.clip(theta, 1e-12, 1.0)) - 1, n_periods)  # opportunities alive
+    x = np.zeros(n)
+    last = np.zeros(n)
+    for k in range(1, n_periods + 1):  # one pass per opportunity, all customers at once
+        buys = (alive_for >= k) & (rng.random(n) < p)
+        x += buys
+        last = np.where(buys, k, last)
+    frame = pd.DataFrame({"frequency": x, "recency": last, "n_periods": float(n_periods)})
+    return frame.value_counts().rename("weights").reset_index()
+
+
 def simulate_pareto_nbd(n: int, r: float, alpha: float, s: float, beta: float, T=(30, 730), *,
                         holdout: float = 0.0, spend: tuple[float, float, float] | None = None,
                         seed: int = 0, whole_periods: bool = True) -> pd.DataFrame:
@@ -88,3 +128,40 @@ def simulate_pareto_nbd(n: int, r: float, alpha: float, s: float, beta: float, T
     if holdout:
         held = rng.poisson(lam * np.clip(np.minimum(lifetime, T + holdout) - T, 0, None)).astype(float)
     return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)
+
+
+def simulate_nbd(n: int, r: float, alpha: float, T=(30, 730), *, holdout: float = 0.0,
+                 spend: tuple[float, float, float] | None = None, seed: int = 0,
+                 whole_periods: bool = True) -> pd.DataFrame:
+    """Simulate `n` NBD customers (Poisson purchases at rate lambda ~ Gamma(r, alpha), nobody drops out);
+    arguments and output as `simulate_bgnbd`."""
+    rng = np.random.default_rng(seed)
+    T = _ages(n, T, rng)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    x = rng.poisson(lam * T).astype(float)
+    t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), 1.0), 0.0)
+    held = rng.poisson(lam * holdout).astype(float) if holdout else None
+    return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)
+
+
+def simulate_heavy_tailed(n: int, T=(30, 1095), *, heavy_share: float = 0.01, seed: int = 0) -> pd.DataFrame:
+    """A daily summary with a heavy tail of purchase rates, as large shops have (resellers, office buyers).
+
+    Purchase days are Bernoulli with probability 1 - exp(-lambda) per day while alive; lambda ~ Gamma(0.4, 40
+    days) for most customers and log-uniform between 0.2 and 3 a day for a `heavy_share` of them, who reach
+    1,000 purchase days and more; lifetimes are exponential with rate mu ~ Gamma(0.5, 600 days). Frequency counts
+    repeat purchase days, recency is the day of the last one, so frequency <= recency <= T as in a real summary.
+    """
+    rng = np.random.default_rng(seed)
+    T = _ages(n, T, rng)
+    heavy = rng.random(n) < heavy_share
+    lam = np.where(heavy, np.exp(rng.uniform(np.log(0.2), np.log(3.0), n)), rng.gamma(0.4, 1.0 / 40.0, n))
+    lifetime = rng.exponential(1.0 / np.maximum(rng.gamma(0.5, 1.0 / 600.0, n), 1e-300))
+    days = np.floor(np.minimum(lifetime, T))
+    x = rng.binomial(days.astype(np.int64), -np.expm1(-lam)).astype(float)
+    # The last of x purchase days spread uniformly over the `days` days: the maximum of x uniform draws.
+    last = np.ceil(days * rng.random(n) ** (1.0 / np.maximum(x, 1.0)))
+    recency = np.where(x > 0, np.clip(last, x, days), 0.0)
+    out = pd.DataFrame({"frequency": x, "recency": recency, "T": T})
+    out.index.name = "customer_id"
+    return out

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from clv_lib.exceptions import ModelInputError
+from clv_lib.exceptions import ConvergenceError, ModelInputError
+from clv_lib.models.accuracy import calibration_error, decile_table, normalized_gini
 from clv_lib.models.base import TransactionModel, summary_columns
+from clv_lib.models.gamma_gamma import GammaGammaModel
+from clv_lib.models.limits import fit_or_limit
 
 #: Verdict thresholds on the holdout's aggregate bias (|predicted / actual - 1|).
 PASS_BIAS, WARN_BIAS = 0.10, 0.25
@@ -37,6 +40,9 @@ class HoldoutValidation:
     verdict: str  # "pass", "warn" or "fail"
     reason: str
     model: TransactionModel = field(repr=False)
+    #: Decile calibration per measure ("purchases", "spend"): the model's deciles with its mean prediction, the
+    #: actual mean and the naive baseline's mean prediction for the same customers.
+    deciles: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def calibration_summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -48,16 +54,19 @@ def calibration_summary(frame: pd.DataFrame) -> pd.DataFrame:
     return out[[c for c in ("frequency", "recency", "T", "monetary_value") if c in out.columns]]
 
 
-def validate(model: TransactionModel, frame: pd.DataFrame, actual_cumulative: pd.Series | None = None
-             ) -> HoldoutValidation:
+def validate(model: TransactionModel, frame: pd.DataFrame, actual_cumulative: pd.Series | None = None,
+             spend=None) -> HoldoutValidation:
     """Fit a copy of `model` on the calibration columns of `frame` and check its holdout predictions.
 
     `actual_cumulative`, optional, holds the cohort's cumulative repeat purchases at the end of holdout
-    periods (index: periods since the calibration end, summary unit), for the tracking table.
-    Raises ModelInputError/ConvergenceError when the model cannot be fitted (callers record it).
+    periods (index: periods since the calibration end, summary unit), for the tracking table. When the frame has
+    `monetary_value_cal` and `monetary_value_holdout`, the value of the holdout purchases is checked too, with
+    `spend` (see `holdout_spend`) per purchase. When the model's optimum is the no-drop-out edge, its NBD limit
+    is validated instead (`result.model` is then the NBD). Raises ModelInputError/ConvergenceError when no
+    model can be fitted (callers record it).
     """
     cal = calibration_summary(frame)
-    fitted = copy.deepcopy(model).fit(cal)
+    fitted = fit_or_limit(copy.deepcopy(model), cal)
     duration = frame["duration_holdout"].to_numpy(dtype=float)
     actual = frame["frequency_holdout"].to_numpy(dtype=float)
     predicted = _predict_holdout(fitted, cal, duration)
@@ -75,6 +84,12 @@ def validate(model: TransactionModel, frame: pd.DataFrame, actual_cumulative: pd
         "naive_mae": float(np.mean(np.abs(naive - actual))),
         "naive_rmse": float(np.sqrt(np.mean((naive - actual) ** 2))),
     }
+    deciles = {"purchases": _accuracy(metrics, "purchases", predicted, actual, naive)}
+    if {"monetary_value_cal", "monetary_value_holdout"} <= set(frame.columns):
+        per_purchase = holdout_spend(frame) if spend is None else np.asarray(spend, dtype=float)
+        observed = frame["monetary_value_cal"].to_numpy(float)
+        actual_value = actual * frame["monetary_value_holdout"].to_numpy(float)
+        deciles["spend"] = _accuracy(metrics, "spend", predicted * per_purchase, actual_value, naive * observed)
     check = frequency_check(fitted, cal)
     metrics["histogram_max_share_gap"] = float((check["actual_share"] - check["expected_share"]).abs().max())
     verdict, reason = _verdict(metrics)
@@ -82,7 +97,31 @@ def validate(model: TransactionModel, frame: pd.DataFrame, actual_cumulative: pd
         model_name=fitted.name, params=dict(fitted.params_), log_likelihood=fitted.log_likelihood_,
         metrics=metrics, frequency_check=check, by_frequency=_by_frequency(cal, actual, predicted),
         tracking=tracking(fitted, cal, actual_cumulative) if actual_cumulative is not None else None,
-        verdict=verdict, reason=reason, model=fitted)
+        verdict=verdict, reason=reason, model=fitted, deciles=deciles)
+
+
+def holdout_spend(frame: pd.DataFrame) -> np.ndarray:
+    """Expected value per holdout purchase of each customer, from the calibration period only: Gamma-Gamma
+    fitted on the calibration spend, else (too few repeat buyers, q <= 1) the customer's observed mean repeat
+    spend, and the overall mean for customers without one."""
+    cal = calibration_summary(frame)
+    try:
+        return GammaGammaModel().fit(cal).expected_spend(cal).to_numpy(float)
+    except (ModelInputError, ConvergenceError):
+        observed = cal["monetary_value"].to_numpy(float)
+        known = (cal["frequency"].to_numpy(float) > 0) & (observed > 0)
+        return np.where(known, observed, observed[known].mean() if known.any() else 0.0)
+
+
+def _accuracy(metrics: dict, measure: str, predicted, actual, naive) -> pd.DataFrame:
+    """Add the normalised Gini and decile calibration error of the model and the naive baseline for one measure
+    to `metrics`; return the model's decile table (with the baseline's means for the same customers)."""
+    table = decile_table(predicted, actual, naive=naive)
+    metrics[f"{measure}_gini"] = normalized_gini(actual, predicted)
+    metrics[f"{measure}_naive_gini"] = normalized_gini(actual, naive)
+    metrics[f"{measure}_decile_error"] = calibration_error(table)
+    metrics[f"{measure}_naive_decile_error"] = calibration_error(decile_table(naive, actual))
+    return table
 
 
 def _predict_holdout(model: TransactionModel, cal: pd.DataFrame, duration: np.ndarray) -> np.ndarray:

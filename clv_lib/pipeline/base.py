@@ -204,6 +204,10 @@ class BaseAnalysis:
                          gross_margin=self.params.gross_margin, language=self.language, clv_col=self.clv_column,
                          **self.recommend_options)
 
+    #: What the risk view's probability is ("model": the model's; "silence": judged from silence, see
+    #: `clv_lib.insights.risk.activity_from_silence`).
+    activity = "model"
+
     def risk_population(self) -> pd.DataFrame:
         """Customers the value x churn-risk view covers (subclasses may exclude former customers)."""
         return self.customer_base
@@ -213,7 +217,7 @@ class BaseAnalysis:
         from clv_lib.insights.risk import risk_view
 
         return risk_view(self.risk_population(), value_col=self.clv_column, clv_col=self.clv_column,
-                         language=self.language)
+                         language=self.language, activity=self.activity)
 
     @cached_property
     def customers(self) -> pd.DataFrame:

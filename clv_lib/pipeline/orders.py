@@ -68,16 +68,18 @@ class OrdersAnalysis(BaseAnalysis):
 
     @cached_property
     def validation(self):
-        """The chosen model's holdout validation (None when there was no holdout or no usable model)."""
+        """The holdout validation of the model the CLV uses (None when there was no holdout or no usable model)."""
         sel = self.selection
         if sel is None or sel.best_name is None:
             return None
-        return sel.validations[sel.best_name]
+        used = self.clv.transaction_model
+        return sel.validations.get(used.name if used is not None else sel.best_name)
 
     @cached_property
     def clv(self):
-        """`clv_lib.value.clv.ClvResult`: the chosen model refitted on the whole history, Gamma-Gamma spend."""
-        from clv_lib.models import BetaGeoModel
+        """`clv_lib.value.clv.ClvResult`: the chosen model refitted on the whole history (the next one in the
+        holdout ranking if it cannot be, its NBD limit if nobody seems to drop out), Gamma-Gamma spend."""
+        from clv_lib.models import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
         from clv_lib.value.clv import ClvResult, estimate_clv, historical_clv
 
         p = self.params
@@ -87,14 +89,22 @@ class OrdersAnalysis(BaseAnalysis):
             table = historical_clv(self.summary, time_unit=TIME_UNIT, horizons_months=self.horizons,
                                    annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin)
             return ClvResult(table, "historical", "observed mean", [sel.reason])
-        model = sel.best if sel is not None else BetaGeoModel()
-        result = estimate_clv(self.summary, model, time_unit=TIME_UNIT, horizons_months=self.horizons,
+        models = sel.ranked if sel is not None else [BetaGeoModel(), ParetoNBDModel(), ModifiedBetaGeoModel()]
+        result = estimate_clv(self.summary, models, time_unit=TIME_UNIT, horizons_months=self.horizons,
                               annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin)
         if result.method == "historical":
             self.note("model.fallback_historical")
+        elif sel is not None and result.transaction_model.name != sel.best_name:
+            self.note("model.refit_other", chosen=sel.best_name, used=result.transaction_model.name)
         if result.spend_method != "gamma-gamma":
             self.note("model.spend_fallback")
         return result
+
+    @property
+    def activity(self) -> str:
+        """What the risk view's probability is: the model's P(alive), or activity judged from silence (NBD or
+        historical CLV, which have no drop-out)."""
+        return self.clv.activity
 
     @cached_property
     def spend_correlation(self) -> float | None:
@@ -124,6 +134,11 @@ class OrdersAnalysis(BaseAnalysis):
         """Summary + history + predictions, before segmentation."""
         clv = self.clv.customers.rename(columns={"p_alive": "prob_alive"})
         clv = clv.rename(columns={f"purchases_{h}m": f"expected_purchases_{h}m" for h in self.horizons})
+        if self.activity == "silence":  # P(alive) is 1 by construction: P(active) from each customer's silence
+            from clv_lib.insights.risk import activity_from_silence
+
+            s = self.summary
+            clv["prob_alive"] = activity_from_silence(s["frequency"], s["recency"], s["T"], float(self.lapse.days))
         return self.summary.join(self.history, how="left").join(clv, how="left")
 
     @cached_property

@@ -50,9 +50,10 @@ def candidate_models(report) -> pd.DataFrame:
             metrics = {k: validation.metrics.get(k) for k in ("mae", "rmse", "bias", "naive_mae")}
             rows += _parameters(name, "calibration", validation.model, chosen=name == selection.best_name,
                                 verdict=validation.verdict, **metrics)
-        for name, row in selection.table[selection.table["verdict"] == "fail"].iterrows():
+        # Candidates without metrics: not fitted, or replaced by their no-drop-out limit (the NBD row above).
+        for name, row in selection.table[selection.table["status"] != "fitted"].iterrows():
             if name not in selection.validations:
-                rows.append({"model": name, "fitted_on": "calibration", "parameter": "–", "verdict": "fail",
+                rows.append({"model": name, "fitted_on": "calibration", "parameter": "–", "verdict": row["verdict"],
                              "reason": row.get("reason")})
     result = a.clv
     if result.transaction_model is not None:

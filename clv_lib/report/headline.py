@@ -70,6 +70,8 @@ def headline(report) -> dict:
     h["top20_clv_share"] = _share(clv[: max(1, int(len(clv) * 0.2))].sum() / clv.sum()) if clv.sum() > 0 else None
     h["model"] = model_name(report)
     h["validation_verdict"] = verdict(report)
+    if not report.subscription:
+        h.update(model_facts(report))
     h["track_record"] = [entry.as_json() for entry in report.since.track_record]
     return h
 
@@ -92,5 +94,31 @@ def model_name(report) -> str:
 
 
 def verdict(report) -> str:
+    if model_name(report) == "historical":
+        return "historical"
     v = report.analysis.validation
     return getattr(v, "verdict", None) or "not validated"
+
+
+def model_facts(report) -> dict:
+    """The transaction model's limit and risk basis, and the holdout accuracy of the model used beside the naive
+    baseline: normalised Gini and decile calibration, for purchases and their value."""
+    a = report.analysis
+    model = a.clv.transaction_model
+    facts = {"model_limit_of": getattr(model, "limit_of_", None) if model is not None else None,
+             "risk_basis": "p_alive" if a.activity == "model" else "silence"}
+    if facts["model_limit_of"] is None and model is not None and a.selection is not None:
+        table = a.selection.table
+        if "limit_of" in table.columns and model.name in table.index and isinstance(table.loc[model.name, "limit_of"], str):
+            facts["model_limit_of"] = table.loc[model.name, "limit_of"]
+    v = a.validation
+    if v is None:
+        return facts
+    m = v.metrics
+    for measure, table in v.deciles.items():
+        for key in ("gini", "naive_gini", "decile_error", "naive_decile_error"):
+            facts[f"holdout_{measure}_{key}"] = _share(m[f"{measure}_{key}"])
+        facts[f"holdout_{measure}_deciles"] = [
+            {"decile": int(d), "predicted": round(float(row["predicted"]), 4), "actual": round(float(row["actual"]), 4),
+             "naive": round(float(row["naive"]), 4)} for d, row in table.iterrows()]
+    return facts

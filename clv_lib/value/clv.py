@@ -74,10 +74,10 @@ def customer_clv(summary: pd.DataFrame, model: TransactionModel, spend, *, time_
     for j, h in enumerate(horizons):
         weights[:h, 2 * j] = 1.0
         weights[:h, 2 * j + 1] = discounts[:h]
-    kernel = model.discounted_purchases(summary, unit.months_to_periods(months), weights)
+    p_alive = model.probability_alive(summary).to_numpy()
+    kernel = model.discounted_purchases(summary, unit.months_to_periods(months), weights, p_alive=p_alive)
     value = expected_spend_of(summary, spend)
-    out = pd.DataFrame({"p_alive": model.probability_alive(summary).to_numpy(), "expected_spend": value},
-                       index=summary.index)
+    out = pd.DataFrame({"p_alive": p_alive, "expected_spend": value}, index=summary.index)
     for j, h in enumerate(horizons):
         out[f"purchases_{h}m"] = kernel[:, 2 * j]
         out[f"clv_{h}m"] = margin * value * kernel[:, 2 * j + 1]
@@ -90,7 +90,8 @@ def historical_clv(summary: pd.DataFrame, *, time_unit: "str | TimeUnit", horizo
     repeat rate (frequency / T) forever, at her observed mean repeat spend (`monetary_value`, or `spend`).
 
     It ignores drop-out, so for a shrinking customer base it overstates the future; a report using it says so.
-    Same columns as `customer_clv` (p_alive is 1 by assumption).
+    Same columns as `customer_clv`; p_alive is 1, since nobody drops out in it (a report judges activity from
+    each customer's silence instead, `ClvResult.activity`).
     """
     horizons = _check_money(margin, horizons_months)
     unit = TimeUnit.of(time_unit)
@@ -109,10 +110,11 @@ def historical_clv(summary: pd.DataFrame, *, time_unit: "str | TimeUnit", horizo
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     """Never NaN, inf or negative: the kernels guarantee it; this makes it a checked invariant."""
-    values = frame.to_numpy(dtype=float)
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ClvError(f"internal error: CLV table has {int((~np.isfinite(values)).sum())} non-finite and "
-                       f"{int((values < 0).sum())} negative values")
+    columns = [frame[c].to_numpy(dtype=float) for c in frame.columns]
+    bad = sum(int((~np.isfinite(v)).sum()) for v in columns)
+    negative = sum(int((v < 0).sum()) for v in columns)
+    if bad or negative:
+        raise ClvError(f"internal error: CLV table has {bad} non-finite and {negative} negative values")
     return frame
 
 
@@ -130,36 +132,55 @@ class ClvResult:
     transaction_model: TransactionModel | None = None
     spend_model: GammaGammaModel | None = None
 
+    @property
+    def activity(self) -> str:
+        """Where a customer's chance of still being active comes from: "model" (the model's P(alive)), or
+        "silence" when the CLV has no drop-out in it (the NBD, or the historical estimate) and P(alive) would be
+        1 for everybody: the report then judges activity from each customer's silence (see
+        `clv_lib.insights.risk.activity_from_silence`)."""
+        model = self.transaction_model
+        return "model" if self.method == "model" and model is not None and model.has_dropout else "silence"
 
-def estimate_clv(summary: pd.DataFrame, model: TransactionModel, *, time_unit: "str | TimeUnit",
-                 horizons_months: Sequence[int] = (12, 24), annual_discount_rate: float = 0.10,
-                 margin: float = 1.0, spend_model: GammaGammaModel | None = None) -> ClvResult:
-    """Fit `model` (if not fitted) and a Gamma-Gamma spend model on `summary`, then value every customer.
 
+def estimate_clv(summary: pd.DataFrame, model: "TransactionModel | Sequence[TransactionModel]", *,
+                 time_unit: "str | TimeUnit", horizons_months: Sequence[int] = (12, 24),
+                 annual_discount_rate: float = 0.10, margin: float = 1.0,
+                 spend_model: GammaGammaModel | None = None) -> ClvResult:
+    """Fit the transaction model (or the first of a ranked list that can be fitted) and a Gamma-Gamma spend
+    model on `summary`, then value every customer.
+
+    A model whose optimum is the no-drop-out edge is replaced by its NBD limit (`clv_lib.models.limits`).
     Fallbacks, each recorded in `notes`: if the spend model cannot be fitted (too few repeat buyers, q <= 1),
-    spend is each customer's observed mean repeat spend, or the overall mean for customers without one; if
-    the transaction model cannot be fitted (too few customers or repeat buyers, no convergence), CLV is
+    spend is each customer's observed mean repeat spend, or the overall mean for customers without one; if no
+    transaction model can be fitted (too few customers or repeat buyers, no convergence), CLV is
     `historical_clv`. Parameter errors (horizon, margin, unit) are raised, not hidden.
     """
+    from clv_lib.models.limits import fit_or_limit
+
     unit = TimeUnit.of(time_unit)
     _check_money(margin, horizons_months)
     notes: list[str] = []
     spend_model = spend_model if spend_model is not None else GammaGammaModel()
     spend, spend_method = _spend(summary, spend_model, notes)
-    try:
-        if "params_" not in model.__dict__:
-            model.fit(summary)
-        table = customer_clv(summary, model, spend, time_unit=unit, horizons_months=horizons_months,
-                             annual_discount_rate=annual_discount_rate, margin=margin)
-        return ClvResult(table, "model", spend_method, notes, model,
-                         spend_model if spend_method == "gamma-gamma" else None)
-    except (ModelInputError, ConvergenceError) as exc:
-        notes.append(f"{model.name} could not be used ({exc}); CLV is the historical estimate: observed repeat "
-                     "rate and spend continued without drop-out, which overstates a shrinking base")
-        table = historical_clv(summary, time_unit=unit, horizons_months=horizons_months,
-                               annual_discount_rate=annual_discount_rate, margin=margin, spend=spend)
-        return ClvResult(table, "historical", spend_method, notes, None,
-                         spend_model if spend_method == "gamma-gamma" else None)
+    gamma = spend_model if spend_method == "gamma-gamma" else None
+    for candidate in [model] if isinstance(model, TransactionModel) else list(model):
+        try:
+            fitted = candidate if "params_" in candidate.__dict__ else fit_or_limit(candidate, summary)
+            table = customer_clv(summary, fitted, spend, time_unit=unit, horizons_months=horizons_months,
+                                 annual_discount_rate=annual_discount_rate, margin=margin)
+        except (ModelInputError, ConvergenceError) as exc:
+            notes.append(f"{candidate.name} could not be used on the whole history ({exc})")
+            continue
+        source = getattr(fitted, "limit_of_", None)
+        if source is not None:
+            notes.append(f"{source}'s likelihood on the whole history is highest where nobody drops out "
+                         f"({fitted.limit_reason_}): its limit, the {fitted.name}, is used")
+        return ClvResult(table, "model", spend_method, notes, fitted, gamma)
+    notes.append("no customer-base model could be used; CLV is the historical estimate: observed repeat rate and "
+                 "spend continued without drop-out, which overstates a shrinking base")
+    table = historical_clv(summary, time_unit=unit, horizons_months=horizons_months,
+                           annual_discount_rate=annual_discount_rate, margin=margin, spend=spend)
+    return ClvResult(table, "historical", spend_method, notes, None, gamma)
 
 
 def _spend(summary: pd.DataFrame, spend_model: GammaGammaModel, notes: list[str]):

@@ -28,7 +28,7 @@ def render(r, rows: int = WINBACK_ROWS, segments=None) -> Chapter:
     risk = a.risk
     frame = pd.DataFrame({"prob_alive": risk.customers["prob_alive"], "clv": risk.customers["value"],
                           "at_risk": risk.customers["high_value"] & risk.customers["at_risk"]})
-    key = "subscription" if r.subscription else "orders"
+    key = "subscription" if r.subscription else ("orders_silence" if a.activity == "silence" else "orders")
     labels = {"x": t("predicted.quadrant.x"), "y": t(f"predicted.quadrant.y_{key}"),
               "winback": t("predicted.quadrant.winback")}
     ch.keep("quadrant.block", B.Heading(t("predicted.quadrant.title"), name="quadrant.title"),
@@ -36,7 +36,8 @@ def render(r, rows: int = WINBACK_ROWS, segments=None) -> Chapter:
                      alive=f.pct(risk.alive_threshold, 0)), name="quadrant.lead"),
             B.Figure(charts.alive_vs_value(frame, f, labels, risk.value_threshold, risk.alive_threshold),
                      t("predicted.quadrant.caption"), name="quadrant"))
-    alive = "col.prob_alive" if not r.subscription else "col.prob_retained"
+    alive = "col.prob_retained" if r.subscription else ("col.prob_active" if a.activity == "silence"
+                                                        else "col.prob_alive")
     ch.table("quadrants", risk.summary[["name", "customers", "customer_share", "value", "value_share",
                                          "value_at_risk", "mean_prob_alive"]].reset_index(drop=True),
              formats={"customers": "number", "customer_share": "pct", "value": "money", "value_share": "pct",
@@ -75,6 +76,12 @@ def _model(r, ch: Chapter) -> None:
         why = _why(r) if sel is not None and sel.best_name else t("predicted.model.default")
         ch.text("model.lead", t("predicted.model.lead", model=model.name, why=why,
                                 margin=f.pct(r.params.gross_margin, 0), rate=f.pct(r.params.annual_discount_rate, 1)))
+        source, edge = _limit_source(r, model)
+        if source:
+            ch.text("model.limit", t("predicted.model.limit", model=model.name, source=source, edge=edge))
+        if a.activity == "silence":
+            ch.text("model.activity", t("predicted.model.activity", model=model.name,
+                                        lapse=f.number(a.lapse.days)))
         rows = [(name, value, model.standard_errors_.get(name)) for name, value in model.params_.items()]
         spend = result.spend_model
         if spend is not None:
@@ -92,14 +99,30 @@ def _model(r, ch: Chapter) -> None:
         if result.spend_method != "gamma-gamma":
             ch.callout("model.spend_fallback", t("notes.model.spend_fallback"), "warn")
     else:
-        ch.callout("model.historical", t("predicted.model.historical"), "warn")
+        ch.callout("model.historical", t("predicted.model.historical", lapse=f.number(a.lapse.days)), "warn")
+
+
+def _limit_source(r, model) -> tuple[str, str]:
+    """The model(s) whose no-drop-out limit `model` is, and the parameters at that edge ("" when it is not a
+    limit): from the fit on the whole history, else from the holdout selection."""
+    source = getattr(model, "limit_of_", None)
+    if source:
+        return source, model.limit_reason_
+    table = r.analysis.selection.table if r.analysis.selection is not None else None
+    if table is None or "limit_of" not in table.columns or model.name not in table.index:
+        return "", ""
+    source = table.loc[model.name, "limit_of"]
+    if not isinstance(source, str):
+        return "", ""
+    edges = table.loc[table["limit"].eq(model.name), "edge"].dropna() if "limit" in table.columns else []
+    return source, "; ".join(edges)
 
 
 def _why(r) -> str:
     t, f = r.t, r.fmt
     table = r.analysis.selection.table
-    usable = table[table["verdict"] != "fail"] if "verdict" in table.columns else table
-    best = r.analysis.selection.best_name
+    used = r.analysis.clv.transaction_model.name
+    best = used if used in table.index and table.loc[used, "status"] == "fitted" else r.analysis.selection.best_name
     others = [t("predicted.model.other", model=name, mae=f.number(row["mae"], 3),
                 verdict=t(f"validation.verdict.{row['verdict']}"))
               for name, row in table.iterrows() if name != best and pd.notna(row.get("mae"))]
@@ -157,6 +180,7 @@ def _winback(r, ch: Chapter, rows: int, keys) -> None:
     ch.table("winback", table, formats={"clv_12m": "money:2", "prob_alive": "pct:0", "value_at_risk": "money:2",
                                         last: "number"},
              labels={"customer_id": t("col.customer_id"), "segment": t("col.segment"), "clv_12m": t("col.clv_12m"),
-                     "prob_alive": t("col.prob_alive_one" if not r.subscription else "col.prob_retained_one"),
+                     "prob_alive": t("col.prob_retained_one" if r.subscription else
+                                     "col.prob_active_one" if a.activity == "silence" else "col.prob_alive_one"),
                      "value_at_risk": t("col.value_at_risk"),
                      last: t("col.days_since_last") if not r.subscription else t("col.tenure_months")})

@@ -1,0 +1,67 @@
+"""Through the front door: `python -m clv_lib.runner report` (what `make report` runs) on a shop where nobody
+drops out (tests/generated_orders.py, an Italian export, report in Italian), to HTML and PDF. The report must
+name the NBD as the limit of the candidate models, validate it, and still show a risk analysis with customers in
+it (activity judged from silence), never an empty win-back list."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from generated_orders import PARAMS, generated_orders, write_export
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("nbd_client")
+    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    (root / "params").mkdir()
+    write_export(generated_orders(600, dropout=False, seed=1), root / "data" / "steady.csv")
+    (root / "params" / "steady.yaml").write_text(PARAMS.format(name="Negozio Costante", path="data/steady.csv"),
+                                                 encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", "steady", "--quiet"],
+                          capture_output=True, text=True, cwd=root, timeout=900,
+                          env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    folders = [p for p in (root / "reports" / "steady").iterdir() if p.is_dir() and p.name != "failed"]
+    assert len(folders) == 1, folders
+    return folders[0]
+
+
+def test_html_names_the_nbd_limit_and_shows_the_risk_analysis(published):
+    html = unescape((published / "clv_report.html").read_text(encoding="utf-8"))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html)))
+    assert "NBD (limite di BG/NBD, Pareto/NBD, MBG/NBD)" in text
+    assert "Il modello NBD è il limite del modello BG/NBD, Pareto/NBD, MBG/NBD" in text
+    assert "sostituito da NBD" in text and "la verosimiglianza è massima dove nessuno abbandona" in text
+    assert "Attività (dal silenzio)" in text and "Ordinamento e calibrazione" in text
+    assert "nessun cliente di alto valore è a rischio" not in text
+    kpis = json.loads((published / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["model"] == "NBD + Gamma-Gamma" and kpis["risk_basis"] == "silence"
+    assert kpis["model_limit_of"] == "BG/NBD, Pareto/NBD, MBG/NBD" and kpis["winback_customers"] > 0
+    assert kpis["validation_verdict"] in ("pass", "warn")
+    assert 0 < kpis["holdout_purchases_gini"] <= 1 and len(kpis["holdout_purchases_deciles"]) == 10
+    segments = pd.read_csv(published / "segments.csv")
+    assert (segments.loc[segments["customers"] > 0, "clv_12m"] > 0).all()
+
+
+def test_pdf_says_the_same(published):
+    pypdf = pytest.importorskip("pypdf")
+    pdf = published / "clv_report.pdf"
+    assert pdf.exists()
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+    assert "NBD" in text and "limite" in text
+    assert "silenzio" in text
