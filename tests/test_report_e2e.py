@@ -117,6 +117,9 @@ def test_subscription_track_record_counts_paying_subscribers_in_italian(built):
     for key in ("toc.since", "since.track.title", "since.headline.title", "segments.migration.title"):
         assert texts[key] in html, key
     assert "gli abbonati pagano restando, non ordinando di nuovo" in html
+    index = unescape((built["demo-subscription"].folder.parent / "index.html").read_text(encoding="utf-8"))
+    assert "2025Q2/clv_report.html" in index and "2025Q4/clv_report.pdf" in index
+    assert catalogue("it")["since.metric.active_subscribers"] in index  # the params' language: Italian
     earlier_html = unescape((built["demo-subscription-2025Q2"].folder / "clv_report.html").read_text("utf-8"))
     assert "Questo è il primo report di" in earlier_html and texts["toc.since"] not in earlier_html
 

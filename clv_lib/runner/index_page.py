@@ -53,10 +53,16 @@ def write_index(client: str, root: Path | None = None) -> Path:
     path = params_path(client, root)
     params = load_params(path) if path.exists() else None
     latest = reports[-1]
-    language = (params.language if params else None) or latest["meta"].get("language", "en")
+    language = latest["meta"].get("language") or (params.language if params else "en")  # as the latest report
     html = render_index(reports, language, client_name=(params.client_name if params else None)
                         or latest["meta"].get("client_name", client), currency=latest["kpis"].get("currency", "EUR"))
     return write_atomic(client_dir / INDEX_FILE, html)
+
+
+def _active_key(latest: dict) -> str:
+    """Active subscribers for a subscription client, active customers otherwise."""
+    return "since.metric.active_subscribers" if latest["kpis"].get("business_model") == "subscription" \
+        else "index.col.active"
 
 
 def _checks(latest: dict) -> dict[str, dict]:
@@ -92,7 +98,7 @@ def render_index(reports: list[dict], language: str, client_name: str, currency:
     latest = reports[-1]
     checks = _checks(latest)
     header = [(t("index.col.period"), False), (t("index.col.cutoff"), False), (t("col.customers"), True),
-              (t("index.col.active"), True), (t("index.col.revenue"), True), (t("col.clv_12m"), True),
+              (t(_active_key(latest)), True), (t("index.col.revenue"), True), (t("col.clv_12m"), True),
               (t("col.clv_24m"), True), (t("index.col.churn"), True), (t("index.col.model"), False),
               (t("index.col.check"), False), (t("index.col.report"), False)]
     rows = []
@@ -132,6 +138,6 @@ def _trend_chart(reports: list[dict], t, f) -> str:
                          index=[r["label"] for r in reports]).astype(float)
     labels = {"panels": {"customers": t("index.panel.customers"), "revenue": t("index.col.revenue"),
                          "clv": t("index.panel.clv"), "churn": t("index.col.churn")},
-              "series": {"customers": t("col.customers"), "active_customers": t("index.col.active"),
+              "series": {"customers": t("col.customers"), "active_customers": t(_active_key(reports[-1])),
                          "clv_12m_total": t("col.clv_12m"), "clv_24m_total": t("col.clv_24m")}}
     return figure_uri(trends(frame, f, labels))

@@ -93,7 +93,7 @@ def _headline(r, ch: Chapter, previous) -> None:
     rows = []
     for key, row in table.iterrows():
         change, relative = _change(f, row["kind"], row["change"], row["relative"])
-        rows.append({"metric": t(f"since.metric.{key}"), "previous": _value(f, row["kind"], row["previous"]),
+        rows.append({"metric": _metric(r, key), "previous": _value(f, row["kind"], row["previous"]),
                      "current": _value(f, row["kind"], row["current"]), "change": change, "relative": relative})
     ch.heading("headline.title", t("since.headline.title"))
     ch.table("headline", pd.DataFrame(rows), caption=t("since.headline.caption", previous=previous.label),
@@ -101,6 +101,12 @@ def _headline(r, ch: Chapter, previous) -> None:
                      "current": t("since.col.current", period=r.period.label), "change": t("since.col.change"),
                      "relative": t("since.col.relative")},
              align_right={"previous", "current", "change", "relative"})
+
+
+def _metric(r, key: str) -> str:
+    if r.subscription and key == "active_customers":
+        key = "active_subscribers"
+    return r.t(f"since.metric.{key}")
 
 
 # ---- value tiers and segments ----------------------------------------------------------------------------------
@@ -178,10 +184,10 @@ def _largest(r, ch: Chapter, previous, groups) -> None:
             sentences.append(t(f"since.largest.segment_{direction}", segment=names.get(row["key"], row["key"]),
                                **values))
         elif row["kind"] == "share":
-            sentences.append(t(f"since.largest.share_{direction}", metric=t(f"since.metric.{row['key']}"),
+            sentences.append(t(f"since.largest.share_{direction}", metric=_metric(r, row["key"]),
                                points=f.number(abs(100 * row["change"]), 1), **values))
         else:
-            sentences.append(t(f"since.largest.{direction}", metric=t(f"since.metric.{row['key']}"), **values))
+            sentences.append(t(f"since.largest.{direction}", metric=_metric(r, row["key"]), **values))
     ch.keep("largest.block", B.Heading(t("since.largest.title"), name="largest.title"),
             B.Bullets(sentences, name="largest"))
 
