@@ -34,7 +34,8 @@ def render(r) -> H.Chapter:
     parts += _parameters(r)
     parts += _provenance(r)
     parts.append(H.h3(t("appendix.outputs.title"), name="outputs.title"))
-    files = ("customers", "customers_xlsx", "segments", "quality", "forecast", "kpis") + \
+    channels = ("channels",) if getattr(r.analysis, "channel_budgets", None) is not None else ()
+    files = ("customers", "customers_xlsx", "segments") + channels + ("quality", "forecast", "kpis") + \
         (("bridge",) if r.subscription else ()) + ("safe",)
     parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in files]))
     return H.chapter("appendix", t("toc.appendix"), *parts)
