@@ -70,13 +70,15 @@ def model_label(r, name: str) -> str:
 
 # ---- unit economics ---------------------------------------------------------------------------------------------
 def add_to_economics(r, ch: Chapter) -> None:
-    """The new-customer value and CAC budgets per channel (orders only; nothing without a model)."""
+    """The new-customer value and CAC budgets per channel (subscriptions: `new_subscribers`, the same layout)."""
+    if r.subscription:
+        from clv_lib.report.chapters import new_subscribers
+
+        return new_subscribers.add_to_economics(r, ch)
     a = r.analysis
     value = getattr(a, "new_customer", None)
     budgets = getattr(a, "channel_budgets", None)
     t, f = r.t, r.fmt
-    if r.subscription:
-        return
     if value is None or budgets is None:
         why = next((n.key.split(".")[-1] for n in a.notes if n.key.startswith("acquisition.")), "no_model")
         ch.heading("newcust.title", t("acquisition.title"))
@@ -125,7 +127,8 @@ def add_to_economics(r, ch: Chapter) -> None:
                                model_max=f.money(budgets.loc["all", "max_affordable_cac"], 2)), "note")
 
 
-def _budgets(r, ch: Chapter, budgets: pd.DataFrame, channels: list) -> None:
+def _budgets(r, ch: Chapter, budgets: pd.DataFrame, channels: list, *, first: str = "acquisition.payback.first",
+             caption: str = "acquisition.budgets.caption") -> None:
     t, f = r.t, r.fmt
     rows = []
     for g in channels + ["all"]:
@@ -133,7 +136,7 @@ def _budgets(r, ch: Chapter, budgets: pd.DataFrame, channels: list) -> None:
         payback = row["payback_month"]
         rows.append((_group(r, g), row["cac"], row["max_affordable_cac"], row["max_affordable_cac_low"],
                      row["max_affordable_cac_high"], row["margin_per_euro"],
-                     (t("acquisition.payback.first") if int(payback) == 0 else
+                     (t(first) if int(payback) == 0 else
                       t("acquisition.payback.months", months=int(payback))) if payback is not None and pd.notna(payback)
                      else (t("acquisition.payback.beyond") if pd.notna(row["cac"]) else None),
                      int(row["rank"]) if pd.notna(row["rank"]) else None))
@@ -145,10 +148,14 @@ def _budgets(r, ch: Chapter, budgets: pd.DataFrame, channels: list) -> None:
                      "low": t("acquisition.col.low"), "high": t("acquisition.col.high"),
                      "per_euro": t("acquisition.col.per_euro"), "payback": t("acquisition.col.payback"),
                      "rank": t("acquisition.col.rank")},
-             caption=t("acquisition.budgets.caption", target=f.ratio(r.params.target_ltv_cac)))
+             caption=t(caption, target=f.ratio(r.params.target_ltv_cac)))
 
 
 def _group(r, group: str) -> str:
+    if r.subscription:
+        from clv_lib.report.chapters.new_subscribers import group_label
+
+        return group_label(r, group)
     if group == "all":
         return r.t("acquisition.all" if "channel" in r.analysis.acquisitions.columns else "acquisition.everyone")
     return level_name(r, PREFIX + "channel", group)
@@ -339,8 +346,12 @@ def _money(value) -> float | None:
 def add_to_data(r, ch: Chapter) -> None:
     """Which covariates the data has, and which the purchase and spend models use (or why not)."""
     a = r.analysis
+    if r.subscription:
+        from clv_lib.report.chapters import new_subscribers
+
+        return new_subscribers.add_to_data(r, ch)
     use = getattr(a, "covariate_use", None)
-    if r.subscription or use is None or use.empty:
+    if use is None or use.empty:
         return
     t, f = r.t, r.fmt
     rows = []
