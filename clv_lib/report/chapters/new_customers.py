@@ -70,15 +70,13 @@ def model_label(r, name: str) -> str:
 
 # ---- unit economics ---------------------------------------------------------------------------------------------
 def add_to_economics(r, ch: Chapter) -> None:
-    """The new-customer value and CAC budgets per channel (subscriptions: `new_subscribers`, the same layout)."""
-    if r.subscription:
-        from clv_lib.report.chapters import new_subscribers
-
-        return new_subscribers.add_to_economics(r, ch)
+    """The new-customer value and CAC budgets per channel (orders; subscriptions: `new_subscribers`)."""
     a = r.analysis
     value = getattr(a, "new_customer", None)
     budgets = getattr(a, "channel_budgets", None)
     t, f = r.t, r.fmt
+    if r.subscription:
+        return
     if value is None or budgets is None:
         why = next((n.key.split(".")[-1] for n in a.notes if n.key.startswith("acquisition.")), "no_model")
         ch.heading("newcust.title", t("acquisition.title"))
@@ -152,10 +150,13 @@ def _budgets(r, ch: Chapter, budgets: pd.DataFrame, channels: list, *, first: st
 
 
 def _group(r, group: str) -> str:
+    """A channel as the report names it (subscriptions: a channel or a plan)."""
     if r.subscription:
-        from clv_lib.report.chapters.new_subscribers import group_label
-
-        return group_label(r, group)
+        column = r.analysis.acquisition_column
+        if group in ("all", "(other)"):
+            key = ("sub.everyone" if column is None else f"sub.all_{column}") if group == "all" else "sub.other"
+            return r.t(f"acquisition.{key}")
+        return r.t("acquisition.unknown") if group == "(unknown)" else group
     if group == "all":
         return r.t("acquisition.all" if "channel" in r.analysis.acquisitions.columns else "acquisition.everyone")
     return level_name(r, PREFIX + "channel", group)
@@ -346,12 +347,8 @@ def _money(value) -> float | None:
 def add_to_data(r, ch: Chapter) -> None:
     """Which covariates the data has, and which the purchase and spend models use (or why not)."""
     a = r.analysis
-    if r.subscription:
-        from clv_lib.report.chapters import new_subscribers
-
-        return new_subscribers.add_to_data(r, ch)
     use = getattr(a, "covariate_use", None)
-    if use is None or use.empty:
+    if r.subscription or use is None or use.empty:
         return
     t, f = r.t, r.fmt
     rows = []

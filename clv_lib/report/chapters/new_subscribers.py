@@ -77,12 +77,7 @@ def add_to_economics(r, ch: Chapter) -> None:
 
 
 def group_label(r, group: str) -> str:
-    a = r.analysis
-    if group == "all":
-        return r.t(f"acquisition.sub.all_{a.acquisition_column}" if a.acquisition_column else "acquisition.sub.everyone")
-    if group in ("(other)", "(unknown)"):
-        return r.t("acquisition.sub.other" if group == "(other)" else "acquisition.unknown")
-    return group
+    return orders._group(r, group)
 
 
 def _contract(r, months: float) -> str:
