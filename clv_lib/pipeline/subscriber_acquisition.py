@@ -47,7 +47,9 @@ class GroupRetention:
         model applies."""
         if not self.used:
             return np.full(len(levels), ALL, dtype=object)
-        codes, distinct = pd.factorize(pd.Series(list(zip(levels.astype(str), months.astype(float))), dtype=object))
+        from clv_lib.value.new_subscriber import pair_codes
+
+        codes, distinct = pair_codes(levels.astype(str), months.astype(float))
         mapping = {(level, m): cell for (m, level), cell in self.cells["estimated_as"].items()}
         cells = [mapping.get((level, m), ALL) for level, m in distinct]
         cells = [c if (c, m) in self.models else ALL for c, (_, m) in zip(cells, distinct)]

@@ -75,6 +75,15 @@ def new_subscriber_value(models: Mapping[tuple, object], acquisitions: pd.DataFr
                             interval)
 
 
+def pair_codes(first: pd.Series, second: pd.Series) -> tuple[np.ndarray, list[tuple]]:
+    """(code of each row, the distinct (first, second) pairs by code): one hash pass per column, the pairs built on
+    the distinct values only."""
+    a, a_values = pd.factorize(first)
+    b, b_values = pd.factorize(second)
+    codes, keys = pd.factorize(a.astype(np.int64) * len(b_values) + b)
+    return codes, [(a_values[k // len(b_values)], b_values[k % len(b_values)]) for k in keys]
+
+
 class _Kernel:
     """Per-group averages for one set of sBG parameters, computed on the distinct (cell, contract length) patterns
     of the acquisitions: a subscriber's value is her MRR times her pattern's value of one unit of MRR."""
@@ -83,8 +92,7 @@ class _Kernel:
         labels = acquisitions[group].astype(str).to_numpy() if group else np.full(len(acquisitions), ALL)
         self.groups = pd.Index([ALL] + sorted(set(labels) - {ALL}) if group else [ALL], name="group")
         group_code = self.groups.get_indexer(labels)
-        keys = list(zip(acquisitions["cell"].astype(str), acquisitions["period_months"].astype(float)))
-        pattern, distinct = pd.factorize(pd.Series(keys, dtype=object))
+        pattern, distinct = pair_codes(acquisitions["cell"].astype(str), acquisitions["period_months"].astype(float))
         self.patterns = [tuple(k) for k in distinct]
         absent = [k for k in self.patterns if k not in models]
         if absent:
