@@ -98,12 +98,14 @@ def fit_group_retention(tenure: pd.DataFrame, levels: pd.Series, pooled: dict, *
                 largest = next(iter(cells))
                 members = cells[largest][0] + rest
                 refit = fit(members)
-                cells[largest] = (members, refit if refit is not None else cells[largest][1])
-        base = getattr(pooled[months], "log_likelihood_", np.nan)
-        if len(cells) < 2 or not np.isfinite(base):  # nothing to compare (the pooled model is the geometric limit)
+                cells[largest] = (members, refit)
+        # The likelihood-ratio test needs every subscriber of this length in one cell fit and in the one-for-all
+        # fit (not the geometric limit nor a model borrowed from another length that the CLV may use).
+        together = fit(list(counts.index)) if len(cells) >= 2 else None
+        if together is None or any(m is None for _, m in cells.values()):
             cells = {}
         else:
-            statistic += 2 * (sum(m.log_likelihood_ for _, m in cells.values()) - base)
+            statistic += 2 * (sum(m.log_likelihood_ for _, m in cells.values()) - together.log_likelihood_)
             df += 2 * (len(cells) - 1)
             for cell, (members, model) in cells.items():
                 models[(cell, months)] = model
