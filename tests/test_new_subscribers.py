@@ -129,22 +129,25 @@ def test_the_interval_agrees_with_a_parametric_bootstrap():
 
 
 # ---- generated subscription exports ---------------------------------------------------------------------------------
-def generated_subscriptions(channels: dict, *, seed: int = 0, with_channel: bool = True) -> pd.DataFrame:
+def generated_subscriptions(channels: dict, *, seed: int = 0, with_channel: bool = True,
+                            plans: dict | None = None) -> pd.DataFrame:
     """One monthly subscription per account, started uniformly over 2023-2025, churning at each renewal with her own
     theta ~ Beta(alpha, beta) of her channel; plans priced as PLANS."""
     rng = np.random.default_rng(seed)
+    plans = plans or PLANS
+    shares = np.array([0.5, 0.35, 0.15][:len(plans)]) / sum([0.5, 0.35, 0.15][:len(plans)])
     parts = []
     for i, (channel, (alpha, beta, n)) in enumerate(channels.items()):
         start = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 1080, n), unit="D") \
             + pd.to_timedelta(rng.integers(8 * 3600, 19 * 3600, n), unit="s")
         tenure = rng.geometric(rng.beta(alpha, beta, n))  # periods begun until the churn
         end = pd.Series([s + pd.DateOffset(months=int(t)) for s, t in zip(start, tenure)])  # test data only
-        plan = rng.choice(list(PLANS), n, p=[0.5, 0.35, 0.15])
+        plan = rng.choice(list(plans), n, p=shares)
         parts.append(pd.DataFrame({"account_id": [f"{channel[:2].upper()}-{k:05d}" for k in range(n)],
                                    "subscription_id": [f"sub_{i}_{k}" for k in range(n)], "plan": plan,
                                    "started_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                    "canceled_at": end.where(end <= END).dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(),
-                                   "price": [PLANS[p] for p in plan], "interval": "month", "source": channel}))
+                                   "price": [plans[p] for p in plan], "interval": "month", "source": channel}))
     out = pd.concat(parts, ignore_index=True).sort_values("started_at", kind="stable")
     return out if with_channel else out.drop(columns="source")
 
@@ -219,6 +222,14 @@ def test_without_a_channel_the_plans_are_compared(tmp_path):
     assert a.acquisition_column == "plan"
     assert set(a.new_customer.table.index) == {"all", *PLANS}
     assert a.new_customer.table.loc["Business", "clv_36m"] > a.new_customer.table.loc["Starter", "clv_36m"]
+
+
+def test_one_channel_and_one_plan_give_the_value_of_a_new_subscriber_overall(tmp_path):
+    path = _client(tmp_path, "unico", generated_subscriptions({"web": (1.0, 6.0, 800)}, seed=6, plans={"Pro": 49.0}))
+    a = analysis_for("unico", load_params(path), None, "en", tmp_path)
+    assert a.acquisition_column is None and a.group_retention is None
+    assert list(a.new_customer.table.index) == ["all"] and a.new_customer.table.loc["all", "mrr"] == 49.0
+    assert list(a.channel_budgets.index) == ["all"] and np.isnan(a.channel_budgets.loc["all", "cac"])
 
 
 # ---- through the front door -----------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ def add_to_economics(r, ch: Chapter) -> None:
     a = r.analysis
     t, f = r.t, r.fmt
     value, budgets = a.new_customer, a.channel_budgets
-    ch.heading("newcust.title", t(f"acquisition.sub.title_{a.acquisition_column or 'channel'}"))
+    ch.heading("newcust.title", t(f"acquisition.sub.title_{a.acquisition_column or 'none'}"))
     if value is None or budgets is None:
         ch.callout("newcust.none", t("acquisition.sub.unavailable"), "warn")
         return
