@@ -233,25 +233,38 @@ def test_one_channel_and_one_plan_give_the_value_of_a_new_subscriber_overall(tmp
 
 
 # ---- through the front door -----------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("sub_channels_report")
+def _publish(root: Path, client: str, *args: str) -> Path:
+    """Run the real report (runner, notebook, HTML, PDF) of `client` in the scratch project `root`."""
     (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    _client(root, "canali", generated_subscriptions(CHURN), "cac: {search: 200.0, social: 200.0, email: 120.0}\n")
-    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", "canali", "--quiet"],
+    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", client, "--quiet", *args],
                           capture_output=True, text=True, cwd=root, timeout=900,
                           env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    folders = [p for p in (root / "reports" / "canali").iterdir() if p.is_dir() and p.name != "failed"]
+    folders = [p for p in (root / "reports" / client).iterdir() if p.is_dir() and p.name != "failed"]
     assert len(folders) == 1, folders
     return folders[0]
 
 
+def _text(folder: Path) -> tuple[str, str]:
+    """The report's HTML text (no markup, no images) and its PDF's text."""
+    html = (folder / "clv_report.html").read_text(encoding="utf-8")
+    text = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html))))
+    pypdf = pytest.importorskip("pypdf")
+    pdf = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pypdf.PdfReader(folder / "clv_report.pdf").pages))
+    return text, pdf
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sub_channels_report")
+    _client(root, "canali", generated_subscriptions(CHURN), "cac: {search: 200.0, social: 200.0, email: 120.0}\n")
+    return _publish(root, "canali")
+
+
 @pytest.mark.slow
 def test_italian_subscription_report_values_a_new_subscriber_per_channel(published):
-    html = (published / "clv_report.html").read_text(encoding="utf-8")
-    text = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html))))
+    text, pdf = _text(published)
     for sentence in ("Quanto vale un nuovo abbonato, per canale di acquisizione", "stimato per canale e durata del "
                      "contratto", "Canone mensile iniziale", "CAC massimo sostenibile", "Che cosa distingue i canali",
                      "Disdetta al primo rinnovo", "tv ha troppo pochi abbonati arrivati a un rinnovo con contratto "
@@ -271,8 +284,16 @@ def test_italian_subscription_report_values_a_new_subscriber_per_channel(publish
             channels.loc[channel, "clv_36m_high"]
     assert kpis["new_customer_clv_12m"] == pytest.approx(channels.loc["all", "clv_12m"], abs=0.01)
     assert channels.loc["email", "payback_month"] >= 0
-    pypdf = pytest.importorskip("pypdf")
-    pdf = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pypdf.PdfReader(published /
-                                                                              "clv_report.pdf").pages))
     assert "Quanto vale un nuovo abbonato" in pdf and "Che cosa distingue i canali" in pdf
     assert "Email rende di più" in pdf
+
+
+@pytest.mark.slow
+def test_english_subscription_report_without_channels_compares_the_plans(tmp_path):
+    _client(tmp_path, "plans", generated_subscriptions(SAME, seed=5, with_channel=False))
+    text, pdf = _text(_publish(tmp_path, "plans", "--language", "en"))
+    for sentence in ("What a new subscriber is worth, by plan", "Starting MRR", "All plans",
+                     "Retention does not differ significantly between plans", "No CAC was given",
+                     "Subscriber characteristics the retention model can use", "Plan at sign-up"):
+        assert sentence in text, sentence
+    assert "What a new subscriber is worth, by plan" in pdf and "Starting MRR" in pdf
