@@ -50,7 +50,8 @@ def validate(client: str, period: str | None, root: Path):
     if spec.path:
         data_path = resolve_data_path(spec.path, root)
         if not data_path.is_file():
-            raise DataError(f"{path.relative_to(root)}: data.path {spec.path}: file not found ({data_path})")
+            raise DataError(key="data.path_not_found", params_file=path.relative_to(root), path=spec.path,
+                            resolved=data_path)
     else:
         from clv_lib.data.engines.connect import connection_url
 
@@ -77,7 +78,7 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         on_warning(chosen.warning)
     engine = choose_engine(pdf_engine)
     if language and language not in ("it", "en"):
-        raise RenderError(f"LANGUAGE {language!r} is not one of it, en")
+        raise RenderError(key="runner.bad_language", language=language)
 
     from clv_lib.runner.execute import NotebookFailed, execute_notebook, start_kernel, stop_kernel
     from clv_lib.runner.warm import preload, skip_unused_imports
