@@ -58,6 +58,26 @@ _ITALIAN: list[tuple[str, str]] = [
     (r"starts after the observation end \((.+)\)", r"inizia dopo la data di taglio (\1)"),
     (r"ended before the start date \((.+)\)", r"terminato prima della data di inizio (\1)"),
     (r"ends after the observation end: active on (.+)", r"termina dopo la data di taglio: attivo il \1"),
+    (r"trial \(status\)", "in prova (stato)"),
+    (r"incomplete \(status\)", "incompleto (stato)"),
+    (r"test subscription \(status\)", "abbonamento di prova tecnica (stato)"),
+    (r"unparsable quantity", "quantità illeggibile"),
+    (r"zero quantity \(no seats\)", "quantità zero (nessuna licenza)"),
+    (r"negative quantity", "quantità negativa"),
+    (r"empty quantity: taken as 1 seat", "quantità vuota: contata come 1 licenza"),
+    (r"cancelled at once: MRR ends on the cancellation day \(params data\.mrr\.cancellation: immediate\)",
+     "disdetta immediata: l'MRR termina il giorno della disdetta (parametro data.mrr.cancellation: immediate)"),
+    (r"past due counted as churned from its unpaid period \(params data\.mrr\.past_due: churned\)",
+     "pagamento scaduto contato come abbandono dall'inizio del periodo non pagato (parametro data.mrr.past_due: "
+     "churned)"),
+    (r"recurring discount subtracted from MRR \(coupon or discount column\)",
+     "sconto ricorrente sottratto dall'MRR (coupon o colonna di sconto)"),
+    (r"coupon not defined in params data\.mrr\.coupons \((.+)\): MRR at list price",
+     r"coupon non definito nei parametri data.mrr.coupons (\1): MRR a prezzo di listino"),
+    (r"one-time coupon left out of MRR \(params data\.mrr\.one_time_discounts: ignore\)",
+     "coupon una tantum escluso dall'MRR (parametro data.mrr.one_time_discounts: ignore)"),
+    (r"repeating discount: discounted MRR for its months from the paying start, then the list price",
+     "sconto a durata: MRR scontato per i suoi mesi dall'inizio dei pagamenti, poi prezzo di listino"),
 ]
 
 

@@ -162,3 +162,11 @@ def test_mrr_and_subscribers_are_one_number_everywhere(built, client, language):
         total = k[f"clv_{months}m_total"]
         assert abs(customers[f"clv_{months}m"].sum() - total) <= 0.005 * len(customers) + 0.01
         assert html.tiles[t(f"tiles.clv_{months}m")]["value"] == plain(f.money_compact(total))
+
+
+def test_the_italian_data_chapter_names_the_mrr_rules_in_italian(built):
+    html = plain(unescape((built["stripe-it"] / "clv_report.html").read_text(encoding="utf-8")))
+    for rule in ("coupon una tantum escluso dall'MRR", "sconto ricorrente sottratto dall'MRR",
+                 "sconto a durata: MRR scontato per i suoi mesi"):
+        assert rule in html, rule
+    assert "one-time coupon left out of MRR" not in html
