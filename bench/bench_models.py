@@ -112,7 +112,8 @@ def _log_likelihood(model: str, path, params: dict) -> float:
         objective = GammaGammaModel._objective(data["frequency"][keep], data["monetary_value"][keep],
                                                np.ones(int(keep.sum())))
         return -objective(np.log([params[k] for k in ("p", "q", "v")]))[0]
-    cls = {"BG/NBD": BetaGeoModel, "Pareto/NBD": ParetoNBDModel, "MBG/NBD": ModifiedBetaGeoModel, "NBD": NBDModel}[model]
+    classes = {"BG/NBD": BetaGeoModel, "Pareto/NBD": ParetoNBDModel, "MBG/NBD": ModifiedBetaGeoModel, "NBD": NBDModel}
+    cls = classes[model]
     rows, w = collapse({k: data[k] for k in ("frequency", "recency", "T")}, np.ones(len(data["T"])))
     objective = cls()._objective(rows["frequency"], rows["recency"], rows["T"], w)
     return -objective(np.log([params[k] for k in cls.param_names]))[0]

@@ -20,13 +20,17 @@ START = pd.Timestamp("2023-01-01")
 
 def generated_orders(n_customers: int, *, dropout: bool, seed: int = 0, years: float = 2.0,
                      acquisition_months: int = 12, r: float = 2.0, alpha: float = 120.0,
-                     a: float = 1.0, b: float = 4.0) -> pd.DataFrame:
-    """Orders (customer, order id, date, amount) of `n_customers` customers; see the module notes."""
+                     a: float = 1.0, b: float = 4.0, heavy: int = 0) -> pd.DataFrame:
+    """Orders (customer, order id, date, amount) of `n_customers` customers; see the module notes. `heavy` more
+    customers buy about twice a day from the first month (resellers: 1,000+ purchase days in two years)."""
     rng = np.random.default_rng(seed)
     days = int(round(365.25 * years))
-    first = rng.integers(0, int(acquisition_months * 30.4), n_customers)
-    rate = rng.gamma(r, 1.0 / alpha, n_customers)
+    first = rng.integers(0, int(acquisition_months * 30.4), n_customers + heavy)
+    first[n_customers:] = rng.integers(0, 30, heavy)
+    rate = np.concatenate([rng.gamma(r, 1.0 / alpha, n_customers), rng.uniform(1.5, 2.5, heavy)])
+    n_customers += heavy
     leave = rng.beta(a, b, n_customers) if dropout else np.zeros(n_customers)
+    leave[n_customers - heavy:] = 0.0  # the resellers stay
     rows = []
     for customer in range(n_customers):  # a test-data generator, not a model path
         day, purchases = float(first[customer]), 0

@@ -166,3 +166,12 @@ def test_an_unknown_chapter_option_is_one_clear_error_before_any_work():
                                        "titles, captions, texts, hide"):
         report.predicted_clv(rowz=20)
     assert "analysis" not in report.__dict__  # nothing was computed
+
+
+def test_a_chapter_built_outside_the_report_uses_the_open_report():
+    from clv_lib.report import Report
+    from clv_lib.report.html import chapter as build
+
+    report = Report.open("demo", language="it")
+    html = build("extra", "Extra", B.Figure(small_figure(), "Una curva")).to_html()
+    assert '<span class="number">Figura 1.</span> Una curva' in html

@@ -37,6 +37,7 @@ def project(tmp_path_factory) -> Path:
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
     _client(root, "steady", generated_orders(600, dropout=False, seed=1))
     _client(root, "leaving", generated_orders(2000, dropout=True, seed=2, acquisition_months=18))
+    _client(root, "resellers", generated_orders(1500, dropout=True, seed=4, years=3.5, acquisition_months=18, heavy=8))
     # 60 customers of whom only 3 ever came back: too few repeat buyers for any model (at least 5).
     tiny = generated_orders(60, dropout=False, seed=3)
     regulars = tiny["Cliente"].drop_duplicates().head(3)
@@ -102,3 +103,17 @@ def test_chapters_say_which_model_and_why(project, monkeypatch, name, texts):
     for text in texts:
         assert text in html, text
     assert "nan" not in html.replace("finanz", "").lower().split()
+
+
+def test_customers_with_a_thousand_purchase_days(project, monkeypatch):
+    """Heavy tails: a few resellers with 1,000+ purchase days among ordinary customers."""
+    r = _report(project, "resellers", monkeypatch)
+    a = r.analysis
+    assert a.summary["frequency"].max() >= 1000
+    assert a.clv.method == "model"
+    values = a.customers[["prob_alive", "clv_12m", "clv_24m", "expected_purchases_12m"]].to_numpy(float)
+    assert np.isfinite(values).all() and (values >= 0).all()
+    heavy = a.customers["frequency"] >= 1000
+    assert (a.customers.loc[heavy, "expected_purchases_12m"] > 200).all()
+    for chapter in (r.predicted_clv(), r.validation()):
+        assert "nan" not in chapter.to_html().lower().split()

@@ -225,3 +225,36 @@ def test_html_renders_in_headless_chromium_without_errors(built):
                 page.close()
         finally:
             chrome.close()
+
+
+def test_new_customer_value_and_cac_budgets_per_channel(built):
+    """Issue 15 on the demo: the channel coefficients, the new-customer CLV and maximum affordable CAC per channel
+    with their intervals, the payback months, channels.csv and kpis.json saying the same, and the executive summary
+    naming the channel that earns most per euro of acquisition."""
+    folder = built["demo"].folder
+    html = (folder / "clv_report.html").read_text(encoding="utf-8")
+    text = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html))))
+    kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
+    channels = pd.read_csv(folder / "channels.csv", dtype={"channel": str}).set_index("channel")
+    assert set(channels.index) == {"all", "search", "social", "email", "marketplace"}
+    assert kpis["model"].startswith(("BG/NBD + channel", "MBG/NBD + channel", "Pareto/NBD + channel"))
+    for h in (12, 24):
+        assert kpis[f"new_customer_clv_{h}m"] == pytest.approx(channels.loc["all", f"clv_{h}m"], abs=0.01)
+    by_channel = kpis["max_affordable_cac_by_channel"]
+    assert set(by_channel) == {"search", "social", "email", "marketplace"}
+    for channel, value in by_channel.items():
+        row = channels.loc[channel]
+        assert row["max_affordable_cac"] == pytest.approx(value, abs=0.01)
+        assert row["max_affordable_cac_low"] < value < row["max_affordable_cac_high"]
+        assert row["clv_36m_low"] < row["clv_36m"] < row["clv_36m_high"]
+        assert 0 <= row["payback_month"] <= 60 and row["cac"] > 0
+    assert kpis["max_affordable_cac"] == pytest.approx(kpis["ltv"] / 3, abs=0.01)  # the blended SaaS figure
+    best = kpis["best_channel_per_euro"]
+    assert best == channels["margin_per_cac_36m"].drop("all").idxmax() and channels.loc[best, "rank"] == 1
+    for sentence in ("What a new customer is worth, by acquisition channel", "What sets the channels apart",
+                     "Which number for what", "Customer characteristics the models can use", "Purchase rate ×"):
+        assert sentence in text, sentence
+    summary = text[text.index("Three findings"):text.index("Top three actions")] if "Top three actions" in text \
+        else text[text.index("Three findings"):]
+    assert f"{best.capitalize()} earns the most per unit of acquisition spend" in summary
+    assert re.search(r"Acquisition channel, (email|social|marketplace|search) against \w+: they buy", text)

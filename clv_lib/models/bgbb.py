@@ -15,7 +15,8 @@ import pandas as pd
 from scipy import special
 
 from clv_lib.exceptions import ModelInputError
-from clv_lib.models.base import BaseModel, collapse, fit_mle, summary_columns, weights_of
+from clv_lib.models.base import BaseModel, collapse, summary_columns, weights_of
+from clv_lib.models.mle import fit_mle
 
 
 class BetaGeoBetaBinomModel(BaseModel):

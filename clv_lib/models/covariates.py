@@ -331,23 +331,38 @@ class CovariateEffects:
 
     def _fit_selecting(self, frame: pd.DataFrame, weights: np.ndarray, repeat: np.ndarray, fit_design, *,
                        min_customers: float, min_repeat_buyers: float) -> None:
-        """Learn the design of `self.covariates` and fit it (`fit_design(design)`); with `self.select`, drop the
-        columns whose coefficients are jointly not significant and refit, until every column left is."""
-        columns, dropped, first = tuple(self.covariates), [], None
+        """Learn the design of `self.covariates` and fit it (`fit_design(design)`). With `self.select`, backward
+        elimination by likelihood-ratio tests: each column's coefficients (all linked parameters at once) are
+        tested by refitting without the column; the least significant column is dropped while its p-value is
+        `select` or more, and the model refitted. (LR tests keep their level where Wald tests of the poorly
+        identified drop-out shapes reject too often.)"""
+        columns, dropped, kept, first = tuple(self.covariates), {}, {}, None
+
+        def design_of(names):
+            return learn_design(frame, names, weights, repeat, min_customers=min_customers,
+                                min_repeat_buyers=min_repeat_buyers, max_levels=self.max_levels)
+
         while True:
-            design = learn_design(frame, columns, weights, repeat, min_customers=min_customers,
-                                  min_repeat_buyers=min_repeat_buyers, max_levels=self.max_levels)
+            design = design_of(columns)
             first = first or design
             fit_design(design)
             if self.select is None or not design.k:
                 break
-            p_values = self.wald_tests()["p_value"]
-            weak = [c for c in p_values.index if not p_values[c] < self.select]
-            if not weak:
+            full = dict(self.__dict__)
+            tests = {}
+            for column in [c.column for c in design.used]:
+                fit_design(design_of(tuple(c for c in columns if c != column)))
+                df = len(full["param_names"]) - len(self.param_names)
+                tests[column] = float(stats.chi2.sf(2 * (full["log_likelihood_"] - self.log_likelihood_), df))
+            self.__dict__.clear()
+            self.__dict__.update(full)
+            weakest = max(tests, key=tests.get)
+            if tests[weakest] < self.select:
+                kept = tests
                 break
-            dropped.append(p_values[weak])
-            columns = tuple(c for c in columns if c not in weak)
-        self.covariate_tests_ = _tests(self, first, design, dropped)
+            dropped[weakest] = tests[weakest]
+            columns = tuple(c for c in columns if c != weakest)
+        self.covariate_tests_ = _tests(first, design, dropped, kept)
 
     def _store_design(self, design: Design, codes: np.ndarray, Z: np.ndarray, weights: np.ndarray) -> None:
         self.design_ = design
@@ -355,23 +370,21 @@ class CovariateEffects:
         self.pattern_shares_ = (Z, shares / shares.sum())
 
 
-def _tests(model, first: Design, final: Design, dropped: list) -> pd.DataFrame:
-    """Every covariate column asked for: levels seen and estimated, the Wald test of the final fit (or of the fit
-    that dropped it), whether the model uses it and why not ("single_level", "small_levels", "not_significant")."""
-    tests = model.wald_tests() if final.k else pd.DataFrame(columns=["chi2", "df", "p_value"])
-    earlier = {c: p for step in dropped for c, p in step.items()}
+def _tests(first: Design, final: Design, dropped: dict, kept: dict) -> pd.DataFrame:
+    """Every covariate column asked for: levels seen and estimated, whether the final model uses it and why not
+    ("single_level", "small_levels", "not_significant"), and its likelihood-ratio p-value when tested."""
+    used = {c.column for c in final.used}
     rows = []
     for c in first.columns:
-        used = c.column in tests.index
-        if used:
+        if c.column in used:
             reason = "used"
-        elif c.column in earlier:
+        elif c.column in dropped:
             reason = "not_significant"
         else:
             reason = "single_level" if len(c.counts) < 2 else "small_levels"
-        rows.append({"column": c.column, "used": used, "reason": reason, "levels_seen": int(len(c.counts)),
-                     "levels_estimated": int(len(c.levels) + 1) if c.used else 1,
-                     "p_value": float(tests.loc[c.column, "p_value"]) if used else earlier.get(c.column, np.nan)})
+        rows.append({"column": c.column, "used": c.column in used, "reason": reason,
+                     "levels_seen": int(len(c.counts)), "levels_estimated": int(len(c.levels) + 1) if c.used else 1,
+                     "p_value": kept.get(c.column, dropped.get(c.column, np.nan))})
     return pd.DataFrame(rows, columns=["column", "used", "reason", "levels_seen", "levels_estimated",
                                        "p_value"]).set_index("column")
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from clv_lib.models.base import TransactionModel, unique_rows, wsum
+from clv_lib.models.base import TransactionModel, unique_rows
+from clv_lib.models.mle import wsum
 from clv_lib.models.hypergeometric import nbd_pmf
 
 

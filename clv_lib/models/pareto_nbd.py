@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from clv_lib.models.base import TransactionModel, unique_rows, wsum
+from clv_lib.models.base import TransactionModel, unique_rows
+from clv_lib.models.mle import wsum
 from clv_lib.models.integrals import log_power_integral
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(256)

@@ -46,7 +46,8 @@ class ModelSelection:
 
 def select_model(frame: pd.DataFrame, candidates: Sequence[TransactionModel] | None = None,
                  actual_cumulative: pd.Series | None = None) -> ModelSelection:
-    """Validate each candidate on `frame` (see `validation.validate`) and pick the best usable one.
+    """Validate each candidate on `frame` (see `validation.validate`) and pick the best usable one. A candidate may
+    also be a `HoldoutValidation` already made on `frame`, which is ranked as it is.
 
     Table columns: log_likelihood, the accuracy metrics (`METRIC_KEYS`), verdict ("pass", "warn", "fail" or
     "limit": the candidate's optimum is the NBD, whose row follows), status ("fitted", "limit" or "not fitted"),
@@ -60,6 +61,10 @@ def select_model(frame: pd.DataFrame, candidates: Sequence[TransactionModel] | N
     spend = _spend(frame)
     rows, limits, validations = [], {}, {}
     for model in candidates:
+        if isinstance(model, HoldoutValidation):  # validated already on this frame (e.g. by a covariate search)
+            validations[model.model_name] = model
+            rows.append(_row(model))
+            continue
         try:
             v = validate(model, frame, actual_cumulative, spend)
         except (ModelInputError, ConvergenceError) as exc:

@@ -29,16 +29,18 @@ RFM = ("frequency", "recency", "T")
 class CovariateTransactionModel(CovariateEffects, TransactionModel):
     """A transaction model whose parameters depend on categorical covariates (summary columns `covariates`).
 
-    `select`: a significance level; when given, covariate columns whose coefficients are jointly
-    indistinguishable from 0 (Wald test, p >= select) are dropped and the model refitted without them
-    (`covariate_tests_` records every column's test and whether it is used).
+    `labels` names the covariate columns in the model's name. `select`: a significance level; when given,
+    covariate columns whose coefficients are jointly indistinguishable from 0 (Wald test, p >= select) are dropped
+    and the model refitted without them (`covariate_tests_` records every column's test and whether it is used).
     """
 
-    def __init__(self, covariates: Sequence[str] = (), *, select: float | None = None, min_customers: int = 10,
+    def __init__(self, covariates: Sequence[str] = (), *, labels: dict | None = None, select: float | None = None,
+                 min_customers: int = 10,
                  min_repeat_buyers: int = 5, min_level_customers: float = MIN_LEVEL_CUSTOMERS,
                  min_level_repeat_buyers: float = MIN_LEVEL_REPEAT_BUYERS, max_levels: int = MAX_LEVELS):
         super().__init__(min_customers=min_customers, min_repeat_buyers=min_repeat_buyers)
         self.covariates = tuple(covariates)
+        self.labels = dict(labels or {})
         self.select = select
         self.min_level_customers = min_level_customers
         self.min_level_repeat_buyers = min_level_repeat_buyers
@@ -46,7 +48,9 @@ class CovariateTransactionModel(CovariateEffects, TransactionModel):
 
     @property
     def name(self) -> str:
-        return f"{self.base_model.name} + covariates"
+        """The base model's name and the covariates asked for (`labels` names them), e.g. "BG/NBD + channel"."""
+        shown = ", ".join(self.labels.get(c, c) for c in self.covariates) or "covariates"
+        return f"{self.base_model.name} + {shown}"
 
     @property
     def has_dropout(self) -> bool:

@@ -12,13 +12,14 @@ import pandas as pd
 
 from clv_lib.exceptions import ConvergenceError, DataError, ModelInputError
 from clv_lib.insights import source_kpis
+from clv_lib.pipeline.acquisition import AcquisitionAnalysis
 from clv_lib.pipeline.base import BaseAnalysis
 
 TIME_UNIT = "D"  # summaries and models in days; the TimeUnit object converts horizons in months
 MIN_CALIBRATION_DAYS = 180
 
 
-class OrdersAnalysis(BaseAnalysis):
+class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
     business_model = "transactional"
     date_column = "order_date"
 
@@ -37,7 +38,7 @@ class OrdersAnalysis(BaseAnalysis):
                             f"customers bought on two different days up to {self.cutoff.date()}, and repeat "
                             f"purchases are what the models learn from: check that column '{column}' identifies "
                             "customers, not orders or sessions")
-        return summary
+        return self.with_covariates(summary)
 
     @cached_property
     def history(self) -> pd.DataFrame:
@@ -49,7 +50,8 @@ class OrdersAnalysis(BaseAnalysis):
         if (self.calibration_end - self.first_date).days < MIN_CALIBRATION_DAYS:
             self.note("model.no_holdout", months=round(self.history_months), holdout=self.holdout_months)
             return None
-        return self.source.holdout(self.calibration_end, self.cutoff, time_unit=TIME_UNIT)
+        return self.holdout_with_covariates(self.source.holdout(self.calibration_end, self.cutoff,
+                                                                 time_unit=TIME_UNIT))
 
     @cached_property
     def tracking_actual(self) -> pd.Series | None:
@@ -60,12 +62,11 @@ class OrdersAnalysis(BaseAnalysis):
     # ---- models -----------------------------------------------------------------------------------------
     @cached_property
     def selection(self):
-        """Holdout validation of BG/NBD, Pareto/NBD and MBG/NBD and the choice among them (None: no holdout)."""
-        from clv_lib.models.selection import select_model
-
+        """Holdout validation of BG/NBD, Pareto/NBD and MBG/NBD, then of the best of them with covariates (see
+        `select_with_covariates`), and the choice among them all (None: no holdout)."""
         if self.holdout is None:
             return None
-        return select_model(self.holdout, actual_cumulative=self.tracking_actual)
+        return self.select_with_covariates(self.holdout, self.tracking_actual)
 
     @cached_property
     def validation(self):

@@ -26,7 +26,9 @@ Writing a chapter (a module in `report/chapters/` with `render(r, **options) -> 
         ch.keep("quadrant.block", Heading(...), Text(...), Figure(...))    # stays on one page
         return ch
 
-then a method on `Report` (facade.py) that calls `self._chapter(chapters.<module>, **options)`. Keep numbers as
+then a method on `Report` (facade.py) that calls `self._chapter(chapters.<module>, **options)`: it checks the
+options, binds the chapter to the report (language, figure and table numbers) and applies `titles=`,
+`captions=`, `texts=` and `hide=`. (A chapter displayed without it is numbered with the report opened last.) Keep numbers as
 numbers in tables and give each column a format: the template formats them in the report's language and
 currency, and an analyst can sort, filter or drop columns. Every text is escaped by the templates; never build
 HTML strings in a chapter (a part that needs its own layout is a `Layout` block with a template).

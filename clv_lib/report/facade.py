@@ -52,7 +52,9 @@ class Report:
         params = load_params(params_path(client, root))
         language = language or params.language
         out = Path(output_dir) if output_dir else root / "reports" / client / "interactive"
-        return cls(client, params, parse_period(period) if period else None, language, out, root)
+        report = cls(client, params, parse_period(period) if period else None, language, out, root)
+        report.render_context  # noqa: B018 - chapters built without a context number and word as this report
+        return report
 
     # ---- shared state -------------------------------------------------------------------------------------
     @cached_property
@@ -106,9 +108,9 @@ class Report:
     @cached_property
     def render_context(self):
         """Language, formatter and the running figure/table numbers shared by every chapter of this report."""
-        from clv_lib.report.render import Context
+        from clv_lib.report.render import Context, activate
 
-        return Context(self.language, self.fmt)
+        return activate(Context(self.language, self.fmt))
 
     @cached_property
     def headline(self) -> dict:

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from clv_lib.report.chapters import new_customers
+
 
 def _money(value) -> float | None:
     return None if value is None or not math.isfinite(float(value)) else round(float(value), 2)
@@ -72,6 +74,7 @@ def headline(report) -> dict:
     h["validation_verdict"] = verdict(report)
     if not report.subscription:
         h.update(model_facts(report))
+    h.update(new_customers.headline_facts(report))
     h["track_record"] = [entry.as_json() for entry in report.since.track_record]
     return h
 
@@ -109,8 +112,8 @@ def model_facts(report) -> dict:
              "risk_basis": "p_alive" if a.activity == "model" else "silence"}
     if facts["model_limit_of"] is None and model is not None and a.selection is not None:
         table = a.selection.table
-        if "limit_of" in table.columns and model.name in table.index and isinstance(table.loc[model.name, "limit_of"], str):
-            facts["model_limit_of"] = table.loc[model.name, "limit_of"]
+        source = table["limit_of"].get(model.name) if "limit_of" in table.columns else None
+        facts["model_limit_of"] = source if isinstance(source, str) else None
     v = a.validation
     if v is None:
         return facts

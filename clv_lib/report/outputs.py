@@ -1,6 +1,7 @@
 """The report's data outputs, written next to the HTML/PDF: customers.csv and customers.xlsx (for the CRM),
-segments.csv, data_quality.csv (the cleaning ledger), forecast.csv (what the report predicts, kept for the track
-record of later reports), kpis.json (the headline numbers) and report_meta.json (for the runner and later
+segments.csv, channels.csv (what a new customer is worth per acquisition channel, and the CAC it affords),
+data_quality.csv (the cleaning ledger), forecast.csv (what the report predicts, kept for the track record of later
+reports), kpis.json (the headline numbers) and report_meta.json (for the runner and later
 reports). The CSV files are safe to open in a spreadsheet and the workbook keeps ids as text
 (`clv_lib.report.spreadsheets`).
 
@@ -19,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from clv_lib.report import html as H
+from clv_lib.report.chapters import new_customers
 from clv_lib.report.earlier import run_metadata
 from clv_lib.report.forecast_file import write_forecast
 from clv_lib.report.spreadsheets import write_csv, write_xlsx
@@ -109,6 +111,9 @@ def save_outputs(report) -> H.Chapter:
     except ValueError:  # beyond Excel's 1,048,575 rows: customers.csv alone holds them (the appendix says so)
         pass
     write_csv(segments_table(report), out / "segments.csv")
+    channels = new_customers.channels_table(report)
+    if channels is not None:
+        write_csv(channels, out / "channels.csv")
     write_csv(report.analysis.data.ledger.to_frame(), out / "data_quality.csv", index=False, float_format="%.2f")
     forecast = write_forecast(report, out)
     (out / "kpis.json").write_text(json.dumps(report.headline, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -42,6 +42,15 @@ class Context:
         return f"{NUMBER_WORDS.get(self.language, NUMBER_WORDS['en'])[kind]} {self.counters[kind]}."
 
 
+_active: list[Context] = []  # the context of the report opened last (a notebook has one report)
+
+
+def activate(context: Context) -> Context:
+    """Make `context` the one used by chapters that were not given one (built outside `Report._chapter`)."""
+    _active[:] = [context]
+    return context
+
+
 @lru_cache(maxsize=1)
 def environment():
     import jinja2
@@ -59,7 +68,7 @@ def stylesheet() -> Markup:
 
 
 def render_chapter(chapter) -> str:
-    context = chapter.context or Context()
+    context = chapter.context or (_active[0] if _active else Context())
     prepared = [_prepare(block, context) for block in chapter.blocks]
     return environment().get_template(chapter.template).render(chapter=chapter, blocks=prepared,
                                                                parts={b["name"]: b for b in prepared})

@@ -33,8 +33,9 @@ def render(r) -> H.Chapter:
     parts += _parameters(r)
     parts += _provenance(r)
     parts.append(H.h3(t("appendix.outputs.title"), name="outputs.title"))
-    parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in ("customers", "customers_xlsx", "segments",
-                                                                        "quality", "forecast", "kpis", "safe")]))
+    files = ("customers", "customers_xlsx", "segments") + (("channels",) if getattr(r.analysis, "channel_budgets", None)
+                                                           is not None else ()) + ("quality", "forecast", "kpis", "safe")
+    parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in files]))
     return H.chapter("appendix", t("toc.appendix"), *parts)
 
 

@@ -2,7 +2,8 @@
 
 Parts: text `lead`, figure `funnel`, table `ledger` (rule, treatment, rows, share of rows, revenue, example rows)
 or text `ledger.clean`, text `balance`, heading `mapping.title`, table `mapping`, text `source`, text
-`inferences.lead` with bullets `inferences`, heading `warnings.title`, bullets `warnings` or text `warnings.none`.
+`inferences.lead` with bullets `inferences`, the covariates found and used (`covariates.title`, `covariates.lead`,
+table `covariates`), heading `warnings.title`, bullets `warnings` or text `warnings.none`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
+from clv_lib.report.chapters import new_customers
 from clv_lib.report.data_labels import inference_label, rule_label, source_name, treatment_label
 
 
@@ -53,6 +55,7 @@ def render(r) -> Chapter:
     if data.inferences:
         ch.text("inferences.lead", t("data.inferences"), "note")
         ch.bullets("inferences", [inference_label(i, r.language) for i in data.inferences], style="note")
+    new_customers.add_to_data(r, ch)
     warnings = [note for note in a.notes if note.severity == "warn"]
     ch.heading("warnings.title", t("data.warnings.title"))
     if warnings:

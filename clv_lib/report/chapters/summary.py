@@ -7,6 +7,7 @@ Parts: text `lead`, tiles `tiles`, heading `findings.title`, bullets `findings`,
 from __future__ import annotations
 
 from clv_lib.report.chapter import Chapter
+from clv_lib.report.chapters import new_customers
 
 
 def render(r, actions: int = 3) -> Chapter:
@@ -82,6 +83,9 @@ def findings(r) -> list[str]:
     else:
         out.append(t("findings.break_even", cac=f.money(h["break_even_cac"]),
                      max_cac=f.money(h["max_affordable_cac"]), target=f.ratio(r.params.target_ltv_cac)))
+    best = new_customers.best_channel_sentence(r)
+    if best:  # the channel that earns most per unit of acquisition spend (orders, model-based)
+        out.insert(1, best)
     return out[:3]
 
 

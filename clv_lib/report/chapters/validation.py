@@ -17,6 +17,7 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
+from clv_lib.report.chapters import new_customers
 
 KINDS = {"pass": "good", "warn": "warn", "fail": "bad"}
 
@@ -73,7 +74,7 @@ def _candidates(r, ch: Chapter, table: pd.DataFrame) -> None:
     t = r.t
     rows, notes = [], []
     for name, row in table.iterrows():
-        label = name
+        label = new_customers.model_label(r, name)
         if isinstance(row.get("limit_of"), str):
             label = f"{name} ({t('validation.limit_of', models=row['limit_of'])})"
         status = row.get("status")
