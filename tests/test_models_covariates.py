@@ -6,7 +6,9 @@ exp(-gamma_2' z_i) for the Pareto/NBD drop-out; a_i = a_0 exp(gamma_2' z_i), b_i
 BG/NBD drop-out (as CLVTools and pymc-marketing). Populations with known channel effects are generated from each
 model's own process; without covariates the fits must be today's models exactly, which reproduce the published
 CDNOW estimates: BG/NBD r = 0.243, alpha = 4.414, a = 0.793, b = 2.426 (Fader, Hardie & Lee 2005, section 4);
-Pareto/NBD r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669 (Fader & Hardie 2005, note 009).
+Pareto/NBD r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669 (Fader & Hardie 2005, note 009); MBG/NBD (Batislam,
+Denizel & Filiztekin 2007) r = 0.525, alpha = 6.183, a = 0.891, b = 1.614 (BTYDplus' CDNOW MLE, see
+test_models_mbgnbd.py), with the same covariate formulation as the BG/NBD (pymc-marketing's ModifiedBetaGeoModel).
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import pytest
 from scipy import optimize, stats
 
 from clv_lib.exceptions import ModelInputError
-from clv_lib.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
+from clv_lib.models import BetaGeoModel, GammaGammaModel, ModifiedBetaGeoModel, ParetoNBDModel
 from clv_lib.models.base import numerical_hessian
 from clv_lib.models.bgnbd_covariates import BetaGeoCovariateModel
 from clv_lib.models.gamma_gamma_covariates import GammaGammaCovariateModel
+from clv_lib.models.mbgnbd_covariates import ModifiedBetaGeoCovariateModel
 from clv_lib.models.pareto_nbd_covariates import ParetoNBDCovariateModel
-from clv_lib.models.simulate import simulate_bgnbd, simulate_groups, simulate_pareto_nbd
+from clv_lib.models.simulate import simulate_bgnbd, simulate_groups, simulate_mbgnbd, simulate_pareto_nbd
 from models_data import cdnow_spend_summary, cdnow_summary
 
 BG0 = {"r": 0.6, "alpha": 40.0, "a": 0.8, "b": 2.5}
@@ -35,7 +38,8 @@ PNBD_EFFECTS = {"search": (1.5, 0.7), "email": (2.0, 1.4)}
 SIZES = {"social": 5000, "search": 3000, "email": 2000}
 
 
-def bg_population(channels: tuple[str, ...], n: int = 10_000, seed: int = 1, spend=None) -> pd.DataFrame:
+def bg_population(channels: tuple[str, ...], n: int = 10_000, seed: int = 1, spend=None,
+                  simulator=simulate_bgnbd) -> pd.DataFrame:
     params = {"social": dict(BG0)}
     for c in channels[1:]:
         m_rate, m_a, m_b = BG_EFFECTS[c]
@@ -44,7 +48,7 @@ def bg_population(channels: tuple[str, ...], n: int = 10_000, seed: int = 1, spe
         for c in params:
             params[c]["spend"] = spend[c]
     sizes = {c: SIZES[c] * n // 10_000 for c in channels}
-    return simulate_groups(simulate_bgnbd, params, sizes, T=(30, 730), seed=seed)
+    return simulate_groups(simulator, params, sizes, T=(30, 730), seed=seed)
 
 
 def pnbd_population(channels: tuple[str, ...], n: int = 10_000, seed: int = 1) -> pd.DataFrame:
@@ -95,6 +99,13 @@ def test_pareto_nbd_recovers_channel_effects_at_10k_customers(channels):
     _assert_recovered(model, _truth(model, {c: PNBD_EFFECTS[c] for c in channels[1:]}, PNBD0))
 
 
+@pytest.mark.parametrize("channels", [("social", "search"), ("social", "search", "email")])
+def test_mbgnbd_recovers_channel_effects_at_10k_customers(channels):
+    data = bg_population(channels, simulator=simulate_mbgnbd)
+    model = ModifiedBetaGeoCovariateModel(["channel"]).fit(data)
+    _assert_recovered(model, _truth(model, {c: BG_EFFECTS[c] for c in channels[1:]}, BG0))
+
+
 def test_gamma_gamma_recovers_spend_effects():
     spend = {"social": (4.0, 3.0, 20.0), "search": (4.0, 3.0, 30.0), "email": (4.0, 3.0, 15.0)}
     data = bg_population(("social", "search", "email"), spend=spend)
@@ -120,6 +131,7 @@ def test_standard_errors_match_the_spread_of_repeated_estimates():
 @pytest.mark.parametrize("base, covariate, published", [
     (BetaGeoModel, BetaGeoCovariateModel, {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}),
     (ParetoNBDModel, ParetoNBDCovariateModel, {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}),
+    (ModifiedBetaGeoModel, ModifiedBetaGeoCovariateModel, {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}),
 ])
 def test_without_covariates_the_fit_is_todays_model_exactly(base, covariate, published):
     summary = cdnow_summary()

@@ -258,3 +258,25 @@ def test_new_customer_value_and_cac_budgets_per_channel(built):
         else text[text.index("Three findings"):]
     assert f"{best.capitalize()} earns the most per unit of acquisition spend" in summary
     assert re.search(r"Acquisition channel, (email|social|marketplace|search) against \w+: they buy", text)
+
+
+def test_new_subscriber_value_per_channel_in_the_subscription_demo(built):
+    """Issue 15 for subscriptions, on the subscription demo in Italian: the sBG value of a new subscriber per
+    acquisition channel with its interval, the CAC budgets and payback beside the SaaS formula; the demo's channels
+    do not retain differently (one sBG per channel is no better), so the report says they share the retention."""
+    folder = built["demo-subscription"].folder
+    html = (folder / "clv_report.html").read_text(encoding="utf-8")
+    text = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html))))
+    for sentence in ("Quanto vale un nuovo abbonato, per canale di acquisizione", "Canone mensile iniziale",
+                     "La fidelizzazione non differisce in modo significativo fra canali", "Quale numero usare per cosa",
+                     "Modello di fidelizzazione (sBG)"):
+        assert sentence in text, sentence
+    kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
+    channels = pd.read_csv(folder / "channels.csv", dtype={"channel": str}).set_index("channel")
+    assert set(channels.index) == {"all", "organic", "paid_search", "partner", "outbound", "event"}
+    assert kpis["new_customer_clv_24m"] == pytest.approx(channels.loc["all", "clv_24m"], abs=0.01)
+    for channel, value in kpis["max_affordable_cac_by_channel"].items():
+        row = channels.loc[channel]
+        assert row["max_affordable_cac_low"] < value < row["max_affordable_cac_high"]
+        assert 0 <= row["payback_month"] <= 60 and row["cac"] == 640.0
+    assert kpis["max_affordable_cac"] == pytest.approx(channels.loc["all", "saas_max_affordable_cac"], abs=0.01)

@@ -14,6 +14,7 @@ import pandas as pd
 from clv_lib.exceptions import ConvergenceError, ModelInputError
 from clv_lib.insights import source_kpis
 from clv_lib.pipeline.base import BaseAnalysis
+from clv_lib.pipeline.subscriber_acquisition import SubscriberAcquisition
 
 MIN_CUSTOMERS_PER_MODEL = 30
 PASS_BIAS, WARN_BIAS = 0.10, 0.25
@@ -33,7 +34,7 @@ class RetentionValidation:
     survival_check: pd.DataFrame | None  # KM vs sBG S(t) on the calibration fit (monthly contracts)
 
 
-class SubscriptionAnalysis(BaseAnalysis):
+class SubscriptionAnalysis(SubscriberAcquisition, BaseAnalysis):
     business_model = "subscription"
     date_column = "start_date"
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
-from clv_lib.report.chapters import new_customers
+from clv_lib.report.chapters import new_customers, new_subscribers
 from clv_lib.report.data_labels import inference_label, rule_label, source_name, treatment_label
 
 
@@ -55,7 +55,7 @@ def render(r) -> Chapter:
     if data.inferences:
         ch.text("inferences.lead", t("data.inferences"), "note")
         ch.bullets("inferences", [inference_label(i, r.language) for i in data.inferences], style="note")
-    new_customers.add_to_data(r, ch)
+    (new_subscribers if r.subscription else new_customers).add_to_data(r, ch)
     warnings = [note for note in a.notes if note.severity == "warn"]
     ch.heading("warnings.title", t("data.warnings.title"))
     if warnings:

@@ -5,7 +5,7 @@ sensitivity of LTV to churn and margin.
 Parts: text `lead`, table `metrics` (metric, value, how it is computed: each value formatted as its metric needs),
 callouts `no_cac`, `capped`, `warning1`..., text `compare`; heading `channels.title`, text `channels.lead`, table
 `channels`; the model-based value of a new customer and the CAC budgets per channel (`new_customers`: `newcust...`,
-`budgets`, `effects...`); heading `sensitivity.title`, text `sensitivity.lead`, figure `sensitivity`.
+`budgets`, `effects...`; subscriptions: `new_subscribers`, the same parts); heading `sensitivity.title`, text `sensitivity.lead`, figure `sensitivity`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
-from clv_lib.report.chapters import new_customers
+from clv_lib.report.chapters import new_customers, new_subscribers
 
 RATINGS = {"loses money": "loses", "weak": "weak", "healthy": "healthy",
            "very high: room to invest more in acquisition": "high"}
@@ -64,7 +64,7 @@ def render(r) -> Chapter:
     model_clv = r.headline["clv_24m_total"] / max(1, r.headline["active_customers"])
     ch.text("compare", t(f"economics.{key}.compare", ltv=f.money(ue.ltv), clv24=f.money(model_clv, 2)), "note")
     _channels(r, ch)
-    new_customers.add_to_economics(r, ch)
+    (new_subscribers if r.subscription else new_customers).add_to_economics(r, ch)
     _sensitivity(r, ch, ue)
     return ch
 

@@ -70,7 +70,7 @@ def model_label(r, name: str) -> str:
 
 # ---- unit economics ---------------------------------------------------------------------------------------------
 def add_to_economics(r, ch: Chapter) -> None:
-    """The new-customer value and CAC budgets per channel (orders only; nothing without a model)."""
+    """The new-customer value and CAC budgets per channel (orders; subscriptions: `new_subscribers`)."""
     a = r.analysis
     value = getattr(a, "new_customer", None)
     budgets = getattr(a, "channel_budgets", None)
@@ -125,7 +125,8 @@ def add_to_economics(r, ch: Chapter) -> None:
                                model_max=f.money(budgets.loc["all", "max_affordable_cac"], 2)), "note")
 
 
-def _budgets(r, ch: Chapter, budgets: pd.DataFrame, channels: list) -> None:
+def _budgets(r, ch: Chapter, budgets: pd.DataFrame, channels: list, *, first: str = "acquisition.payback.first",
+             caption: str = "acquisition.budgets.caption") -> None:
     t, f = r.t, r.fmt
     rows = []
     for g in channels + ["all"]:
@@ -133,7 +134,7 @@ def _budgets(r, ch: Chapter, budgets: pd.DataFrame, channels: list) -> None:
         payback = row["payback_month"]
         rows.append((_group(r, g), row["cac"], row["max_affordable_cac"], row["max_affordable_cac_low"],
                      row["max_affordable_cac_high"], row["margin_per_euro"],
-                     (t("acquisition.payback.first") if int(payback) == 0 else
+                     (t(first) if int(payback) == 0 else
                       t("acquisition.payback.months", months=int(payback))) if payback is not None and pd.notna(payback)
                      else (t("acquisition.payback.beyond") if pd.notna(row["cac"]) else None),
                      int(row["rank"]) if pd.notna(row["rank"]) else None))
@@ -145,10 +146,17 @@ def _budgets(r, ch: Chapter, budgets: pd.DataFrame, channels: list) -> None:
                      "low": t("acquisition.col.low"), "high": t("acquisition.col.high"),
                      "per_euro": t("acquisition.col.per_euro"), "payback": t("acquisition.col.payback"),
                      "rank": t("acquisition.col.rank")},
-             caption=t("acquisition.budgets.caption", target=f.ratio(r.params.target_ltv_cac)))
+             caption=t(caption, target=f.ratio(r.params.target_ltv_cac)))
 
 
 def _group(r, group: str) -> str:
+    """A channel as the report names it (subscriptions: a channel or a plan)."""
+    if r.subscription:
+        column = r.analysis.acquisition_column
+        if group in ("all", "(other)"):
+            key = ("sub.everyone" if column is None else f"sub.all_{column}") if group == "all" else "sub.other"
+            return r.t(f"acquisition.{key}")
+        return r.t("acquisition.unknown") if group == "(unknown)" else group
     if group == "all":
         return r.t("acquisition.all" if "channel" in r.analysis.acquisitions.columns else "acquisition.everyone")
     return level_name(r, PREFIX + "channel", group)
