@@ -57,9 +57,9 @@ def test_failed_run_publishes_nothing_and_keeps_the_log(project):
     proc = run(project, "report", "--client", "broken", "--period", "2025Q4", "--quiet")
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("errore: ")]  # the params say it
     assert len(errors) == 1 and "data/broken.csv" in errors[0] and "date" in errors[0], proc.stderr
-    assert "executed notebook kept as the log" in proc.stderr, proc.stderr
+    assert "notebook eseguito conservato come registro" in proc.stderr, proc.stderr
     client = project / "reports" / "broken"
     published = [p.name for p in client.iterdir() if not p.name.startswith(".")]
     assert published == ["failed"], (published, proc.stderr)

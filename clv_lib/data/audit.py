@@ -9,7 +9,7 @@ from typing import Optional
 import pandas as pd
 
 from clv_lib.data.ledger import Ledger
-from clv_lib.exceptions import DataError, EngineError
+from clv_lib.exceptions import DataError, EngineError, Msg, Rule
 
 
 class Audited:
@@ -53,14 +53,22 @@ def check_usable(frame: pd.DataFrame, ledger: Ledger, min_customers: int, kind: 
     """DataError when nothing is left, or fewer customers than `min_customers`, saying what removed the rows."""
     customers = int(frame["customer_id"].nunique()) if len(frame) else 0
     removed = ledger.rows_read - len(frame)
-    cause = ledger.main_cause()
-    why = f"{ledger.rows_excluded + 0:,} of {ledger.rows_read:,} rows were excluded" + (
-        f", mostly {cause}" if cause else "")
     if not len(frame):
-        raise DataError(f"{ledger.source}: no valid {kind} left; {why}")
+        raise no_valid_rows(ledger.source, ledger, kind)
     if customers < min_customers:
-        label = "order" if kind == "orders" else "subscription"
-        raise DataError(f"{ledger.source}: only {customers:,} customers with a valid {label} (min_customers is "
-                        f"{min_customers}); {why}" if removed else
-                        f"{ledger.source}: only {customers:,} customers with a valid {label} (min_customers is "
-                        f"{min_customers})")
+        raise DataError(key="data.too_few_customers", file=ledger.source, customers=customers,
+                        kind=Msg("term.order" if kind == "orders" else "term.subscription"),
+                        min_customers=min_customers,
+                        why=Msg("data.excluded_rows", **_excluded(ledger)) if removed else "")
+
+
+def no_valid_rows(source: str, ledger: Ledger, kind: str) -> DataError:
+    """`<file>: no valid orders left; 874 of 874 rows were excluded, mostly 'unparsable or missing date' (874)`."""
+    return DataError(key="data.no_valid_rows", file=source, kind=Msg(f"term.{kind}"), **_excluded(ledger))
+
+
+def _excluded(ledger: Ledger) -> dict:
+    """How many rows the ledger excluded, of how many, and the rule that removed the most (a message piece)."""
+    top = ledger.main_removal()
+    cause = Msg("data.mostly", rule=Rule(top.rule), rows=top.rows) if top is not None else ""
+    return {"excluded": ledger.rows_excluded + 0, "read": ledger.rows_read, "cause": cause}

@@ -114,13 +114,10 @@ class Ledger:
             raise DataError(f"{self.source}: cleaning ledger does not add up: {self.rows_read:,} rows read != "
                             f"{self.rows_kept:,} kept + {self.rows_removed:,} removed by rules")
 
-    def main_cause(self) -> str:
-        """The removing rule with the most rows, as "'unparsable date' (4,100)", or "" when none."""
+    def main_removal(self):
+        """The record of the removing rule with the most rows, or None when no rule removed any."""
         removing = [r for r in self.records if r.treatment in REMOVING]
-        if not removing:
-            return ""
-        top = max(removing, key=lambda r: r.rows)
-        return f"'{top.rule}' ({top.rows:,})"
+        return max(removing, key=lambda r: r.rows) if removing else None
 
     def to_frame(self, with_share: bool = False) -> pd.DataFrame:
         """The ledger as `data_quality.csv` rows: read, kept (treatment `total`), then one row per rule."""

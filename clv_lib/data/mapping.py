@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
-from clv_lib.exceptions import DataError
+from clv_lib.exceptions import DataError, Msg
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "customer_id": ("customer_id", "customerid", "customer", "customer_no", "customer_number", "customer_code",
@@ -126,11 +126,12 @@ def resolve_columns(headers: list[str], business_model: str, mapped: dict[str, s
     origin: dict[str, str] = {}
     for canon, header in mapped.items():
         if canon not in fields:
-            raise DataError(f"{source}: params data.columns maps unknown column {canon!r} "
-                            f"(known for {business_model}: {', '.join(fields)})")
+            raise DataError(key="data.unknown_canonical", file=source, canonical=canon, business_model=business_model,
+                            known=list(fields))
         found = header if header in headers else by_fold.get(fold(header))
         if found is None:
-            raise DataError(f"{source}: column {header!r} (mapped to {canon}) not found; columns are: {listing}")
+            raise DataError(key="data.column_not_found", file=source, column=header, canonical=canon,
+                            columns=listing)
         columns[canon], origin[canon] = found, "params"
     used = set(columns.values())
     for canon in fields:
@@ -152,20 +153,19 @@ def resolve_columns(headers: list[str], business_model: str, mapped: dict[str, s
 
 
 def _require(columns: dict[str, str], business_model: str, source: str, listing: str) -> None:
-    def missing(canon: str, hint: str) -> DataError:
-        names = ", ".join(SYNONYMS.get(canon, SUBSCRIPTION_AMOUNT)[:6])
-        return DataError(f"{source}: no {canon} column found{hint} (looked for headers such as {names}); "
-                         f"columns are: {listing}; map it in params data.columns")
+    def missing(canon: str, hint: str = "") -> DataError:
+        return DataError(key="data.column_missing", file=source, canonical=canon, hint=Msg(hint) if hint else "",
+                         looked_for=list(SYNONYMS.get(canon, SUBSCRIPTION_AMOUNT)[:6]), columns=listing)
 
     if "customer_id" not in columns and "email" not in columns:
-        raise missing("customer_id", " and no email column to use instead")
+        raise missing("customer_id", "data.hint.no_email")
     if business_model == "subscription":
         if "start_date" not in columns:
-            raise missing("start_date", "")
+            raise missing("start_date")
         if "mrr" not in columns and "amount" not in columns:
-            raise missing("mrr", " nor a price/amount column")
+            raise missing("mrr", "data.hint.no_price")
     else:
         if "order_date" not in columns:
-            raise missing("order_date", "")
+            raise missing("order_date")
         if "amount" not in columns and not ("quantity" in columns and "unit_price" in columns):
-            raise missing("amount", " nor quantity and unit_price columns")
+            raise missing("amount", "data.hint.no_quantity_price")

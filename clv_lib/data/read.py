@@ -114,8 +114,7 @@ def detect_format(path: Path, declared: Optional[str] = None) -> str:
         suffixes = suffixes[:-1]
     fmt = _FORMATS.get(suffixes[-1] if suffixes else "")
     if fmt is None:
-        raise DataError(f"{path}: unknown file type {path.suffix!r}; use .csv, .tsv, .xlsx or .parquet "
-                        "or set params data.format")
+        raise DataError(key="data.unknown_type", file=path, suffix=path.suffix)
     return fmt
 
 
@@ -203,7 +202,7 @@ def read_table(path: Path, spec=None, columns: Columns = None, display: Optional
     path = Path(path)
     display = display or str(path)
     if not path.is_file():
-        raise DataError(f"{display}: file not found")
+        raise DataError(key="data.file_not_found", file=display)
     fmt = detect_format(path, getattr(spec, "format", None))
     try:
         if fmt in ("csv", "tsv"):
@@ -215,7 +214,7 @@ def read_table(path: Path, spec=None, columns: Columns = None, display: Optional
         raise
     except (OSError, ValueError, KeyError, ImportError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{display}: cannot read the {fmt} file ({first})") from None
+        raise DataError(key="data.unreadable", file=display, format=fmt, reason=first) from None
 
 
 def read_headers(path: Path, spec=None, display: Optional[str] = None) -> list[str]:
@@ -223,7 +222,7 @@ def read_headers(path: Path, spec=None, display: Optional[str] = None) -> list[s
     path = Path(path)
     display = display or str(path)
     if not path.is_file():
-        raise DataError(f"{display}: file not found")
+        raise DataError(key="data.file_not_found", file=display)
     fmt = detect_format(path, getattr(spec, "format", None))
     if fmt in ("csv", "tsv"):
         return _text_layout(path, spec, fmt, display)[2]
@@ -240,7 +239,7 @@ def _text_layout(path: Path, spec, fmt: str, display: str) -> tuple[str, str, li
     with _open_bytes(path) as handle:
         raw = handle.read(SAMPLE_BYTES)
     if not raw.strip():
-        raise DataError(f"{display}: the file is empty")
+        raise DataError(key="data.empty", file=display)
     sample = raw.decode(encoding, errors="replace")
     delimiter = getattr(spec, "delimiter", None) or ("\t" if fmt == "tsv" else sniff_delimiter(sample))
     if delimiter == "whitespace":
@@ -331,11 +330,11 @@ def _read_excel(path: Path, spec, columns, display: str, nrows: Optional[int] = 
     try:
         names = CalamineWorkbook.from_path(str(path)).sheet_names
     except CalamineError as exc:
-        raise DataError(f"{display}: not a readable Excel workbook ({exc})") from None
+        raise DataError(key="data.not_excel", file=display, reason=exc) from None
     if isinstance(sheet, int) and not 0 <= sheet < len(names):
-        raise DataError(f"{display}: sheet index {sheet} does not exist; sheets are: {', '.join(names)}")
+        raise DataError(key="data.sheet_index", file=display, index=sheet, sheets=list(names))
     if isinstance(sheet, str) and sheet not in names:
-        raise DataError(f"{display}: sheet {sheet!r} not found; sheets are: {', '.join(names)}")
+        raise DataError(key="data.sheet_not_found", file=display, sheet=sheet, sheets=list(names))
     frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object, engine="calamine",
                           nrows=nrows)
     frame.columns = _unique_headers([str(c) for c in frame.columns])

@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from clv_lib.exceptions import ParamsError
+from clv_lib.exceptions import Msg, ParamsError
 
 CLIENT_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 
@@ -27,8 +27,7 @@ def project_root() -> Path:
 def check_client_name(client: str) -> str:
     """Validate a CLIENT value so that nothing can be written outside `reports/<client>/`."""
     if not client or not CLIENT_PATTERN.fullmatch(client):
-        raise ParamsError(f"CLIENT {client!r} is not a valid client name: use lowercase letters, digits, '-' and '_' "
-                          "(the name of a file in params/ without .yaml)")
+        raise ParamsError(key="params.bad_client_name", client=client)
     return client
 
 
@@ -43,9 +42,8 @@ def params_path(client: str, root: Path | None = None) -> Path:
     root = root or project_root()
     path = root / "params" / f"{check_client_name(client)}.yaml"
     if not path.is_file():
-        known = ", ".join(available_clients(root)) or "none"
-        raise ParamsError(f"no params file for client {client!r}: {path.relative_to(root)} does not exist "
-                          f"(clients: {known})")
+        known = available_clients(root) or Msg("params.no_clients")
+        raise ParamsError(key="params.no_params_file", client=client, file=path.relative_to(root), clients=known)
     return path
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from clv_lib.exceptions import ParamsError
+from clv_lib.exceptions import Clauses, Msg, ParamsError
 from clv_lib.params.schema import ClientParams
 
 
@@ -26,18 +26,18 @@ def read_yaml(path: Path) -> dict:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ParamsError(f"{path}: file not found") from None
+        raise ParamsError(key="params.file_not_found", file=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParamsError(f"{path}: cannot read the file ({exc})") from None
+        raise ParamsError(key="params.unreadable", file=path, reason=exc) from None
     try:
         content = yaml.load(text, Loader=_StringDatesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
+        where = Msg("params.at_line", line=mark.line + 1) if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParamsError(f"{path}: invalid YAML{where}: {problem}") from None
+        raise ParamsError(key="params.invalid_yaml", file=path, where=where, problem=problem) from None
     if not isinstance(content, dict):
-        raise ParamsError(f"{path}: expected a mapping of keys (client_name: ..., data: ...), got {type(content).__name__}")
+        raise ParamsError(key="params.not_mapping", file=path, got=type(content).__name__)
     return content
 
 
@@ -48,23 +48,30 @@ def load_params(path: str | Path) -> ClientParams:
     try:
         return ClientParams.model_validate(raw)
     except ValidationError as exc:
-        raise ParamsError(f"{path}: {describe_errors(exc)}") from None
+        raise ParamsError(key="params.invalid", file=path, problems=problems(exc)) from None
 
 
-def describe_errors(exc: ValidationError) -> str:
-    """One line for all of pydantic's errors: `key 'data.columns' ...; missing key 'currency'`."""
-    parts = []
+def problems(exc: ValidationError) -> Clauses:
+    """Each of pydantic's errors as a message piece: `unknown key 'data.columns'`, `missing required key
+    'currency'`, `key 'language': Input should be 'it' or 'en' (got 'fr')` (Italian where the catalogue has it)."""
+    parts = Clauses()
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
         kind = err["type"]
         if kind == "extra_forbidden":
-            parts.append(f"unknown key '{key}'")
+            parts.append(Msg("params.unknown_key", key=key))
         elif kind == "missing":
-            parts.append(f"missing required key '{key}'")
+            parts.append(Msg("params.missing_key", key=key))
         else:
-            message = err["msg"].removeprefix("Value error, ")
-            shown = key or "data"
+            text = err["msg"].removeprefix("Value error, ")
+            ctx = {name: value for name, value in (err.get("ctx") or {}).items() if name != "error"}
+            if kind == "literal_error" and "expected" in ctx:
+                ctx["expected"] = ctx["expected"].replace("' or '", "', '").split(", ")
+            ours = kind.startswith("params.")  # a check of the schema's own, its message already shows the value
             got = err.get("input")
-            suffix = f" (got {got!r})" if kind not in ("value_error",) and not isinstance(got, (dict, list)) else ""
-            parts.append(f"key '{shown}': {message}{suffix}")
-    return "; ".join(parts)
+            suffix = Msg("params.got", value=repr(got)) if not ours and kind != "value_error" and not isinstance(
+                got, (dict, list)) else ""
+            parts.append(Msg("params.bad_value", key=key or "data", got=suffix,
+                             message=Msg(kind if ours else f"pydantic.{kind}", text, **ctx)))
+    return parts
+

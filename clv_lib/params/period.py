@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from clv_lib.exceptions import ParamsError
+from clv_lib.exceptions import Msg, ParamsError
 
 #: YYYY, YYYYQn (or YYYY-Qn) or YYYY-MM.
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:(?:-?Q([1-4]))|(?:-(0[1-9]|1[0-2])))?$")
@@ -40,7 +40,7 @@ def parse_period(text: str) -> Period:
     """Parse `2025`, `2025Q4`, `2025-Q4` or `2025-11` into a Period; ParamsError otherwise."""
     match = PERIOD_PATTERN.fullmatch(str(text).strip())
     if not match:
-        raise ParamsError(f"PERIOD {text!r} is not one of YYYY, YYYYQn or YYYY-MM (e.g. 2025, 2025Q4, 2025-11)")
+        raise ParamsError(key="period.bad_format", text=text)
     year, quarter, month = int(match[1]), match[2], match[3]
     if quarter:
         first = pd.Timestamp(year=year, month=3 * int(quarter) - 2, day=1)
@@ -70,17 +70,17 @@ def parse_period_range(text: str) -> list[Period]:
         return [parse_period(text)]
     first_text, _, last_text = text.partition(RANGE_SEPARATOR)
     if not first_text.strip() or not last_text.strip() or is_period_range(last_text):
-        raise ParamsError(f"PERIOD {text!r}: a range is FIRST..LAST, e.g. 1997Q3..1998Q2 or 2025-01..2025-06")
+        raise ParamsError(key="period.bad_range", text=text)
     first, last = parse_period(first_text), parse_period(last_text)
     if first.kind != last.kind:
-        raise ParamsError(f"PERIOD {text!r}: both ends of a range must be {first.kind}s "
-                          f"({first.label} is a {first.kind}, {last.label} a {last.kind})")
+        raise ParamsError(key="period.mixed_kinds", text=text, kinds=Msg(f"term.{first.kind}s"), first=first.label,
+                          first_kind=Msg(f"term.{first.kind}"), last=last.label, last_kind=Msg(f"term.{last.kind}"))
     if first.end > last.end:
-        raise ParamsError(f"PERIOD {text!r}: the range starts after it ends (write {last.label}..{first.label})")
+        raise ParamsError(key="period.reversed", text=text, first=first.label, last=last.label)
     freq = {"month": "M", "quarter": "Q", "year": "Y"}[first.kind]
     spans = pd.period_range(first.start, last.start, freq=freq)
     if len(spans) > MAX_RANGE_PERIODS:
-        raise ParamsError(f"PERIOD {text!r}: {len(spans)} periods; a range holds at most {MAX_RANGE_PERIODS}")
+        raise ParamsError(key="period.too_long", text=text, count=len(spans), most=MAX_RANGE_PERIODS)
     return [parse_period(_label(span, first.kind)) for span in spans]
 
 

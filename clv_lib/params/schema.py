@@ -10,6 +10,9 @@ import re
 from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from clv_lib.exceptions import render_message
 
 CANONICAL_ORDER_COLUMNS = (
     "customer_id", "order_id", "order_date", "amount", "quantity", "unit_price", "currency", "status", "email",
@@ -19,6 +22,13 @@ CANONICAL_SUBSCRIPTION_COLUMNS = (
     "customer_id", "subscription_id", "start_date", "end_date", "mrr", "amount", "billing_interval", "plan",
     "currency", "status", "email", "channel",
 )
+
+
+def _invalid(key: str, **details) -> PydanticCustomError:
+    """A value the schema rejects, as catalogue key `key` (clv_lib/errors.yaml) with its details: pydantic's
+    message is the English sentence, and `clv_lib.params.load` renders the key in the client's language."""
+    return PydanticCustomError(key, render_message(key, "en", details).replace("{", "{{").replace("}", "}}"),
+                               details)
 
 
 class _Strict(BaseModel):
@@ -67,7 +77,7 @@ class DataSpec(_Strict):
         for canonical, header in columns.items():
             if isinstance(header, int):
                 if header < 1:
-                    raise ValueError(f"column position for {canonical!r} must be 1 or more, got {header}")
+                    raise _invalid("params.column_position", canonical=canonical, position=header)
                 header = f"column_{header}"
             out[canonical] = str(header)
         return out
@@ -77,25 +87,25 @@ class DataSpec(_Strict):
     def _positive_rates(cls, rates: dict[str, float]) -> dict[str, float]:
         bad = [code for code, rate in rates.items() if not rate > 0]
         if bad:
-            raise ValueError(f"exchange rates must be positive (got {', '.join(bad)})")
+            raise _invalid("params.fx_rates", codes=bad)
         return {code.upper(): rate for code, rate in rates.items()}
 
     @field_validator("start_date")
     @classmethod
     def _iso_date(cls, value: Optional[str]) -> Optional[str]:
         if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
-            raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+            raise _invalid("params.iso_date", value=repr(value))
         return value
 
     @model_validator(mode="after")
     def _source(self) -> "DataSpec":
         if self.engine == "duckdb" and not self.path and not (self.table or self.sql):
-            raise ValueError("give `path` (a file) or, for a database, `engine`, `connection_env` and `table`/`sql`")
+            raise _invalid("params.no_source")
         if self.engine != "duckdb":
             if not self.connection_env:
-                raise ValueError(f"engine {self.engine!r} needs `connection_env` (the variable holding the URL)")
+                raise _invalid("params.no_connection_env", engine=self.engine)
             if bool(self.table) == bool(self.sql):
-                raise ValueError(f"engine {self.engine!r} needs exactly one of `table` or `sql`")
+                raise _invalid("params.table_or_sql", engine=self.engine)
         return self
 
 
@@ -133,18 +143,18 @@ class ClientParams(_Strict):
     def _currency_code(cls, value: str) -> str:
         code = value.strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", code):
-            raise ValueError(f"expected a 3-letter ISO 4217 code such as EUR or USD, got {value!r}")
+            raise _invalid("params.currency_code", value=repr(value))
         from babel.numbers import get_currency_name  # local import: params must stay cheap to import
 
         if get_currency_name(code, locale="en") == code:
-            raise ValueError(f"unknown currency code {code!r}")
+            raise _invalid("params.currency_unknown", code=code)
         return code
 
     @field_validator("horizon_months")
     @classmethod
     def _horizons(cls, months: list[int]) -> list[int]:
         if any(m <= 0 or m > 120 for m in months):
-            raise ValueError("horizons must be between 1 and 120 months")
+            raise _invalid("params.horizons")
         return sorted(set(months))
 
     @field_validator("cac")
@@ -152,11 +162,11 @@ class ClientParams(_Strict):
     def _cac(cls, value):
         if isinstance(value, dict):
             if not value:
-                raise ValueError("per-channel CAC must list at least one channel")
+                raise _invalid("params.cac_channels")
             if any(not v >= 0 for v in value.values()):
-                raise ValueError("CAC must be zero or positive")
+                raise _invalid("params.cac_negative")
         elif value is not None and not value >= 0:
-            raise ValueError("CAC must be zero or positive")
+            raise _invalid("params.cac_negative")
         return value
 
     @field_validator("periods", mode="before")
@@ -173,7 +183,7 @@ class ClientParams(_Strict):
 
         for p in periods or []:
             if not PERIOD_PATTERN.fullmatch(str(p)) and ".." not in str(p):
-                raise ValueError(f"period {p!r} is not YYYY, YYYYQn or YYYY-MM (or a range FIRST..LAST)")
+                raise _invalid("params.period", period=str(p))
             try:
                 parse_period_range(p)
             except ParamsError as exc:
@@ -188,5 +198,5 @@ class ClientParams(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Rome)") from None
+            raise _invalid("params.timezone", zone=value) from None
         return value

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from clv_lib.exceptions import DataError
+from clv_lib.exceptions import DataError, Msg
 from clv_lib.params import ClientParams, Period, last_complete_month
 
 
@@ -59,8 +59,7 @@ class BaseAnalysis:
 
         last = last_order_date(self.params, self.root)
         if last is None:
-            raise DataError(f"{self.source_name}: no parsable date in "
-                            "the data, so no reporting period can be chosen; check the date column mapping")
+            raise DataError(key="data.no_dates", file=self.source_name)
         return pd.Timestamp(last)
 
     @cached_property
@@ -69,10 +68,9 @@ class BaseAnalysis:
         if self.requested_period is not None:
             requested, last = self.requested_period, self.last_data_date
             if requested.start > last:
-                raise DataError(f"{self.source_name}: PERIOD {requested.label} starts after the last "
-                                f"{'date' if self.business_model == 'subscription' else 'order'} in the data "
-                                f"({last.date()}); the latest complete period is "
-                                f"{last_complete_month(last).label}")
+                raise DataError(key="data.period_after_data", file=self.source_name, period=requested.label,
+                                what=Msg("term.last_date" if self.business_model == "subscription" else
+                                         "term.last_order"), last=last.date(), latest=last_complete_month(last).label)
             return requested
         return last_complete_month(self.last_data_date)
 
@@ -88,8 +86,8 @@ class BaseAnalysis:
         data = load_client_data(self.params, self.cutoff, self.root)
         first = data.first_date
         if first is None or pd.isna(first) or first > self.cutoff:
-            raise DataError(f"{self.source_name}: no {data.kind} on or before the "
-                            f"cut-off {self.cutoff.date()} (PERIOD {self.period.label})")
+            raise DataError(key="data.nothing_before_cutoff", file=self.source_name, kind=Msg(f"term.{data.kind}"),
+                            cutoff=self.cutoff.date(), period=self.period.label)
         duplicates = sum(r.rows for r in data.ledger.records if r.rule == "exact duplicate row")
         if duplicates and data.kind == "orders" and not data.mapping.get("order_id"):
             self.note("data.duplicates_without_order_id", rows=duplicates)

@@ -34,10 +34,8 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
         summary = self.source.summary(self.cutoff, time_unit=TIME_UNIT)
         if len(summary) and not (summary["frequency"].to_numpy() > 0).any():
             column = self.data.mapping.get("customer_id") or self.data.mapping.get("email")
-            raise DataError(f"{self.source_name}: none of the {len(summary):,} "
-                            f"customers bought on two different days up to {self.cutoff.date()}, and repeat "
-                            f"purchases are what the models learn from: check that column '{column}' identifies "
-                            "customers, not orders or sessions")
+            raise DataError(key="data.no_repeat_buyers", file=self.source_name, customers=len(summary),
+                            cutoff=self.cutoff.date(), column=column)
         return self.with_covariates(summary)
 
     @cached_property

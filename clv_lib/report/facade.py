@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 
 from clv_lib.params import ClientParams, Period, load_params, params_path, parse_period, project_root
-from clv_lib.exceptions import ClvError
+from clv_lib.exceptions import ClvError, errors_in
 from clv_lib.report import chapters
 from clv_lib.report.chapter import Chapter
 from clv_lib.report.fmt import Formatter
@@ -47,12 +47,15 @@ class Report:
 
     @classmethod
     def open(cls, client: str, period: str = "", language: str = "", output_dir: str = "") -> "Report":
-        """Validate the client's params and the period; nothing is read or computed yet."""
+        """Validate the client's params and the period; nothing is read or computed yet. A user mistake here or
+        in a chapter is a ClvError in the report's language."""
         root = project_root()
-        params = load_params(params_path(client, root))
+        with errors_in(language or None):
+            params = load_params(params_path(client, root))
         language = language or params.language
         out = Path(output_dir) if output_dir else root / "reports" / client / "interactive"
-        report = cls(client, params, parse_period(period) if period else None, language, out, root)
+        with errors_in(language):
+            report = cls(client, params, parse_period(period) if period else None, language, out, root)
         report.render_context  # noqa: B018 - chapters built without a context number and word as this report
         return report
 
@@ -141,6 +144,10 @@ class Report:
     # ---- chapters -----------------------------------------------------------------------------------------
     def _chapter(self, module, **options) -> Chapter:
         """`module.render(self, **its options)`, bound to this report, with the layout options applied."""
+        with errors_in(self.language):
+            return self._render_chapter(module, **options)
+
+    def _render_chapter(self, module, **options) -> Chapter:
         import inspect
 
         layout = {key: options.pop(key) for key in LAYOUT_OPTIONS if key in options}
@@ -258,8 +265,9 @@ class Report:
         """Write customers.csv, segments.csv, data_quality.csv, kpis.json and the run's metadata."""
         from clv_lib.report.outputs import save_outputs
 
-        self.ahead.settle()
-        return save_outputs(self)
+        with errors_in(self.language):
+            self.ahead.settle()
+            return save_outputs(self)
 
     def meta(self) -> dict:
         t = self.t

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from clv_lib.exceptions import ClvError
+from clv_lib.exceptions import ClvError, error_line, is_error_line
 from clv_lib.params import load_params, project_root
 from clv_lib.params.clients import available_clients
 
@@ -74,7 +74,7 @@ def _install_drivers(clients: list[str], root: Path) -> None:
         try:
             ensure_drivers(engine, root)
         except ClvError as exc:  # the clients on that engine fail with this line; the others run
-            print(f"error: {exc}", file=sys.stderr)
+            print(error_line(exc), file=sys.stderr)
 
 
 def _run_one(client: str, period: str, pdf_engine: str, root: Path) -> Outcome:
@@ -89,8 +89,8 @@ def _run_one(client: str, period: str, pdf_engine: str, root: Path) -> Outcome:
     if proc.returncode == 0:
         folder = next((line.split("->", 1)[1].split("  [")[0].strip() for line in lines if "->" in line), "")
         return Outcome(client, period or "(default)", True, time.perf_counter() - start, folder)
-    error = next((line for line in lines if line.startswith("error:")), lines[-1] if lines else "failed")
-    return Outcome(client, period or "(default)", False, time.perf_counter() - start, error.removeprefix("error: "))
+    error = next((line for line in lines if is_error_line(line)), lines[-1] if lines else "failed")
+    return Outcome(client, period or "(default)", False, time.perf_counter() - start, error.split(": ", 1)[-1])
 
 
 def _period_key(period: str):

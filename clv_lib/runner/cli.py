@@ -12,8 +12,9 @@
 A period range builds each period in order and stops at the first failing one (a later report compares itself
 with the earlier ones, so it is not built on a gap); the client's index page is rebuilt after every report.
 
-A user mistake prints `error: <one line>` and exits 2; a failing notebook prints the failing cell and error and
-exits 1, keeping the executed notebook as the log. No traceback is printed for either.
+A user mistake prints `error: <one line>` and exits 2, in the client's language (`LANGUAGE`, else the params'
+`language`: `errore: ...` in Italian); a failing notebook prints the failing cell and error and exits 1, keeping
+the executed notebook as the log. No traceback is printed for either.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from clv_lib.exceptions import ClvError
+from clv_lib.exceptions import LANGUAGES, ClvError, error_line, render_message
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,8 +93,24 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except ClvError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(exc, _language(args)), file=sys.stderr)
         return 2
+
+
+def _language(args) -> str:
+    """The language of the run's messages: `--language`, else the `language` of the client's params file (read
+    leniently: an invalid file still says which language its client speaks), else English."""
+    chosen = getattr(args, "language", "").strip()
+    if chosen in LANGUAGES:
+        return chosen
+    try:
+        from clv_lib.params import check_client_name, project_root
+        from clv_lib.params.load import read_yaml
+
+        raw = read_yaml(project_root() / "params" / f"{check_client_name(args.client.strip())}.yaml")
+    except (ClvError, AttributeError):
+        return "en"
+    return raw.get("language") if raw.get("language") in LANGUAGES else "en"
 
 
 def _series(args) -> int:
@@ -109,13 +126,13 @@ def _series(args) -> int:
         try:
             code, published = _report(args, label)
         except ClvError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(error_line(exc, _language(args)), file=sys.stderr)
             code, published = 2, False
         worst = max(worst, code)
         if not published:
             if periods[i + 1:]:
-                print(f"error: {args.client} {label} was not built, so neither were {', '.join(periods[i + 1:])} "
-                      "(each report of a series compares itself with the earlier ones)", file=sys.stderr)
+                print(error_line(ClvError(key="runner.series_stopped", client=args.client, period=label,
+                                          later=periods[i + 1:]), _language(args)), file=sys.stderr)
             return code
     print(f"{args.client}: {len(periods)} reports built, {periods[0]} to {periods[-1]}")
     return worst
@@ -130,13 +147,15 @@ def _report(args, period: str) -> tuple[int, bool]:
         result = build_report(args.client.strip(), period or None, args.language.strip() or None,
                               args.pdf_engine, progress=not args.quiet, notebook=args.notebook.strip() or None,
                               on_warning=lambda text: print(f"warning: {text}", file=sys.stderr, flush=True))
-    except NotebookFailed as exc:
-        where = f"\n  executed notebook kept as the log: {_rel(exc.log_path)}" if exc.log_path else ""
-        print(f"error: {exc}{where}", file=sys.stderr)
+    except NotebookFailed as exc:  # a user mistake's message is already in the report's language (errors_in)
+        language = _language(args)
+        where = "\n" + render_message("runner.log_kept", language, {"path": _rel(exc.log_path)}) \
+            if exc.log_path else ""
+        print(error_line(exc, language) + where, file=sys.stderr)
         return (2 if exc.user_error else 1), False
     except PdfMissing as exc:
         print(f"{args.client} {exc.result.period} -> {_rel(exc.result.folder)} (HTML only)")
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(exc, _language(args)), file=sys.stderr)
         return 1, True
     ran = f"; notebook {result.notebook.as_posix()}" if result.notebook != NOTEBOOK else ""
     print(f"{result.client} {result.period} -> {_rel(result.folder)}  "

@@ -50,7 +50,8 @@ def validate(client: str, period: str | None, root: Path):
     if spec.path:
         data_path = resolve_data_path(spec.path, root)
         if not data_path.is_file():
-            raise DataError(f"{path.relative_to(root)}: data.path {spec.path}: file not found ({data_path})")
+            raise DataError(key="data.path_not_found", params_file=path.relative_to(root), path=spec.path,
+                            resolved=data_path)
     else:
         from clv_lib.data.engines.connect import connection_url
 
@@ -69,7 +70,10 @@ def build_report(client: str, period: str | None = None, language: str | None = 
     The notebook is the client's own (`notebooks/clients/<client>.ipynb`) when it exists, else the template, or
     `notebook`; `on_warning(text)` hears, before the run, that the template changed since the client's copy.
     """
+    from clv_lib.runner.warm import preload, skip_unused_imports
+
     started = time.perf_counter()
+    skip_unused_imports()  # before anything imports nbformat (the notebook choice may)
     root = root or project_root()
     path, _ = validate(client, period, root)
     chosen = choose_notebook(client, root, notebook)
@@ -77,10 +81,9 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         on_warning(chosen.warning)
     engine = choose_engine(pdf_engine)
     if language and language not in ("it", "en"):
-        raise RenderError(f"LANGUAGE {language!r} is not one of it, en")
+        raise RenderError(key="runner.bad_language", language=language)
 
     from clv_lib.runner.execute import NotebookFailed, execute_notebook, start_kernel, stop_kernel
-    from clv_lib.runner.warm import preload, skip_unused_imports
 
     timings: dict[str, float] = {}  # seconds per step, kept in report_meta.json (`make bench BENCH_ARGS=report`)
     mark = time.perf_counter()
@@ -93,7 +96,6 @@ def build_report(client: str, period: str | None = None, language: str | None = 
     parameters = {"client": client, "period": period or "",
                   "language": language or "", "output_dir": str(staging)}
     try:
-        skip_unused_imports()
         import nbformat  # heavy imports only once the inputs are known to be valid
 
         from clv_lib.runner.render_html import notebook_to_html

@@ -53,7 +53,7 @@ def choose_engine(requested: str) -> str:
     """Resolve `auto` to a concrete engine; validate the name."""
     requested = (requested or "auto").strip().lower()
     if requested not in ENGINES:
-        raise RenderError(f"PDF_ENGINE {requested!r} is not one of {', '.join(ENGINES)}")
+        raise RenderError(key="runner.bad_pdf_engine", requested=requested, engines=list(ENGINES))
     if requested == "auto":
         return "chromium" if find_chromium() else "weasyprint"
     return requested

@@ -3,8 +3,11 @@
 * `skip_unused_imports()`: nbformat imports jsonschema, which imports `rfc3987_syntax` when it is installed
   (JupyterLab's server brings it) and that package compiles a Lark grammar at import: 1.2 s of CPU in every
   report, for an IRI format check that notebook validation never makes. The runner blocks that one import.
+  It is blocked before anything else runs: the notebook choice already reads notebooks with nbformat when a
+  paired script is newer (as in a fresh clone).
 * `preload(engine)`: while the kernel runs the notebook, the runner process only waits; a background thread
-  imports what the HTML and PDF steps need next (nbconvert, WeasyPrint), so they start at once afterwards.
+  imports what the HTML and PDF steps and the client's index page need next (nbconvert, WeasyPrint, the report's
+  formats and charts: 1.2 s of CPU the index page used to spend after the PDF), so they start at once afterwards.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ def preload(pdf_engine: str) -> threading.Thread:
         try:
             import nbconvert.exporters.html  # noqa: F401
             import nbconvert.preprocessors  # noqa: F401
+            import clv_lib.report.render  # noqa: F401 - the index page's formats, stylesheet and trend chart
+            import clv_lib.report.series_charts  # noqa: F401
             if pdf_engine == "weasyprint":
                 import weasyprint  # noqa: F401
         except Exception:  # noqa: BLE001 - the step itself reports any real problem, in its own words

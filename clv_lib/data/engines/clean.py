@@ -38,7 +38,7 @@ from clv_lib.data.engines.values import Reader
 from clv_lib.data.ingest import FileRows
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.read import fold_labels
-from clv_lib.exceptions import CurrencyError
+from clv_lib.exceptions import CurrencyError, Msg
 
 EXCLUDED_STATUSES: dict[str, tuple[str, ...]] = {
     "cancelled order": ("cancelled", "canceled", "cancel", "voided", "void", "annullato", "annullata",
@@ -267,10 +267,9 @@ def currency_rules(alive, ledger: Ledger, currency: str, rates: dict, source: st
                 f"cleaning {source}")
     unknown = codes[codes["unknown"].astype(bool)].sort_values(["n", "code"], ascending=[False, True])
     if len(unknown):
-        listing = ", ".join(f"{c} ({k:,} rows)" for c, k in zip(unknown["code"], unknown["n"]))
-        first = unknown["code"].iloc[0]
-        raise CurrencyError(f"{source}: amounts in {listing} but no exchange rate to {currency}; add params "
-                            f"data.fx_rates, e.g. fx_rates: {{{first}: <{currency} per 1 {first}>}}")
+        listing = [Msg("data.currency_rows", code=c, rows=int(k)) for c, k in zip(unknown["code"], unknown["n"])]
+        raise CurrencyError(key="data.no_fx_rate", file=source, currencies=listing, currency=currency,
+                            first=unknown["code"].iloc[0])
     foreign = alive.filter(alive.code != currency)
     counts = tally(events(foreign, foreign.code, 1, foreign.value), engine, source)
     for code in sorted(counts):

@@ -28,7 +28,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from clv_lib.data.audit import Audited, check_usable, data_path
+from clv_lib.data.audit import Audited, check_usable, data_path, no_valid_rows
 from clv_lib.data.engines.query import run
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.mapping import ColumnMapping, resolve_columns
@@ -205,7 +205,7 @@ def open_source(params, root: Optional[Path] = None):
     if spec.path:
         path, display = data_path(params, root)
         if not path.is_file():
-            raise DataError(f"{display}: file not found")
+            raise DataError(key="data.file_not_found", file=display)
         con, raw = file_backend(path, spec, display)
         return con, raw, EngineSource("duckdb", display, path=display)
     con = connect(spec)
@@ -237,9 +237,7 @@ def _orders_data(params, result, mapping, source, end, con, notes=()) -> EngineD
     totals = _totals(result.table, source)
     ledger = result.ledger
     if not totals["orders"]:
-        raise DataError(f"{source.display}: no valid orders left; {ledger.rows_excluded:,} of "
-                        f"{ledger.rows_read:,} rows were excluded" + (
-                            f", mostly {ledger.main_cause()}" if ledger.main_cause() else ""))
+        raise no_valid_rows(source.display, ledger, "orders")
     if totals["customers"] < params.data.min_customers:
         check_usable(pd.DataFrame({"customer_id": np.arange(totals["customers"])}), ledger, params.data.min_customers,
                      "orders")
