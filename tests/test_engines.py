@@ -104,6 +104,27 @@ MESSY = [  # account, sub, plan, started, ended, price, interval, status, email,
 ]
 
 
+#: Seats, coupons and the MRR conventions (tests/test_mrr_terms.py counts their MRR by hand), as a table.
+TERMS_COLUMNS = ["id", "customer_id", "product", "quantity", "interval", "amount", "status", "created", "ended_at",
+                 "canceled_at", "current_period_start", "cancel_at_period_end", "coupon"]
+
+
+def terms_table() -> pd.DataFrame:
+    from test_mrr_terms import ROWS
+
+    return pd.DataFrame(ROWS, columns=TERMS_COLUMNS, dtype=object).replace("", None).astype("string")
+
+
+def terms_params(**data):
+    from clv_lib.params.schema import ClientParams
+    from test_mrr_terms import COUPONS
+
+    mrr = {"coupons": COUPONS, "cancellation": "immediate", "past_due": "churned",
+           "one_time_discounts": "first_period"}
+    return ClientParams(client_name="Terms", business_model="subscription", currency="EUR", timezone="Europe/Rome",
+                        data={"min_customers": 1, "mrr": mrr, **data})
+
+
 def messy_subscriptions() -> pd.DataFrame:
     """`MESSY` as a table of text columns (empty cells NULL), as a database holding the export would."""
     frame = pd.DataFrame(MESSY, columns=list(MESSY_COLUMNS.values()), dtype=object)
@@ -175,6 +196,8 @@ def spark(tmp_path_factory):
     session.sparkContext.setLogLevel("ERROR")
     session.createDataFrame(cdnow_table()).createOrReplaceTempView("cdnow")
     session.createDataFrame(demo_subscriptions_table(ROOT)).createOrReplaceTempView("subscriptions")
+    session.createDataFrame(terms_table().astype(object).replace({pd.NA: None}),
+                            schema=", ".join(f"{c} string" for c in TERMS_COLUMNS)).createOrReplaceTempView("mrr_terms")
     yield "local[2]"
     gc.collect()
     session.stop()
@@ -188,6 +211,7 @@ def load_tables(con) -> None:
     load_demo_subscriptions(con, "demo.subscriptions", ROOT)
     load_demo_subscriptions(con, "demo.subscriptions_text", ROOT, typed=False)
     con.create_table("messy_subscriptions", messy_subscriptions(), overwrite=True)
+    con.create_table("mrr_terms", terms_table(), overwrite=True)
     con.create_table("cdnow", cdnow_table(), overwrite=True)
 
 
@@ -434,6 +458,23 @@ def test_messy_subscriptions_hit_the_same_rules(engine, messy_memory, url_env, r
     assert list(zoned["start_date"].dt.date.astype(str)) == ["2024-04-01", "2024-02-01"]  # Rome, not UTC
     assert list(zoned["end_date"].dt.date.astype(str)) == ["2025-04-01", "2024-07-01"]
     assert_same_mrr(subscription_source(messy_memory), subscription_source(data), END)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres", "spark"])
+def test_seats_coupons_and_mrr_conventions_on_engines(engine, url_env, request, tmp_path):
+    """Seats, forever / repeating / once coupons, immediate cancellation and past due as churn: the same segments,
+    ledger and MRR bridge in every engine as from the file (whose MRR tests/test_mrr_terms.py counts by hand)."""
+    path = tmp_path / "terms.csv"
+    terms_table().to_csv(path, index=False)
+    memory = load_client_data(terms_params(path=str(path)), END)
+    url_env(request.getfixturevalue({"duckdb": "duckdb_url", "postgres": "postgres_url", "spark": "spark"}[engine]))
+    data = load_client_data(terms_params(engine=engine, connection_env=VAR, table="mrr_terms"), END)
+    assert_same_ledger(memory, data)
+    order = ["customer_id", "start_date", "mrr"]  # no subscription id column: two items of G start on one day,
+    same = [c for c in memory.frame.columns if c != "subscription_id"]  # numbered by row (file) or by value (table)
+    pd.testing.assert_frame_equal(memory.frame.sort_values(order, ignore_index=True)[same],
+                                  data.frame.sort_values(order, ignore_index=True)[same], check_exact=False, rtol=1e-9)
+    assert_same_mrr(subscription_source(memory), subscription_source(data), END)
 
 
 def test_pipeline_subscriptions_on_duckdb_give_the_memory_report_tables(saas_params, duckdb_url, url_env):

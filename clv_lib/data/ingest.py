@@ -6,8 +6,9 @@ Each mapped column is read by the file path's parsers, which report how (one sen
 data chapter): identifiers and labels as trimmed text (`read.as_ids`, `read.as_text`; e-mails lower case), dates as
 the client's days (`dates.parse_dates`), amounts and quantities as numbers (`amounts.parse_amounts`). The rows are
 named by the canonical columns, plus `_row` (the source row number, header = row 1), `_dup` (a hash of every cell
-of the row, mapped or not: exact duplicates are judged on the whole row) and `_given_amount` (the amount cell is
-not empty: a line item without its own total is not an unparsable amount).
+of the row, mapped or not: exact duplicates are judged on the whole row) and `_given_amount` / `_given_quantity` (the
+cell is not empty: a line item without its own total is not an unparsable amount, an empty seat count is not an
+unparsable one).
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ class FileRows:
 
 
 IDS = ("customer_id", "order_id", "subscription_id")
-LABELS = ("status", "channel", "currency", "plan", "billing_interval")
-NUMBERS = ("amount", "quantity", "unit_price", "refunded_amount", "mrr")
-DATES = ("order_date", "start_date", "end_date", "trial_end")
+LABELS = ("status", "channel", "currency", "plan", "billing_interval", "coupon")
+NUMBERS = ("amount", "quantity", "unit_price", "refunded_amount", "mrr", "discount_percent", "discount_amount")
+DATES = ("order_date", "start_date", "end_date", "trial_end", "canceled_at", "period_start")
 
 
 def ingest(raw: RawTable, mapping: ColumnMapping, spec, timezone: str) -> tuple[pa.Table, ColumnMapping,
@@ -66,8 +67,8 @@ def ingest(raw: RawTable, mapping: ColumnMapping, spec, timezone: str) -> tuple[
             out[canon] = _arrow(numbers)
             if canon not in ("quantity", "unit_price") or not col("amount"):
                 inferences.append(how.describe())
-            if canon == "amount":
-                out["_given_amount"] = pa.array(as_text(values).notna().to_numpy())
+            if canon in ("amount", "quantity"):  # an empty cell is not an unparsable one
+                out[f"_given_{canon}"] = pa.array(as_text(values).notna().to_numpy())
     if not col("amount") and col("quantity") and col("unit_price"):
         inferences.append("amount: quantity x unit price")
     typed = pa.table(out)

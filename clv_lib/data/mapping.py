@@ -3,7 +3,10 @@
 Canonical orders columns: `customer_id`, `order_id`, `order_date`, `amount` (or `quantity` x `unit_price`),
 optional `currency`, `status`, `email`, `channel`. Subscriptions: `customer_id`, `start_date`, `end_date`, `mrr`
 (or `amount` + `billing_interval`), optional `subscription_id`, `plan`, `currency`, `status`, `email`,
-`channel`. Headers are compared after folding case, accents and punctuation (`N° Ordine` ~ `n_ordine`).
+`channel`, and `quantity` (seats: MRR is amount x quantity / interval months), `canceled_at`, `period_start`,
+`coupon`, `discount_percent`, `discount_amount` (the MRR conventions of params `data.mrr`). The plan is read from the column
+a client recognises first (`Plan nickname`, `Product`, then `Plan`, which in Stripe holds a price id). Headers
+are compared after folding case, accents and punctuation (`N° Ordine` ~ `n_ordine`).
 Columns mapped in params win; the canonical columns they leave out are detected among the other headers, and
 `ColumnMapping.describe()` says which came from where, for the report's data appendix.
 """
@@ -56,6 +59,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     # Stripe's "Ended At" is the effective end; its "Canceled At" is when the cancellation was asked for.
     "end_date": ("end_date", "ended_at", "canceled_at", "cancelled_at", "cancel_date", "cancellation_date",
                  "churn_date", "end", "data_fine", "fine", "data_disdetta", "data_cessazione"),
+    # When the cancellation was asked for (the end itself may come at the period end): params data.mrr.cancellation.
+    "canceled_at": ("canceled_at", "cancelled_at", "cancel_date", "cancellation_date", "cancellation_requested_at",
+                    "data_disdetta", "data_richiesta_disdetta"),
+    "period_start": ("current_period_start", "period_start", "billing_period_start", "inizio_periodo",
+                     "inizio_periodo_corrente"),
+    "coupon": ("coupon", "coupon_id", "coupon_code", "discount_code", "promo_code", "promotion_code", "codice_sconto",
+               "coupon_sconto", "codice_promozionale"),
+    "discount_percent": ("percent_off", "discount_percent", "discount_pct", "coupon_percent_off", "discount_rate",
+                         "sconto_percentuale", "sconto_perc", "percentuale_sconto"),
+    "discount_amount": ("amount_off", "discount_amount", "coupon_amount_off", "recurring_discount", "importo_sconto",
+                        "sconto_importo"),
     "trial_end": ("trial_end", "trial_ends_at", "trial_end_date", "trial_ended_at", "trial_end_at", "fine_prova",
                   "data_fine_prova", "fine_periodo_di_prova", "fine_periodo_prova"),
     "mrr": ("mrr", "monthly_recurring_revenue", "monthly_amount", "canone_mensile"),
@@ -63,13 +77,20 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                          "periodicita", "frequenza_fatturazione", "ciclo_fatturazione"),
 }
 # Subscriptions read "price" as the plan price (amount), not as a line item's unit price.
+# Seats of a subscription (Stripe's "Quantity"); "items" or "units" would be an order's words.
+SUBSCRIPTION_QUANTITY = ("quantity", "qty", "seats", "seat_count", "number_of_seats", "licenses", "licences",
+                         "quantita", "qta", "posti", "licenze", "numero_licenze")
+# Plan names a person reads before price or plan ids (Stripe: "Plan" is a price id, "Product" the product's name).
+SUBSCRIPTION_PLAN = ("plan_nickname", "price_nickname", "plan_name", "product_name", "nome_piano", "product",
+                     "prodotto", "plan", "tier", "piano", "plan_id", "price_id")
 SUBSCRIPTION_AMOUNT = ("price", "amount", "plan_amount", "plan_price", "price_amount", "prezzo", "importo",
                        "canone", "total")
 
 ORDER_FIELDS = ("customer_id", "order_id", "order_date", "amount", "quantity", "unit_price", "refunded_amount",
                 "currency", "status", "email", "channel")
-SUBSCRIPTION_FIELDS = ("customer_id", "subscription_id", "plan", "start_date", "end_date", "trial_end", "mrr",
-                       "amount", "billing_interval", "currency", "status", "email", "channel")
+SUBSCRIPTION_FIELDS = ("customer_id", "subscription_id", "plan", "start_date", "end_date", "canceled_at",
+                       "period_start", "trial_end", "mrr", "amount", "quantity", "discount_percent", "discount_amount",
+                       "coupon", "billing_interval", "currency", "status", "email", "channel")
 
 
 def fold(header: str) -> str:
@@ -137,8 +158,10 @@ def resolve_columns(headers: list[str], business_model: str, mapped: dict[str, s
     for canon in fields:
         if canon in columns:
             continue
-        names = SUBSCRIPTION_AMOUNT if (canon == "amount" and business_model == "subscription") else \
-            SYNONYMS.get(canon, ())
+        names = SYNONYMS.get(canon, ())
+        if business_model == "subscription":
+            names = {"amount": SUBSCRIPTION_AMOUNT, "quantity": SUBSCRIPTION_QUANTITY,
+                     "plan": SUBSCRIPTION_PLAN}.get(canon, names)
         if canon == "order_id" and _shopify_name(by_fold):
             names = names + ("name",)
         for name in names:

@@ -35,6 +35,44 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Coupon(_Strict):
+    """A subscription coupon as the billing tool defines it (Stripe: percent or amount off, and a duration)."""
+
+    percent_off: Optional[float] = Field(None, gt=0, le=100, description="Percentage off the price.")
+    amount_off: Optional[float] = Field(None, gt=0, description="Amount off each invoice (billing period), in the "
+                                                               "subscription's currency.")
+    duration: Literal["forever", "repeating", "once"] = Field(
+        "forever", description="forever: every invoice; repeating: the first `duration_months`; once: the first "
+                               "invoice only.")
+    duration_months: Optional[int] = Field(None, ge=1, le=120, description="Months a repeating coupon runs.")
+
+    @model_validator(mode="after")
+    def _one_value(self) -> "Coupon":
+        if (self.percent_off is None) == (self.amount_off is None):
+            raise ValueError("a coupon needs exactly one of percent_off or amount_off")
+        if (self.duration == "repeating") != (self.duration_months is not None):
+            raise ValueError("duration_months goes with duration: repeating (and only with it)")
+        return self
+
+
+class MrrConventions(_Strict):
+    """Subscriptions: where billing tools (ChartMogul, Baremetrics, ProfitWell) differ on MRR, the choice made
+    (the `data.mrr:` block). The report's appendix prints each choice; the README lists them."""
+
+    past_due: Literal["paying", "churned"] = Field(
+        "paying", description="A past_due subscription (a failed payment being retried) still pays (ChartMogul, "
+                              "Baremetrics) or has churned at the start of its unpaid period (ProfitWell's "
+                              "delinquent churn).")
+    cancellation: Literal["period_end", "immediate"] = Field(
+        "period_end", description="A cancellation counts when the subscription ends (the end of the paid period) "
+                                  "or at once, on the day it was asked for (`Canceled At`).")
+    one_time_discounts: Literal["ignore", "first_period"] = Field(
+        "ignore", description="A once coupon is left out of MRR (not recurring), or spread over the first billing "
+                              "period (a yearly plan: its first 12 months).")
+    coupons: dict[str, Coupon] = Field(
+        default_factory=dict, description="Coupon code in the export's coupon column -> its discount and duration.")
+
+
 class DataSpec(_Strict):
     """Where the client's data is and how to read it (the `data:` block)."""
 
@@ -63,6 +101,11 @@ class DataSpec(_Strict):
         default_factory=dict, description="Rate to convert 1 unit of a currency into the report currency.")
     billing_interval_months: dict[str, float] = Field(
         default_factory=dict, description="Subscriptions: months per billing interval label, e.g. {annual: 12}.")
+    plan_names: dict[str, str] = Field(
+        default_factory=dict, description="Subscriptions: plan label in the export -> the name the report prints, "
+                                          "e.g. {price_1OqXyz: Pro monthly}.")
+    mrr: MrrConventions = Field(default_factory=MrrConventions,
+                                description="Subscriptions: the MRR conventions and coupons (see MrrConventions).")
     min_customers: int = Field(30, ge=1, description="Fewer valid customers than this is an error.")
     # Database or warehouse sources (engine other than local files).
     engine: Literal["duckdb", "postgres", "spark"] = Field("duckdb", description="Engine that reads the data.")

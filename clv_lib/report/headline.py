@@ -80,9 +80,12 @@ def headline(report) -> dict:
 
 
 def _active(report, customers):
+    """The one definition of an active customer, the KPI table's: a subscriber paying at the last month end; a
+    buyer with an order in the 12 whole calendar months ending at the cut-off (`trailing_start` onwards, the window
+    of the KPI table's last-12-months column), not 365 days back."""
     if report.subscription:
         return ~customers["churned"].astype(bool)
-    return customers["days_since_last_purchase"] <= 365
+    return customers["last_order"] >= report.analysis.trailing_start
 
 
 def model_name(report) -> str:

@@ -1,7 +1,8 @@
 """The report's data outputs, written next to the HTML/PDF: customers.csv and customers.xlsx (for the CRM),
 segments.csv, channels.csv (what a new customer is worth per acquisition channel, and the CAC it affords),
-data_quality.csv (the cleaning ledger), forecast.csv (what the report predicts, kept for the track record of later
-reports), kpis.json (the headline numbers) and report_meta.json (for the runner and later
+data_quality.csv (the cleaning ledger), mrr_bridge.csv (subscriptions: the month-end MRR and its movements, month by
+month), forecast.csv (what the report predicts, kept for the track record of later reports), kpis.json (the
+headline numbers) and report_meta.json (for the runner and later
 reports). The CSV files are safe to open in a spreadsheet and the workbook keeps ids as text
 (`clv_lib.report.spreadsheets`).
 
@@ -74,6 +75,22 @@ def customers_table(report) -> pd.DataFrame:
     return out
 
 
+BRIDGE_COLUMNS = ["start_mrr", "new", "expansion", "reactivation", "contraction", "churn", "end_mrr",
+                  "start_customers", "new_customers", "expansion_customers", "reactivated_customers",
+                  "contraction_customers", "churned_customers", "end_customers"]
+
+
+def bridge_table(report) -> pd.DataFrame:
+    """mrr_bridge.csv: the MRR bridge of every month up to the cut-off (start + movements = end), the same frame the
+    KPI chapter and kpis.json read."""
+    monthly = report.analysis.monthly
+    out = monthly[BRIDGE_COLUMNS].copy()
+    out.index = pd.Index(monthly.index.astype(str), name="month")
+    money = [c for c in BRIDGE_COLUMNS if not c.endswith("customers")]
+    out[money] = out[money].round(2)
+    return out
+
+
 def segments_table(report) -> pd.DataFrame:
     """segments.csv: segment profiles with their interval and first (top) recommendation."""
     a = report.analysis
@@ -114,6 +131,8 @@ def save_outputs(report) -> H.Chapter:
     channels = new_customers.channels_table(report)
     if channels is not None:
         write_csv(channels, out / "channels.csv")
+    if report.subscription:
+        write_csv(bridge_table(report), out / "mrr_bridge.csv")
     write_csv(report.analysis.data.ledger.to_frame(), out / "data_quality.csv", index=False, float_format="%.2f")
     forecast = write_forecast(report, out)
     (out / "kpis.json").write_text(json.dumps(report.headline, indent=1, ensure_ascii=False), encoding="utf-8")

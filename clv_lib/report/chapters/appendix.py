@@ -30,11 +30,13 @@ def render(r) -> H.Chapter:
     parts.append(H.bullets([t(f"appendix.method.common.{i}") for i in range(1, 5)], name="method.common"))
     parts += _segments(r)
     parts += _definitions(r)
+    parts += _mrr_conventions(r)
     parts += _parameters(r)
     parts += _provenance(r)
     parts.append(H.h3(t("appendix.outputs.title"), name="outputs.title"))
-    files = ("customers", "customers_xlsx", "segments") + (("channels",) if getattr(r.analysis, "channel_budgets", None)
-                                                           is not None else ()) + ("quality", "forecast", "kpis", "safe")
+    channels = ("channels",) if getattr(r.analysis, "channel_budgets", None) is not None else ()
+    files = ("customers", "customers_xlsx", "segments") + channels + ("quality", "forecast", "kpis") + \
+        (("bridge",) if r.subscription else ()) + ("safe",)
     parts.append(H.bullets([t(f"appendix.outputs.{name}") for name in files]))
     return H.chapter("appendix", t("toc.appendix"), *parts)
 
@@ -77,6 +79,22 @@ def _definitions(r) -> list[str]:
     keys = ("subscription" if r.subscription else "orders")
     return [H.h3(t("appendix.definitions.title"), name="definitions.title"),
             H.bullets([t(f"appendix.definitions.{keys}.{i}") for i in range(1, 6)], name="definitions")]
+
+
+def _mrr_conventions(r) -> list[str]:
+    """Subscriptions: the MRR conventions used (params `data.mrr`), one sentence each with its key."""
+    if not r.subscription:
+        return []
+    t, conv = r.t, r.params.data.mrr
+    mapping = r.analysis.data.mapping
+    quantity = mapping.get("quantity") if not mapping.get("mrr") else None  # an MRR column is already a total
+    coupons = ", ".join(sorted(conv.coupons)) or t("appendix.mrr.no_coupons")
+    lines = [t("appendix.mrr.seats", column=quantity) if quantity else t("appendix.mrr.no_seats"),
+             t("appendix.mrr.taxes"), t(f"appendix.mrr.past_due.{conv.past_due}"),
+             t(f"appendix.mrr.cancellation.{conv.cancellation}"), t(f"appendix.mrr.one_time.{conv.one_time_discounts}"),
+             t("appendix.mrr.discounts", coupons=coupons)]
+    return [H.h3(t("appendix.mrr.title"), name="mrr.title"), H.p(t("appendix.mrr.lead"), name="mrr.lead"),
+            H.bullets(lines, name="mrr")]
 
 
 def _parameters(r) -> list[str]:
