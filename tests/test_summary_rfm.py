@@ -71,15 +71,12 @@ def test_conventions_on_a_hand_computed_example():
     assert months.loc["a", "T"] == pytest.approx(30 / (365.25 / 12))
 
 
-def test_weekly_grain_counts_whole_calendar_weeks_like_lifetimes():
-    # 2024-01-01 is a Monday. Weeks: [01-01, 01-07], [01-08, 01-14], ...
-    tx = _tx([("a", "2024-01-01", 10.0), ("a", "2024-01-03", 5.0),  # same week: merged, 15
-              ("a", "2024-01-14", 20.0),  # next week (Sunday)
-              ("a", "2024-01-29", 1.0)])
-    out = rfm_summary(tx, observation_end="2024-02-04", time_unit="W", purchase_grain="W")
-    assert out.loc["a"].tolist() == [2.0, 4.0, 4.0, 10.5]
-    months = rfm_summary(tx, observation_end="2024-03-10", time_unit="M", purchase_grain="M")
-    assert months.loc["a"].tolist() == [0.0, 0.0, 2.0, 0.0]
+def test_ids_keep_their_type_and_order_and_rows_without_a_customer_or_date_are_left_out():
+    tx = pd.DataFrame({"customer_id": [10, 2, 10, None, 2], "order_date": pd.to_datetime(
+        ["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-06", None]), "amount": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    out = rfm_summary(tx, observation_end="2024-01-10")
+    assert list(out.index) == [2.0, 10.0] and out.index.name == "customer_id"
+    assert out.loc[10.0].tolist() == [1.0, 4.0, 9.0, 3.0] and out.loc[2.0].tolist() == [0.0, 0.0, 7.0, 0.0]
 
 
 def test_default_observation_end_is_the_last_transaction_and_amount_is_optional():

@@ -138,12 +138,14 @@ class EngineOrders:
     # ---- BTYD summaries -----------------------------------------------------------------------------------
     def _rfm_query(self, end_day: int, time_unit: str):
         """Per customer up to `end_day`: the RFM columns in `time_unit`, computed by the engine as float64 (so the
-        result's columns are the summary's: no per-customer intermediate comes back to Python)."""
+        result's columns are the summary's: no per-customer intermediate comes back to Python). One aggregate, no
+        window: the first purchase day's spend is the spend at the smallest day (`argmin`; a customer's days are
+        distinct), as DuckDB's own hand-written summary takes it."""
         import ibis
 
-        d = self._with_first(self._upto(end_day))
-        agg = d.group_by("customer_id").aggregate(first=d.fd.min(), last=d.d.max(), n=d.n.count(),
-                                                  total=d.s.sum(), first_s=d.s.sum(where=d.d == d.fd))
+        d = self._upto(end_day)
+        agg = d.group_by("customer_id").aggregate(first=d.d.min(), last=d.d.max(), n=d.n.count(),
+                                                  total=d.s.sum(), first_s=d.s.argmin(d.d))
         unit = ibis.literal(UNIT_DAYS[time_unit], "float64")
         repeat = (agg.total - agg.first_s) / (agg.n - 1).cast("float64")
         return agg.select("customer_id", frequency=(agg.n - 1).cast("float64"),

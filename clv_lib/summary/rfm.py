@@ -1,22 +1,22 @@
-"""Per-customer RFM summaries in the Fader-Hardie / lifetimes conventions, computed by DuckDB.
+"""Per-customer RFM summaries of transactions in memory, in the Fader-Hardie / lifetimes conventions: the report's
+own summaries (`EngineOrders.summary` and `.holdout`, the one implementation every source goes through) on a
+DataFrame, aggregated by DuckDB, embedded.
 
 For each customer with a purchase on or before the observation end:
 
-* purchases in the same calendar day (`purchase_grain="D"`, default) – or week / month – are merged into one
-  purchase whose value is their sum (the BTYD convention: CDNOW counts purchase days);
+* purchases on the same calendar day are merged into one purchase whose value is their sum (the BTYD convention:
+  CDNOW counts purchase days);
 * `frequency`: number of repeat purchases (purchases after the first);
 * `recency`: time from the first to the last purchase; `T`: time from the first purchase to the observation end;
 * `monetary_value`: mean value of the repeat purchases (the first purchase is left out, as in the Gamma-Gamma
   model); 0 for customers without repeat purchases.
 
-Durations are in `time_unit`: "D" days, "W" weeks (days / 7), "M" months (days / 30.4375, a 365.25-day year
-over 12). With the default day grain they are exact day counts divided by the unit, which is how the BG/NBD
-paper measures CDNOW in weeks. With `purchase_grain` equal to `time_unit` ("W" or "M") purchases in the same
-calendar week (Monday to Sunday) or month are merged and durations count whole periods between them, which is
-what lifetimes' `summary_data_from_transaction_data(freq=...)` does.
+Durations are exact day counts divided by `time_unit`: "D" days, "W" weeks (days / 7, how the BG/NBD paper
+measures CDNOW), "M" months (days / 30.4375, a 365.25-day year over 12). `calibration_holdout_summary` adds what
+the same customers did after the calibration end, in the layout of lifetimes' `calibration_and_holdout_data`.
 
-The aggregation runs in DuckDB over the DataFrame (no copy of its columns into Python objects), so ten million
-transactions take seconds and little memory.
+The customers' ids go to DuckDB as integer codes (their sorted order), so ten million transactions take seconds
+and no Python object per row; the result is indexed by the original ids, sorted.
 """
 
 from __future__ import annotations
@@ -25,104 +25,67 @@ from typing import Optional
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from clv_lib.exceptions import ModelInputError
 
-UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
-_TRUNC = {"D": "day", "W": "week", "M": "month"}
 COLUMNS = ["frequency", "recency", "T", "monetary_value"]
 
 
-def _check(transactions: pd.DataFrame, columns: list[str], time_unit: str, purchase_grain: str) -> None:
-    if time_unit not in UNIT_DAYS:
-        raise ValueError(f"time_unit must be one of D, W, M (got {time_unit!r})")
-    if purchase_grain not in ("D", time_unit):
-        raise ValueError(f"purchase_grain must be 'D' or the time unit {time_unit!r} (got {purchase_grain!r})")
-    missing = [c for c in columns if c and c not in transactions.columns]
-    if missing:
-        raise ModelInputError(f"transactions: column {missing[0]!r} not found; columns are: "
-                              f"{', '.join(map(str, transactions.columns))}")
-
-
-def _connect(transactions: pd.DataFrame, customer_col: str, date_col: str, amount_col: Optional[str]):
-    import duckdb
-
-    con = duckdb.connect()
-    cols = [customer_col, date_col] + ([amount_col] if amount_col else [])
-    con.register("src", transactions[cols] if len(cols) < transactions.shape[1] else transactions)
-    return con
-
-
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _duration(first: str, last: str, time_unit: str, purchase_grain: str) -> str:
-    """SQL for the duration between two (truncated) dates, in units."""
-    if purchase_grain == "M":
-        return f"CAST(date_diff('month', {first}, {last}) AS DOUBLE)"
-    return f"CAST(date_diff('day', {first}, {last}) AS DOUBLE) / {UNIT_DAYS[time_unit]!r}"
-
-
-def _periods_sql(customer_col: str, date_col: str, amount_col: Optional[str], grain: str, where: str) -> str:
-    """One row per customer and purchase period (day/week/month start), with the period's spend."""
-    amount = f"SUM(CAST({_q(amount_col)} AS DOUBLE))" if amount_col else "0.0"
-    day = f"CAST({_q(date_col)} AS DATE)"
-    period = day if grain == "D" else f"CAST(date_trunc('{_TRUNC[grain]}', {day}) AS DATE)"
-    return (f"SELECT {_q(customer_col)} AS c, {period} AS p, {amount} AS s FROM src "
-            f"WHERE {_q(date_col)} IS NOT NULL AND {where} GROUP BY 1, 2")
-
-
-def _end_of(transactions: pd.DataFrame, date_col: str, observation_end) -> pd.Timestamp:
-    if observation_end is not None:
-        return pd.Timestamp(observation_end).normalize()
-    last = pd.to_datetime(transactions[date_col]).max()
-    if pd.isna(last):
-        raise ModelInputError("transactions: no dated transaction to summarise")
-    return pd.Timestamp(last).normalize()
-
-
 def rfm_summary(transactions: pd.DataFrame, customer_col: str = "customer_id", date_col: str = "order_date",
-                amount_col: Optional[str] = "amount", observation_end=None, time_unit: str = "D",
-                purchase_grain: str = "D") -> pd.DataFrame:
+                amount_col: Optional[str] = "amount", observation_end=None, time_unit: str = "D") -> pd.DataFrame:
     """One row per customer (index named `customer_col`, sorted): `frequency`, `recency`, `T` (in `time_unit`)
     and `monetary_value` (mean repeat-purchase value, in the amounts' currency; omitted when `amount_col` is None).
 
     `observation_end` (inclusive day, default the last transaction's day): later transactions are ignored.
     """
-    _check(transactions, [customer_col, date_col, amount_col], time_unit, purchase_grain)
-    end = _end_of(transactions, date_col, observation_end)
-    con = _connect(transactions, customer_col, date_col, amount_col)
-    try:
-        frame = con.execute(_summary_sql(customer_col, date_col, amount_col, time_unit, purchase_grain),
-                            [end.date()]).df()
-    finally:
-        con.close()
-    return _shape(frame, customer_col, amount_col is not None)
+    orders, ids, end = _orders(transactions, customer_col, date_col, amount_col, observation_end)
+    return _indexed(orders.summary(end, time_unit), ids, customer_col, amount_col)
 
 
-def _summary_sql(customer_col: str, date_col: str, amount_col: Optional[str], time_unit: str,
-                 purchase_grain: str) -> str:
-    trunc = _TRUNC[purchase_grain]
-    end_p = f"CAST(date_trunc('{trunc}', CAST($1 AS DATE)) AS DATE)"
-    periods = _periods_sql(customer_col, date_col, amount_col, purchase_grain,
-                           f"CAST({_q(date_col)} AS DATE) <= CAST($1 AS DATE)")
-    return f"""
-        WITH periods AS ({periods}),
-        agg AS (SELECT c, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n, SUM(s) AS total,
-                       arg_min(s, p) AS first_s FROM periods GROUP BY c)
-        SELECT c, CAST(n - 1 AS DOUBLE) AS frequency,
-               {_duration('first_p', 'last_p', time_unit, purchase_grain)} AS recency,
-               {_duration('first_p', end_p, time_unit, purchase_grain)} AS T,
-               CASE WHEN n > 1 THEN (total - first_s) / (n - 1) ELSE 0.0 END AS monetary_value
-        FROM agg ORDER BY c"""
+def calibration_holdout_summary(transactions: pd.DataFrame, calibration_end, observation_end=None,
+                                customer_col: str = "customer_id", date_col: str = "order_date",
+                                amount_col: Optional[str] = "amount", time_unit: str = "D") -> pd.DataFrame:
+    """Per customer with a purchase on or before `calibration_end` (index `customer_col`): `frequency_cal,
+    recency_cal, T_cal, monetary_value_cal` (as `rfm_summary` at the calibration end), then `frequency_holdout`
+    (purchase days after the calibration end, up to `observation_end`), `monetary_value_holdout` (their mean
+    value, 0 when none) and `duration_holdout` (the holdout's length in `time_unit`)."""
+    orders, ids, end = _orders(transactions, customer_col, date_col, amount_col, observation_end)
+    out = orders.holdout(pd.Timestamp(calibration_end).normalize(), end, time_unit)
+    return _indexed(out, ids, customer_col, amount_col)
 
 
-def _shape(frame: pd.DataFrame, customer_col: str, with_money: bool) -> pd.DataFrame:
-    frame = frame.set_index("c")
-    frame.index.name = customer_col
-    columns = COLUMNS if with_money else COLUMNS[:3]
-    out = frame[columns].astype("float64")
-    if with_money:
-        out["monetary_value"] = out["monetary_value"].where(np.isfinite(out["monetary_value"]), 0.0)
-    return out
+def _orders(transactions: pd.DataFrame, customer_col: str, date_col: str, amount_col: Optional[str],
+            observation_end):
+    """(`EngineOrders` over the dated transactions, the sorted distinct ids, the observation end)."""
+    import ibis
+
+    from clv_lib.summary.engine_orders import EngineOrders
+
+    missing = [c for c in (customer_col, date_col, amount_col) if c and c not in transactions.columns]
+    if missing:
+        raise ModelInputError(f"transactions: column {missing[0]!r} not found; columns are: "
+                              f"{', '.join(map(str, transactions.columns))}")
+    dates = pd.to_datetime(transactions[date_col])
+    dated = dates.notna().to_numpy()
+    if not dated.any():
+        raise ModelInputError("transactions: no dated transaction to summarise")
+    end = (pd.Timestamp(observation_end) if observation_end is not None else dates.max()).normalize()
+    codes, ids = pd.factorize(transactions[customer_col], sort=True)
+    dated = dated & (codes >= 0)  # a transaction without a customer belongs to no customer's summary
+    amounts = (transactions[amount_col].to_numpy(dtype="float64", na_value=np.nan) if amount_col
+               else np.zeros(len(transactions)))
+    table = pa.table({"customer_id": pa.array(codes[dated].astype("int64")),
+                      "order_date": pa.array(dates.to_numpy()[dated].astype("datetime64[D]")),
+                      "amount": pa.array(amounts[dated], from_pandas=True)})
+    con = ibis.duckdb.connect()
+    orders = EngineOrders(con.create_table("transactions", table), "duckdb", "transactions")
+    orders.backend = con
+    return orders, ids, end
+
+
+def _indexed(frame: pd.DataFrame, ids, customer_col: str, amount_col: Optional[str]) -> pd.DataFrame:
+    """The summary indexed by the original ids (the engine's rows are the codes, in their order)."""
+    frame.index = pd.Index(ids).take(frame.index.astype("int64")).rename(customer_col)
+    money = [c for c in frame.columns if c.startswith("monetary_value")]
+    return frame if amount_col else frame.drop(columns=money)

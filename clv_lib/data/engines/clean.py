@@ -103,12 +103,14 @@ def duplicates(raw, file_rows: FileRows | None, spec):
     """Rows equal in every column to an earlier row (a file: its cells' hash and values; a table: every column)."""
     import ibis
 
+    from clv_lib.data.engines.backend_rules import comparable
+
     if not spec.drop_exact_duplicates:
         return ibis.literal(False)
     if file_rows is not None:
         w = ibis.window(group_by=[raw[c] for c in raw.columns if c != "_row"], order_by=raw["_row"])
     else:
-        w = ibis.window(group_by=[raw[c] for c in raw.columns])
+        w = ibis.window(group_by=[comparable(raw[c]) for c in raw.columns])
     return ibis.row_number().over(w) > 0
 
 
@@ -131,7 +133,7 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
 
     col = mapping.get
     ledger = Ledger(source=source)
-    reader = Reader.of(raw, engine, timezone)
+    reader = Reader.of(raw, engine, timezone, spec.decimal)
     text, number = reader.text, reader.number
     src = keys(raw, mapping, file_rows, reader)
     src["dup"] = duplicates(raw, file_rows, spec)

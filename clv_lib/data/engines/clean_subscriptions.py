@@ -83,7 +83,7 @@ def clean_engine_subscriptions(raw, mapping, spec, currency: str, timezone: str,
 
     col = mapping.get
     ledger = Ledger(source=source)
-    reader = Reader.of(raw, engine, timezone)
+    reader = Reader.of(raw, engine, timezone, spec.decimal)
     rates = rates_of(spec, currency)
     interval_table = {**INTERVAL_MONTHS,
                       **{fold_label(k): float(v) for k, v in (spec.billing_interval_months or {}).items()}}

@@ -154,16 +154,15 @@ def file_backend(path: Path, spec, display: str):
     """DuckDB (`scratch_duckdb`) and a large file as a lazy table, read by DuckDB itself."""
     from clv_lib.data.read import detect_format
 
-    con = scratch_duckdb()
+    from clv_lib.data.engines.backend_rules import file_csv_options, positional_names
+
     fmt = detect_format(path, spec.format)
+    options = file_csv_options(spec, display) if fmt != "parquet" else {}
+    con = scratch_duckdb()
     if fmt == "parquet":
         return con, con.read_parquet(str(path))
-    options = {}
-    if spec.delimiter:
-        options["delim"] = spec.delimiter
-    if spec.decimal == ",":
-        options["decimal_separator"] = ","
-    return con, con.read_csv(str(path), **options)
+    raw = con.read_csv(str(path), **options)
+    return con, positional_names(raw) if spec.header is False else raw
 
 
 def clean_file_data(params, raw, mapping: ColumnMapping, end) -> EngineData:
@@ -197,9 +196,12 @@ def clean_file_rows(raw, mapping: ColumnMapping, spec, currency: str, timezone: 
 
 def open_source(params, root: Optional[Path] = None):
     """(backend, raw Ibis table, EngineSource) for the params' data."""
+    from clv_lib.data.engines.backend_rules import check_table_keys
     from clv_lib.data.engines.connect import connect, open_table, source_label
 
     spec = params.data
+    if spec.table or spec.sql:
+        check_table_keys(spec, spec.engine)
     if spec.path:
         path, display = data_path(params, root)
         if not path.is_file():
@@ -212,12 +214,16 @@ def open_source(params, root: Optional[Path] = None):
 
 
 def load_engine_data(params, observation_end=None, root: Optional[Path] = None) -> EngineData:
-    """Connect, map, clean in the engine; DataError subclasses (one line, no URL) before any model runs."""
+    """Connect, map, clean in the engine; DataError subclasses (one line, no URL) before any model runs; a params
+    rule the engine cannot apply stops here (`backend_rules`)."""
+    from clv_lib.data.engines.backend_rules import check_dayfirst
     from clv_lib.data.engines.clean import clean_engine_orders
+    from clv_lib.data.engines.values import Reader
 
     spec = params.data
     con, raw, source = open_source(params, root)
     mapping = resolve_columns(list(raw.columns), params.business_model, dict(spec.columns), source.display)
+    check_dayfirst(spec, raw, mapping, Reader.of(raw, source.engine, params.timezone, spec.decimal), source)
     end = pd.Timestamp(observation_end).normalize() if observation_end is not None else None
     if params.business_model == "subscription":
         return _subscriptions(params, raw, mapping, source, end, con)
@@ -327,7 +333,7 @@ def last_engine_date(params, root: Optional[Path] = None) -> Optional[pd.Timesta
 
     spec = params.data
     _, raw, source = open_source(params, root)
-    reader = Reader.of(raw, source.engine, params.timezone)
+    reader = Reader.of(raw, source.engine, params.timezone, spec.decimal)
     mapping = resolve_columns(list(raw.columns), params.business_model, dict(spec.columns), source.display)
     wanted = ["order_date"] if params.business_model != "subscription" else ["start_date", "end_date"]
     last = None

@@ -12,7 +12,9 @@ error in the middle of a query:
   ``2024-03-05 14:22[:05]``, ``T`` between, an offset ``Z``/``UTC``/``+01:00`` is converted like a zoned
   timestamp); other layouts (``05/03/2024``) are unparsable in an engine.
 * **numbers**: numeric columns as float64; text holding a plain number (``-12.5``, ``1e3``) is cast, anything else
-  is NULL.
+  is NULL. With params `decimal` (``,`` or ``.``), text is read as the file path reads it with that mark
+  (`clv_lib.data.amounts`): currency symbols and codes and spaces dropped, the other mark grouping thousands by
+  three (``€ 1.234,56``), a sign in front or behind or parentheses for a negative (``(12,00)``, ``12-``).
 
 PostgreSQL has no ``TRY_CAST`` (Ibis compiles `try_cast` to a plain ``CAST`` there, which fails the whole query on
 the first bad value), so text is checked first by a pattern and, for dates, by the calendar (month 1-12, the
@@ -37,6 +39,9 @@ PG_ISO = (r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})([ T]([01]?[0-9]|2[0-3]):[0-5][
 #: Plain numbers PostgreSQL casts to DOUBLE PRECISION without overflow (at most 200 digits, exponent below 100).
 PG_NUMBER = r"^[-+]?([0-9]{1,200}(\.[0-9]*)?|\.[0-9]{1,200})([eE][-+]?[0-9]{1,2})?$"
 CONVERTING = ("duckdb", "postgres", "spark")
+#: Currency symbols, codes and spaces an amount written as text may carry (`clv_lib.data.amounts`); no \b, which
+#: PostgreSQL reads otherwise.
+AMOUNT_NOISE = r"[€$£¥]|EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CAD|AUD|Euro|euro|eur|usd|\s|'|’"
 #: Years a day may have (pandas' nanosecond timestamps), as the file path reads dates.
 FIRST_YEAR, LAST_YEAR = 1678, 2261
 
@@ -50,14 +55,15 @@ class Reader:
     timezone: str = "UTC"
     session_zone: str = "UTC"
     instants: frozenset = field(default_factory=frozenset)
+    decimal: str | None = None  #: params `decimal`: the decimal mark of amounts written as text
 
     @classmethod
-    def of(cls, raw, engine: str, timezone: str) -> "Reader":
+    def of(cls, raw, engine: str, timezone: str, decimal: str | None = None) -> "Reader":
         """The reader of the Ibis table `raw` held by `engine` (looks up Spark's timestamp kinds and zone)."""
         if engine != "spark":
-            return cls(engine, timezone)
+            return cls(engine, timezone, decimal=decimal)
         zone, instants = _spark_timestamps(raw)
-        return cls(engine, timezone, zone, instants)
+        return cls(engine, timezone, zone, instants, decimal)
 
     # ---- text -----------------------------------------------------------------------------------------------
     def text(self, col):
@@ -92,10 +98,28 @@ class Reader:
         if not dtype.is_string():
             raise EngineError(f"engine {self.engine}: column {name} holds {dtype}, not numbers")
         text = self.strip(col)
+        if self.decimal:
+            return self._marked(text)
         if self.engine == "postgres":
             return ibis.cases((text.re_search(PG_NUMBER), text.cast("float64")), else_=ibis.null("float64"))
         value = text.try_cast("float64")  # 'inf', 'nan' and overflowing text are not amounts
         return ibis.cases((value.isinf() | value.isnan(), ibis.null("float64")), else_=value)
+
+    def _marked(self, text):
+        """Amounts written with the params' decimal mark (see the module docstring); NULL when malformed. The
+        pattern admits only digits and marks, so the cast cannot fail on any engine (PostgreSQL included)."""
+        import ibis
+
+        mark = self.decimal
+        sep = "," if mark == "." else "."
+        body = text.re_replace(AMOUNT_NOISE, "").replace("−", "-")
+        negative = body.re_search(r"^[(].*[)]$|^-|-$")
+        body = body.re_replace(r"^[(+-]+|[)-]+$", "")
+        d, t = "\\" + mark, "\\" + sep
+        shape = rf"^(([0-9]{{1,3}}({t}[0-9]{{3}})+|[0-9]{{1,100}})({d}[0-9]{{0,100}})?|{d}[0-9]{{1,100}})$"
+        value = body.replace(sep, "").replace(mark, ".")
+        number = ibis.cases((body.re_search(shape), value.cast("float64")), else_=ibis.null("float64"))
+        return ibis.cases((negative, -number), else_=number)
 
     # ---- days -----------------------------------------------------------------------------------------------
     def zoned(self, col, name: str) -> bool:

@@ -1,0 +1,34 @@
+"""bench task: one `make report` (the runner, as a user runs it) of a client in a project tree, measured from
+outside: wall seconds and the peak RSS of the whole process tree (the runner, the notebook's kernel, the HTML and
+PDF steps: the largest of them, as the operating system reports it for waited-for descendants); the runner's own
+step timings from the report's `report_meta.json` when it writes them."""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import args
+
+a = args()
+root = Path(a["root"])
+env = {**os.environ, "CLV_PROJECT_ROOT": str(root)}
+if a.get("pythonpath"):
+    env["PYTHONPATH"] = a["pythonpath"]
+command = [sys.executable, "-m", "clv_lib.runner", "report", "--client", a["client"], "--pdf-engine",
+           a.get("pdf_engine", "none"), "--quiet"]
+start = time.perf_counter()
+proc = subprocess.run(command, capture_output=True, text=True, cwd=root, env=env)
+wall = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+if proc.returncode != 0:
+    raise SystemExit((proc.stderr or proc.stdout).strip()[-800:])
+timings = {}
+meta = sorted((root / "reports" / a["client"]).glob("*/report_meta.json"))
+if meta:
+    timings = json.loads(meta[-1].read_text(encoding="utf-8")).get("timings", {})
+print(json.dumps({"report_s": wall, "tree_peak_mb": peak, "timings": timings,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
