@@ -81,6 +81,10 @@ class EngineOrders:
     def days(self):
         """Customer x purchase day (cached in the engine): customer_id, d, m, n (orders), s (spend), ch (channel of
         the day's first order by order id, when the orders have channels)."""
+        return cache(self.days_query(), self.engine)
+
+    def days_query(self):
+        """`days` as a query, not cached (for a single aggregate over it, e.g. one summary of transactions)."""
         import ibis
 
         o = self.orders
@@ -88,7 +92,7 @@ class EngineOrders:
         t = o.group_by(["customer_id", "order_date"]).aggregate(n=o.count(), s=o.amount.sum(), ch=ch)
         t = t.select("customer_id", d=t.order_date.epoch_days().cast("int64"),
                      m=_month_of(t.order_date).cast("int64"), n=t.n.cast("int64"), s=t.s.cast("float64"), ch=t.ch)
-        return cache(t, self.engine)
+        return t
 
     def _run(self, expr, arrow: bool = False):
         """Run `expr`: a pandas frame, or with `arrow` an Arrow table (no pandas copy of millions of rows)."""

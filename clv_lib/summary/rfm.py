@@ -15,8 +15,9 @@ Durations are exact day counts divided by `time_unit`: "D" days, "W" weeks (days
 measures CDNOW), "M" months (days / 30.4375, a 365.25-day year over 12). `calibration_holdout_summary` adds what
 the same customers did after the calibration end, in the layout of lifetimes' `calibration_and_holdout_data`.
 
-The customers' ids go to DuckDB as integer codes (their sorted order), so ten million transactions take seconds
-and no Python object per row; the result is indexed by the original ids, sorted.
+Text ids go to DuckDB as they are (pandas' Arrow-backed strings), other ids as the integer codes of their sorted
+order, so ten million transactions take seconds and no Python object per row; the result is indexed by the
+original ids, sorted (text by code point).
 """
 
 from __future__ import annotations
@@ -71,21 +72,29 @@ def _orders(transactions: pd.DataFrame, customer_col: str, date_col: str, amount
     if not dated.any():
         raise ModelInputError("transactions: no dated transaction to summarise")
     end = (pd.Timestamp(observation_end) if observation_end is not None else dates.max()).normalize()
-    codes, ids = pd.factorize(transactions[customer_col], sort=True)
-    dated = dated & (codes >= 0)  # a transaction without a customer belongs to no customer's summary
+    customers = transactions[customer_col]
+    if pd.api.types.is_string_dtype(customers.dtype) and not customers.dtype == object:  # Arrow-backed text
+        ids, keys = None, pa.array(customers, type=pa.large_string(), from_pandas=True)  # sorted by code point
+        dated = dated & customers.notna().to_numpy()  # a transaction without a customer is in no summary
+    else:  # other ids go as the integer codes of their sorted order, and come back as they were
+        codes, ids = pd.factorize(customers, sort=True)
+        dated = dated & (codes >= 0)
+        keys = pa.array(codes.astype("int64"))
     amounts = (transactions[amount_col].to_numpy(dtype="float64", na_value=np.nan) if amount_col
                else np.zeros(len(transactions)))
-    table = pa.table({"customer_id": pa.array(codes[dated].astype("int64")),
+    table = pa.table({"customer_id": keys.filter(pa.array(dated)),
                       "order_date": pa.array(dates.to_numpy()[dated].astype("datetime64[D]")),
                       "amount": pa.array(amounts[dated], from_pandas=True)})
     con = ibis.duckdb.connect()
     orders = EngineOrders(con.create_table("transactions", table), "duckdb", "transactions")
+    orders = EngineOrders(orders.orders, "duckdb", "transactions", days=orders.days_query())  # one query: no cache
     orders.backend = con
     return orders, ids, end
 
 
 def _indexed(frame: pd.DataFrame, ids, customer_col: str, amount_col: Optional[str]) -> pd.DataFrame:
-    """The summary indexed by the original ids (the engine's rows are the codes, in their order)."""
-    frame.index = pd.Index(ids).take(frame.index.astype("int64")).rename(customer_col)
+    """The summary indexed by the original ids (the engine's rows are the ids, or their codes, in their order)."""
+    index = frame.index if ids is None else pd.Index(ids).take(frame.index.astype("int64"))
+    frame.index = index.rename(customer_col)
     money = [c for c in frame.columns if c.startswith("monetary_value")]
     return frame if amount_col else frame.drop(columns=money)
