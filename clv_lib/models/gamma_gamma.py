@@ -28,11 +28,10 @@ class GammaGammaModel(BaseModel):
     def __init__(self, *, min_repeat_buyers: int = 10):
         self.min_repeat_buyers = min_repeat_buyers
 
-    def fit(self, summary: pd.DataFrame, weights=None):
-        """Fit by maximum likelihood on the customers with frequency > 0 and monetary_value > 0; return self.
-
-        Raises ConvergenceError when the estimate has q <= 1, where the mean spend is infinite.
-        """
+    def _usable(self, summary: pd.DataFrame, weights):
+        """The summary's columns, the customer weights, the mask of the customers the spend model is fitted on
+        (repeat buyers with a positive mean spend), their weight and the weight of the repeat buyers left out
+        (no positive spend); ModelInputError when fewer than `min_repeat_buyers` are usable."""
         cols = summary_columns(summary, ("frequency", "monetary_value"), self.name)
         w = weights_of(summary, weights, self.name)
         repeat = cols["frequency"] > 0
@@ -41,6 +40,14 @@ class GammaGammaModel(BaseModel):
         if n_usable < self.min_repeat_buyers:
             raise ModelInputError(f"{self.name}: {n_usable:g} repeat buyer(s) with a positive mean spend; at least "
                                   f"{self.min_repeat_buyers} are needed to fit the spend model")
+        return cols, w, usable, n_usable, float(w[repeat & ~usable].sum())
+
+    def fit(self, summary: pd.DataFrame, weights=None):
+        """Fit by maximum likelihood on the customers with frequency > 0 and monetary_value > 0; return self.
+
+        Raises ConvergenceError when the estimate has q <= 1, where the mean spend is infinite.
+        """
+        cols, w, usable, n_usable, n_excluded = self._usable(summary, weights)
         rows, row_w = collapse({"frequency": cols["frequency"][usable], "monetary_value": cols["monetary_value"][usable]},
                                w[usable])
         x, z = rows["frequency"], rows["monetary_value"]
@@ -49,7 +56,7 @@ class GammaGammaModel(BaseModel):
         result = fit_mle(self._objective(x, z, row_w), starts, self.name, jac=True, log_bounds=(-15.0, 15.0),
                          names=self.param_names)
         self._store_fit(result, n_usable)
-        self.n_excluded_ = float(w[repeat & ~usable].sum())
+        self.n_excluded_ = n_excluded
         self.frequency_spend_correlation_ = _weighted_corr(cols["frequency"][usable], cols["monetary_value"][usable],
                                                            w[usable])
         if self.params_["q"] <= 1.0:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.exceptions import ConvergenceError, ModelInputError
-from clv_lib.models.base import collapse, summary_columns, weights_of
+from clv_lib.models.base import collapse, summary_columns
 from clv_lib.models.covariates import (MAX_LEVELS, MIN_LEVEL_REPEAT_BUYERS, ChainObjective, CovariateEffects, Design,
                                        Effect, fit_chain)
 from clv_lib.models.gamma_gamma import GammaGammaModel, _weighted_corr
@@ -48,24 +48,17 @@ class GammaGammaCovariateModel(CovariateEffects, GammaGammaModel):
 
     def fit(self, summary: pd.DataFrame, weights=None):
         """Fit on the repeat buyers with a positive mean spend; return self. ConvergenceError when q <= 1."""
-        cols = summary_columns(summary, ("frequency", "monetary_value"), self.name)
         missing = [c for c in self.covariates if c not in summary.columns]
         if missing:
             raise ModelInputError(f"{self.name}: the summary has no covariate column(s) {missing}")
-        w = weights_of(summary, weights, self.name)
-        repeat = cols["frequency"] > 0
-        usable = repeat & (cols["monetary_value"] > 0)
-        n_usable = float(w[usable].sum())
-        if n_usable < self.min_repeat_buyers:
-            raise ModelInputError(f"{self.name}: {n_usable:g} repeat buyer(s) with a positive mean spend; at least "
-                                  f"{self.min_repeat_buyers} are needed to fit the spend model")
+        cols, w, usable, n_usable, n_excluded = self._usable(summary, weights)
         frame = summary[usable]
         x, z, wu = cols["frequency"][usable], cols["monetary_value"][usable], w[usable]
         self._fit_selecting(frame, wu, np.ones(len(wu), dtype=bool),
                             lambda design: self._fit_design(frame, x, z, wu, design),
                             min_customers=self.min_level_repeat_buyers, min_repeat_buyers=0)
         self.n_customers_ = n_usable
-        self.n_excluded_ = float(w[repeat & ~usable].sum())
+        self.n_excluded_ = n_excluded
         self.frequency_spend_correlation_ = _weighted_corr(x, z, wu)
         if self.params_["q"] <= 1.0:
             raise ConvergenceError(f"{self.name}: estimated q = {self.params_['q']:.3f} <= 1, so the expected spend "

@@ -46,21 +46,15 @@ def _frame(x, t_x, T, held, holdout, monetary, whole_periods) -> pd.DataFrame:
     return out
 
 
-def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T=(30, 730), *, holdout: float = 0.0,
-                   spend: tuple[float, float, float] | None = None, seed: int = 0,
-                   whole_periods: bool = True) -> pd.DataFrame:
-    """Simulate `n` BG/NBD customers observed for `T` periods (scalar, array or (low, high) whole-period range).
-
-    With `holdout` > 0 returns a calibration/holdout frame (frequency_cal, recency_cal, T_cal,
-    frequency_holdout, duration_holdout); otherwise a summary (frequency, recency, T). `spend` = (p, q, v) adds
-    Gamma-Gamma mean repeat spend (monetary_value or monetary_value_cal). `whole_periods=False` keeps the
-    exact (continuous) recency instead of the whole period of the last purchase.
-    """
+def _beta_geometric(n, r, alpha, a, b, T, holdout, spend, seed, whole_periods, *, leaves_at_first: bool):
+    """The BG/NBD process (Poisson purchases at a Gamma rate, a Beta-geometric number of them before dropping out);
+    with `leaves_at_first` a customer may also leave right after her first purchase (MBG/NBD)."""
     rng = np.random.default_rng(seed)
     T = _ages(n, T, rng)
     lam = rng.gamma(r, 1.0 / alpha, n)
     p = rng.beta(a, b, n)
-    allowed = rng.geometric(np.clip(p, 1e-12, 1.0))  # repeat purchases made before dropping out (>= 1)
+    # repeat purchases made before dropping out: >= 1 (BG/NBD), >= 0 (MBG/NBD)
+    allowed = rng.geometric(np.clip(p, 1e-12, 1.0)) - int(leaves_at_first)
     count = rng.poisson(lam * T)
     x = np.minimum(count, allowed).astype(float)
     # Given `count` arrivals in (0, T], the x-th arrival time is T * Beta(x, count - x + 1).
@@ -72,24 +66,25 @@ def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T=(30, 73
     return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)
 
 
+def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T=(30, 730), *, holdout: float = 0.0,
+                   spend: tuple[float, float, float] | None = None, seed: int = 0,
+                   whole_periods: bool = True) -> pd.DataFrame:
+    """Simulate `n` BG/NBD customers observed for `T` periods (scalar, array or (low, high) whole-period range).
+
+    With `holdout` > 0 returns a calibration/holdout frame (frequency_cal, recency_cal, T_cal,
+    frequency_holdout, duration_holdout); otherwise a summary (frequency, recency, T). `spend` = (p, q, v) adds
+    Gamma-Gamma mean repeat spend (monetary_value or monetary_value_cal). `whole_periods=False` keeps the
+    exact (continuous) recency instead of the whole period of the last purchase.
+    """
+    return _beta_geometric(n, r, alpha, a, b, T, holdout, spend, seed, whole_periods, leaves_at_first=False)
+
+
 def simulate_mbgnbd(n: int, r: float, alpha: float, a: float, b: float, T=(30, 730), *, holdout: float = 0.0,
                     spend: tuple[float, float, float] | None = None, seed: int = 0,
                     whole_periods: bool = True) -> pd.DataFrame:
     """Simulate `n` MBG/NBD customers: the BG/NBD process in which a customer may also leave right after her
     first purchase (at time 0), so she makes Geometric(p) - 1 >= 0 repeat purchases at most; as `simulate_bgnbd`."""
-    rng = np.random.default_rng(seed)
-    T = _ages(n, T, rng)
-    lam = rng.gamma(r, 1.0 / alpha, n)
-    p = rng.beta(a, b, n)
-    allowed = rng.geometric(np.clip(p, 1e-12, 1.0)) - 1
-    count = rng.poisson(lam * T)
-    x = np.minimum(count, allowed).astype(float)
-    t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), np.maximum(count - x + 1, 1)), 0.0)
-    held = None
-    if holdout:
-        alive = count < allowed
-        held = np.where(alive, np.minimum(rng.poisson(lam * holdout), allowed - count), 0).astype(float)
-    return _frame(x, t_x, T, held, holdout, _spend(x, spend, rng), whole_periods)
+    return _beta_geometric(n, r, alpha, a, b, T, holdout, spend, seed, whole_periods, leaves_at_first=True)
 
 
 def simulate_bgbb(n: int, alpha: float, beta: float, gamma: float, delta: float, n_periods: int = 6, *,
