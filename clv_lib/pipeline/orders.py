@@ -158,21 +158,28 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
             raise DataError(f"{self.source_name}: {str(exc).removeprefix('orders: ')}") from None
 
     @cached_property
+    def lapse_churn(self) -> pd.DataFrame:
+        """Monthly lapse churn with the report's lapse rule (one computation for the monthly KPIs, the period's and
+        the last 12 months')."""
+        return source_kpis.churn(self.source, self.cutoff, self.lapse.days)
+
+    @cached_property
     def monthly(self) -> pd.DataFrame:
         kpis = source_kpis.monthly_kpis(self.source, self.cutoff)
-        churn = source_kpis.churn(self.source, self.cutoff, self.lapse.days)
+        churn = self.lapse_churn
         return kpis.join(churn[["churn_rate", "churn_rate_trailing", "lapsed_customers", "small_base"]], how="left")
 
     @cached_property
     def period_kpis(self):
         return source_kpis.period_kpis(self.source, self.cutoff,
-                                       period_start=max(self.period.start, self.first_date), lapse_rule=self.lapse)
+                                       period_start=max(self.period.start, self.first_date), lapse_rule=self.lapse,
+                                       monthly_churn=self.lapse_churn)
 
     @cached_property
     def trailing_kpis(self):
         """KPIs over the 12 months to the cut-off: the basis of the unit economics."""
         return source_kpis.period_kpis(self.source, self.cutoff, period_start=self.trailing_start,
-                                       lapse_rule=self.lapse)
+                                       lapse_rule=self.lapse, monthly_churn=self.lapse_churn)
 
     @cached_property
     def unit_economics(self):

@@ -268,8 +268,8 @@ class EngineOrders:
         if by:
             import ibis
 
-            g = d.ch.min(where=d.d == d.fd).over(ibis.window(group_by=d.customer_id))
-            d = d.mutate(g=ibis.coalesce(g, "(none)"))
+            a = self.acquisition  # the first purchase day's channel, computed once (no window over every day)
+            d = d.join(a, d.customer_id == a.cust).select(*d.columns, g=ibis.coalesce(a.ch, "(none)"))
         else:
             d = d.mutate(g=ibis_literal(""))
         acquired = d.filter(d.fm <= last)
