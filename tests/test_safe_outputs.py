@@ -86,6 +86,28 @@ def test_xlsx_writes_text_numbers_and_dates(tmp_path):
     assert "<f>" not in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
 
 
+@pytest.mark.parametrize("index,float_format", [(True, None), (False, None), (False, "%.2f")])
+def test_csv_bytes_are_pandas_quote_nonnumeric(tmp_path, index, float_format):
+    """write_csv builds the file column by column (NumPy/Arrow) but writes exactly what pandas' to_csv with
+    QUOTE_NONNUMERIC writes: floats as repr, text quoted with doubled quotes, missing values as "", nullable
+    integers, booleans, categoricals, a formatted float quoted."""
+    import numpy as np
+
+    from clv_lib.report.spreadsheets import safe_frame
+
+    texts = ['=HYPERLINK("x")', "a,b", 'q"q', "", None, "nl\nx", "'=1", "+1", "é", "x"]
+    frame = pd.DataFrame({"txt": pd.array(texts, dtype="str"), "obj": texts,
+                          "cat": pd.Categorical(["a", None] * 5),
+                          "f": [1.0, np.nan, -0.0, 1e16, 1e-5, 0.1 + 0.2, 1e15, 3.0, -12.5, 8.0],
+                          "i": range(10), "I": pd.array([1, None] * 5, dtype="Int64"), "b": [True, False] * 5},
+                         index=pd.Index([f"id{i}" if i != 3 else "=x" for i in range(10)], name="customer_id"))
+    path = write_csv(frame, tmp_path / "fast.csv", index=index, float_format=float_format)
+    expected = safe_frame(frame, index=index)
+    expected = expected.astype({c: object for c in ("txt", "cat")})
+    expected.to_csv(tmp_path / "pandas.csv", index=index, quoting=csv.QUOTE_NONNUMERIC, float_format=float_format)
+    assert path.read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
 def test_xlsx_text_cells_keep_every_text_as_excel_escapes_it(tmp_path, monkeypatch):
     """The data rows are built with Arrow and streamed in chunks (`clv_lib.report.sheet_rows`): every text stays an
     inline string, escaped as XlsxWriter escapes it (control characters as `_xHHHH_`, a literal `_xHHHH_` escaped

@@ -94,9 +94,9 @@ def _rows(columns, date_style: int, start: int, stop: int) -> bytes:
             ending = "</v></c>"
         cell = pc.binary_join_element_wise(opening, numbers, closing, cells, ending, "")
         parts.append(pc.fill_null(cell, ""))
-    rows = pc.binary_join_element_wise('<row r="', numbers, '">', *parts, "</row>", "")
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset:rows.offset + len(rows) + 1]
-    return memoryview(rows.buffers()[2])[offsets[0]:offsets[-1]]  # the rows' text, back to back: no copy
+    from clv_lib.report.spreadsheets import arrow_text
+
+    return arrow_text(pc.binary_join_element_wise('<row r="', numbers, '">', *parts, "</row>", ""))
 
 
 def write_rows(path: Path, header_only: bytes, columns: list, n_rows: int, date_style: int) -> None:

@@ -73,13 +73,79 @@ def _is_text(values: pd.Series) -> bool:
 
 
 def write_csv(frame: pd.DataFrame, path: Path, index: bool = True, float_format: str | None = None) -> Path:
-    """`frame` as UTF-8 CSV, text cells neutralised and quoted, numbers bare; return the path."""
+    """`frame` as UTF-8 CSV, text cells neutralised and quoted, numbers bare; return the path.
+
+    The bytes are pandas' `to_csv(quoting=QUOTE_NONNUMERIC)` (floats as `repr`, missing values as `""`, with
+    `float_format` the formatted floats quoted), built with NumPy and Arrow one column at a time (pandas' writer
+    takes tens of seconds on 300,000 customers); columns of other kinds (datetimes, numbers mixed with text)
+    are written by pandas itself."""
     safe = safe_frame(frame, index=index)
-    for column in safe.columns:  # categorical/string columns as plain text so QUOTE_NONNUMERIC quotes them
-        if isinstance(safe[column].dtype, (pd.StringDtype, pd.CategoricalDtype)):
-            safe[column] = safe[column].astype(object)
-    safe.to_csv(path, index=index, encoding="utf-8", quoting=csv.QUOTE_NONNUMERIC, float_format=float_format)
+    table = safe.reset_index() if index else safe
+    labels = ([safe.index.name if safe.index.name is not None else ""] if index else []) + list(safe.columns)
+    cells = [_csv_cells(table.iloc[:, j], float_format) for j in range(table.shape[1])]
+    if isinstance(safe.index, pd.MultiIndex) or any(c is None for c in cells) or \
+            not all(isinstance(label, str) for label in labels):
+        for column in safe.columns:  # categorical/string columns as plain text so QUOTE_NONNUMERIC quotes them
+            if isinstance(safe[column].dtype, (pd.StringDtype, pd.CategoricalDtype)):
+                safe[column] = safe[column].astype(object)
+        safe.to_csv(path, index=index, encoding="utf-8", quoting=csv.QUOTE_NONNUMERIC, float_format=float_format)
+        return Path(path)
+    import pyarrow.compute as pc
+
+    header = ",".join(_quoted_text(label) for label in labels) + "\n"
+    with open(path, "wb") as handle:
+        handle.write(header.encode("utf-8"))
+        for start in range(0, len(table), CSV_CHUNK_ROWS):
+            rows = pc.binary_join_element_wise(*[c.slice(start, CSV_CHUNK_ROWS) for c in cells], ",")
+            handle.write(arrow_text(pc.binary_join_element_wise(rows, "\n", "")))
     return Path(path)
+
+
+CSV_CHUNK_ROWS = 50_000
+
+
+def _quoted_text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def arrow_text(strings) -> memoryview:
+    """The UTF-8 bytes of an Arrow string array without NULLs, back to back (a view of its buffer: no copy)."""
+    import numpy as np
+
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[strings.offset:strings.offset + len(strings) + 1]
+    return memoryview(strings.buffers()[2])[offsets[0]:offsets[-1]] if len(strings) else memoryview(b"")
+
+
+def _csv_cells(values: pd.Series, float_format: str | None):
+    """One column's CSV cells as Arrow strings (as pandas/csv write them with QUOTE_NONNUMERIC); None for a
+    column kind this writer leaves to pandas."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    dtype = values.dtype
+    missing = pd.isna(values).to_numpy()
+    if pd.api.types.is_bool_dtype(dtype) and not missing.any():
+        text, quote = np.where(values.to_numpy(dtype=bool), "True", "False"), False
+    elif pd.api.types.is_integer_dtype(dtype):
+        text, quote = values.to_numpy(dtype="int64", na_value=0).astype(str), False
+    elif pd.api.types.is_float_dtype(dtype):
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        if float_format is None:
+            text, quote = numbers.astype(str), False
+        else:
+            text, quote = np.char.mod(float_format, numbers), True
+    elif isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or (
+            dtype == object and all(isinstance(v, str) for v in values[~missing].unique())):
+        text = pa.array(values.astype(object).where(~missing, ""), type=pa.string())
+        text = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+        return pc.if_else(pa.array(missing), '""', text)
+    else:
+        return None
+    text = pa.array(text, type=pa.string())
+    if quote:
+        text = pc.binary_join_element_wise('"', text, '"', "")
+    return pc.if_else(pa.array(missing), '""', text) if missing.any() else text
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path, sheet: str, date_columns: Iterable[str] = (),
