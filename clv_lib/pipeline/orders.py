@@ -238,6 +238,10 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
 
     @cached_property
     def cohort_cells(self) -> pd.DataFrame:
+        if self.source.has_channel:  # the report needs the cells by channel anyway: the base's are their sums
+            from clv_lib.summary.cohorts import cells_of_all
+
+            return cells_of_all(self.cohort_cells_by_channel, "channel")
         return self.source.cohort_cells(self.cutoff)
 
     @cached_property
