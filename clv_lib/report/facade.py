@@ -44,6 +44,7 @@ class Report:
         self.output_dir = output_dir
         self.root = root
         self.generated_at = datetime.now()
+        self.figure_pool = None  # set by `open` in a report run (`clv_lib.report.figure_pool`)
 
     @classmethod
     def open(cls, client: str, period: str = "", language: str = "", output_dir: str = "") -> "Report":
@@ -57,6 +58,9 @@ class Report:
         with errors_in(language):
             report = cls(client, params, parse_period(period) if period else None, language, out, root)
         report.render_context  # noqa: B018 - chapters built without a context number and word as this report
+        from clv_lib.report import figure_pool
+
+        report.figure_pool = figure_pool.start(Chapter)  # a report run: figures drawn by workers meanwhile
         return report
 
     # ---- shared state -------------------------------------------------------------------------------------
@@ -265,9 +269,13 @@ class Report:
         """Write customers.csv, segments.csv, data_quality.csv, kpis.json and the run's metadata."""
         from clv_lib.report.outputs import save_outputs
 
-        with errors_in(self.language):
-            self.ahead.settle()
-            return save_outputs(self)
+        try:
+            with errors_in(self.language):
+                self.ahead.settle()
+                return save_outputs(self)
+        finally:
+            if self.figure_pool is not None:  # the chapters shown with figures pending get them now
+                self.figure_pool.finish()
 
     def meta(self) -> dict:
         t = self.t

@@ -1,0 +1,93 @@
+"""Figures drawn by a worker process in a report run (`clv_lib.report.figure_pool`): in a real kernel under
+papermill, the chapters displayed with figures pending are completed in place, byte for byte what the kernel would
+have drawn; a figure that cannot be pickled is drawn inline; after `finish()` chapters draw inline again."""
+
+from __future__ import annotations
+
+import pickle
+import re
+
+import nbformat
+import pandas as pd
+from nbformat.v4 import new_code_cell, new_notebook
+
+from clv_lib.report import charts
+from clv_lib.report.figure_pool import TOKEN
+from clv_lib.report.fmt import Formatter
+from clv_lib.runner.execute import execute_notebook
+
+SETUP = """
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from clv_lib.report import charts, figure_pool
+from clv_lib.report.chapter import Chapter
+from clv_lib.report.fmt import Formatter
+from clv_lib.report.svg import figure_uri
+
+matplotlib.rcParams["svg.hashsalt"] = "test"  # the same ids in the kernel and in the worker
+f = Formatter("it", "EUR")
+stake = pd.DataFrame({"value": [125000.0, 48000.5, 900.0]}, index=["A rischio", "Da non perdere", "Nuovi"])
+def chapter(name, fig):
+    ch = Chapter(name, name.title())
+    ch.figure("fig", fig, caption="Figura di prova")
+    return ch
+pool = figure_pool.start(Chapter)
+print("POOL", pool is not None)
+"""
+
+LAMBDA_FIGURE = """
+odd = Figure(figsize=(3, 2))
+ax = odd.add_subplot()
+ax.plot([1, 2, 3])
+ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}!"))
+chapter("inline", odd)
+"""
+
+
+def _figure_sources(output) -> list[str]:
+    return re.findall(r'src="([^"]+)"', output["data"]["text/html"])
+
+
+def test_chapters_shown_with_pending_figures_are_completed_in_place(tmp_path):
+    cells = [
+        new_code_cell(SETUP),
+        new_code_cell('chapter("deferred", charts.value_at_stake(stake, f, {"x": "Valore"}))'),
+        new_code_cell(LAMBDA_FIGURE),
+        new_code_cell("print(figure_uri(charts.value_at_stake(stake, f, {'x': 'Valore'})))"),
+        new_code_cell('pool.finish()\nchapter("after", charts.value_at_stake(stake, f, {"x": "Valore"}))'),
+    ]
+    source, executed = tmp_path / "pool.ipynb", tmp_path / "pool.out.ipynb"
+    nbformat.write(new_notebook(cells=cells), source)
+    execute_notebook(source, executed, {}, cwd=tmp_path, progress=False, env={"CLV_FIGURE_WORKERS": "1"})
+
+    text = executed.read_text(encoding="utf-8")
+    assert "clv-figure-pending" not in text
+    nb = nbformat.reads(text, as_version=4)
+    outputs = [c["outputs"] for c in nb["cells"]]
+    assert "POOL True" in "".join(o.get("text", "") for o in outputs[0] if o["output_type"] == "stream")
+    drawn_inline = "".join(o["text"] for o in outputs[3] if o["output_type"] == "stream").strip()
+    (deferred,) = [o for o in outputs[1] if o["output_type"] == "display_data"]
+    assert _figure_sources(deferred) == [drawn_inline]  # the worker drew exactly what the kernel draws
+    (lambda_chapter,) = [o for o in outputs[2] if o["output_type"] in ("display_data", "execute_result")]
+    (uri,) = _figure_sources(lambda_chapter)
+    assert uri.startswith("data:image/svg+xml;base64,")
+    (after,) = [o for o in outputs[4] if o["output_type"] in ("display_data", "execute_result")]
+    assert _figure_sources(after)[0].startswith("data:image/svg+xml;base64,")
+
+
+def test_report_charts_can_be_sent_to_a_worker():
+    f = Formatter("en", "USD")
+    figures = [
+        charts.value_at_stake(pd.DataFrame({"value": [10.0, 0.5]}, index=["a", "b"]), f, {"x": "Value"}),
+        charts.funnel(pd.Series({"read": 1200, "valid": 1100}), f, {}),
+    ]
+    for fig in figures:
+        copy = pickle.loads(pickle.dumps(fig))
+        assert [t.get_text() for t in copy.axes[0].get_xticklabels()] == \
+               [t.get_text() for t in fig.axes[0].get_xticklabels()]
+
+
+def test_a_token_is_no_prefix_of_another():
+    assert TOKEN.format(1) not in TOKEN.format(12)
