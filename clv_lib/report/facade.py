@@ -44,7 +44,7 @@ class Report:
         self.output_dir = output_dir
         self.root = root
         self.generated_at = datetime.now()
-        self.figure_pool = None  # set by `open` in a report run (`clv_lib.report.figure_pool`)
+        self.workers = None  # set by `open` in a report run (`clv_lib.report.workers`)
 
     @classmethod
     def open(cls, client: str, period: str = "", language: str = "", output_dir: str = "") -> "Report":
@@ -58,9 +58,9 @@ class Report:
         with errors_in(language):
             report = cls(client, params, parse_period(period) if period else None, language, out, root)
         report.render_context  # noqa: B018 - chapters built without a context number and word as this report
-        from clv_lib.report import figure_pool
+        from clv_lib.report import workers
 
-        report.figure_pool = figure_pool.start(Chapter)  # a report run: figures drawn by workers meanwhile
+        report.workers = workers.start(Chapter)  # a report run: figures and intervals computed meanwhile
         return report
 
     # ---- shared state -------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ class Report:
         """Analysis computed in the background while chapters that do not need it are drawn (report.ahead)."""
         from clv_lib.report.ahead import Ahead
 
-        return Ahead()
+        return Ahead(self.workers)
 
     def cover(self, **layout) -> Chapter:
         """1. Client, period, cut-off, currency, horizons, margin and discount rate."""
@@ -274,8 +274,8 @@ class Report:
                 self.ahead.settle()
                 return save_outputs(self)
         finally:
-            if self.figure_pool is not None:  # the chapters shown with figures pending get them now
-                self.figure_pool.finish()
+            if self.workers is not None:  # the chapters shown with figures pending get them now
+                self.workers.finish()
 
     def meta(self) -> dict:
         t = self.t

@@ -106,7 +106,7 @@ def _currency_pattern(locale: str, decimals: int) -> str:
 class TickLabel:
     """A tick label from one `Formatter` method, `TickLabel(fmt, "pct", 0)`; `small=("money", 2)`: another one
     below 1. A lambda would do, but this one can be pickled, so that a figure can be drawn in another process
-    (`report.figure_pool`)."""
+    (`report.workers`)."""
 
     def __init__(self, fmt: Formatter, method: str, *args, small: tuple | None = None):
         self.fmt, self.method, self.args, self.small = fmt, method, args, small

@@ -67,7 +67,7 @@ def stylesheet() -> Markup:
 
 
 def render_chapter(chapter, figures=None) -> str:
-    """The chapter's HTML; `figures`: a `figure_pool.FigurePool` that draws the figures (tokens stand for them)."""
+    """The chapter's HTML; `figures`: a `workers.Workers` that draws the figures (tokens stand for them)."""
     context = chapter.context or (_active[0] if _active else Context())
     prepared = [_prepare(block, context, figures) for block in chapter.blocks]
     return environment().get_template(chapter.template).render(chapter=chapter, blocks=prepared,

@@ -1,6 +1,6 @@
 """A matplotlib figure as the SVG data URI the report embeds (vector: sharp in print; one self-contained file).
 
-Light on purpose (matplotlib and numpy only): the figure workers of `figure_pool` import it and nothing else of
+Light on purpose (matplotlib and numpy only): the worker process of `workers` imports it and nothing else of
 the report.
 """
 

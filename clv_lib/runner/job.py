@@ -25,7 +25,7 @@ from clv_lib.runner.publish import publish_dir, staging_dir, write_atomic
 from clv_lib.runner.render_pdf import INSTALL_HINT, choose_engine, html_to_pdf
 
 META_FILE = "report_meta.json"
-FIGURE_WORKERS = "CLV_FIGURE_WORKERS"  # clv_lib.report.figure_pool.ENV (importing clv_lib.report here costs 1 s)
+WORKERS = "CLV_WORKERS"  # clv_lib.report.workers.ENV (importing clv_lib.report here costs 1 s)
 
 
 @dataclass
@@ -90,7 +90,7 @@ def build_report(client: str, period: str | None = None, language: str | None = 
     timings: dict[str, float] = {}  # seconds per step, kept in report_meta.json (`make bench BENCH_ARGS=report`)
     mark = time.perf_counter()
     env = {"CLV_NOTEBOOK": chosen.path.as_posix(), "CLV_NOTEBOOK_SHA256": chosen.sha256,
-           FIGURE_WORKERS: os.environ.get(FIGURE_WORKERS, "auto")}  # figures drawn beside the kernel
+           WORKERS: os.environ.get(WORKERS, "auto")}  # figures drawn beside the kernel
     # The kernel boots and imports clv_lib while this process imports papermill and nbconvert.
     kernel = start_kernel(root, env)
     client_dir = root / "reports" / client

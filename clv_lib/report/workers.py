@@ -1,12 +1,16 @@
-"""Figures drawn in worker processes while the kernel goes on with the next chapter (report runs only).
+"""A worker process beside the report run's kernel: it draws the figures, and computes analysis that is started
+ahead (the CLV intervals), while the kernel goes on with the next chapter (report runs only).
 
 Saving the report's 19 figures as SVG is the kernel's largest single cost on the demo (about 3 s of CPU: layout,
 text metrics, paths), and nothing after a chapter needs its drawing. When the runner asks for it
-(`CLV_FIGURE_WORKERS`), a chapter is displayed with each figure's place held by a token; the figure itself,
-pickled as it is at that moment, is drawn by a worker process with the kernel's matplotlib settings. When the
-notebook calls `report.save_outputs()`, every pending chapter is waited for and its display updated in place
-(`update_display`), so the executed notebook, and the HTML and PDF made from it, hold exactly what an inline
-drawing would have given. From then on chapters draw inline again.
+(`CLV_WORKERS`), a chapter is displayed with each figure's place held by a token; the figure itself, pickled as
+it is at that moment, is drawn by the worker with the kernel's matplotlib settings. When the notebook calls
+`report.save_outputs()`, every pending chapter is waited for and its display updated in place (`update_display`),
+so the executed notebook, and the HTML and PDF made from it, hold exactly what an inline drawing would have
+given. From then on chapters draw inline again.
+
+`call(function, ...)` runs any picklable call there (`report.ahead` sends the intervals' bootstrap: in a thread of
+the kernel it competed with the chapters for the interpreter lock).
 
 A figure that cannot be pickled (an analyst's chart with a lambda formatter) or a worker that fails is drawn in
 the kernel, as before. Interactive sessions never defer: there nobody calls `save_outputs()` at a known moment.
@@ -14,19 +18,21 @@ the kernel, as before. Interactive sessions never defer: there nobody calls `sav
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
 import pickle
 from concurrent.futures import Future
+from functools import partial
 
-ENV = "CLV_FIGURE_WORKERS"  # "auto" or a number of worker processes; unset or 0: draw inline
+ENV = "CLV_WORKERS"  # "auto" or a number of worker processes; unset or 0: everything in the kernel
 TOKEN = "clv-figure-pending:{}:"  # the closing colon: token 1 is no prefix of token 12
 _RC_SKIP = ("backend", "backend_fallback", "interactive")
 
 
 def workers_wanted() -> int:
     """How many worker processes the environment asks for. `auto`: one when there are two CPUs or more (one
-    worker keeps up with the kernel: the figures are a third of its time)."""
+    worker keeps up with the kernel: the figures and the intervals are under half of its time)."""
     value = os.environ.get(ENV, "").strip().lower()
     if value in ("", "0", "no", "off"):
         return 0
@@ -46,6 +52,15 @@ def draw(payload: bytes, rc: dict) -> str:
 
     with matplotlib.rc_context(rc):
         return figure_uri(pickle.loads(payload))
+
+
+def _imported(name: str) -> None:
+    importlib.import_module(name)
+
+
+def _call(payload: bytes):
+    """In a worker: a pickled call (pickled by the kernel, so that what cannot be sent is known at once)."""
+    return pickle.loads(payload)()
 
 
 def _warm() -> None:
@@ -69,8 +84,9 @@ def _warm() -> None:
         threading.Thread(target=watch, daemon=True, name="clv-figure-parent").start()
 
 
-class FigurePool:
-    """Worker processes drawing figures, and the chapters displayed with figures pending."""
+class Workers:
+    """Worker processes drawing figures (and running other calls), and the chapters displayed with figures
+    pending."""
 
     def __init__(self, workers: int):
         import multiprocessing
@@ -85,6 +101,21 @@ class FigurePool:
         self._pending: list[tuple[str, str, str]] = []  # (display id, html with tokens, plain text)
         self.closed = False
         self.on_finish = None
+
+    def call(self, function) -> Future | None:
+        """`function()` (a picklable callable, e.g. a `functools.partial`) in a worker; None when it cannot be sent
+        (run it here instead)."""
+        if self.closed:
+            return None
+        try:
+            return self._executor.submit(_call, pickle.dumps(function))
+        except Exception:  # noqa: BLE001 - a broken pool, an argument that cannot be pickled: run it here
+            return None
+
+    def preload(self, *modules: str) -> None:
+        """Import `modules` in the worker now, while it has nothing else to do."""
+        for name in modules:
+            self.call(partial(_imported, name))
 
     def submit(self, fig) -> str | None:
         """A token standing for `fig` as drawn by a worker; None when it cannot be sent (draw it inline)."""
@@ -146,7 +177,7 @@ def _result(future: Future, payload: bytes, rc: dict) -> str:
         return draw(payload, rc)
 
 
-def start(chapter_type) -> FigurePool | None:
+def start(chapter_type) -> Workers | None:
     """In a report run's kernel (`CLV_FIGURE_WORKERS` set, IPython running): a pool, and `chapter_type` displayed
     through it; else None (chapters draw their figures inline)."""
     workers = workers_wanted()
@@ -160,7 +191,7 @@ def start(chapter_type) -> FigurePool | None:
     if shell is None or not hasattr(shell, "display_formatter"):
         return None
     try:
-        pool = FigurePool(workers)
+        pool = Workers(workers)
     except Exception:  # noqa: BLE001 - no processes on this system: inline, as always
         return None
 

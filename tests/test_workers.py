@@ -1,4 +1,4 @@
-"""Figures drawn by a worker process in a report run (`clv_lib.report.figure_pool`): in a real kernel under
+"""The worker process of a report run: figures drawn there (`clv_lib.report.workers`): in a real kernel under
 papermill, the chapters displayed with figures pending are completed in place, byte for byte what the kernel would
 have drawn; a figure that cannot be pickled is drawn inline; after `finish()` chapters draw inline again."""
 
@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pickle
 import re
+from functools import cached_property, partial
 
 import nbformat
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook
 
 from clv_lib.report import charts
-from clv_lib.report.figure_pool import TOKEN
+from clv_lib.report.workers import TOKEN
 from clv_lib.report.fmt import Formatter
 from clv_lib.runner.execute import execute_notebook
 
@@ -21,7 +22,7 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
-from clv_lib.report import charts, figure_pool
+from clv_lib.report import charts, workers
 from clv_lib.report.chapter import Chapter
 from clv_lib.report.fmt import Formatter
 from clv_lib.report.svg import figure_uri
@@ -33,7 +34,7 @@ def chapter(name, fig):
     ch = Chapter(name, name.title())
     ch.figure("fig", fig, caption="Figura di prova")
     return ch
-pool = figure_pool.start(Chapter)
+pool = workers.start(Chapter)
 print("POOL", pool is not None)
 """
 
@@ -60,7 +61,7 @@ def test_chapters_shown_with_pending_figures_are_completed_in_place(tmp_path):
     ]
     source, executed = tmp_path / "pool.ipynb", tmp_path / "pool.out.ipynb"
     nbformat.write(new_notebook(cells=cells), source)
-    execute_notebook(source, executed, {}, cwd=tmp_path, progress=False, env={"CLV_FIGURE_WORKERS": "1"})
+    execute_notebook(source, executed, {}, cwd=tmp_path, progress=False, env={"CLV_WORKERS": "1"})
 
     text = executed.read_text(encoding="utf-8")
     assert "clv-figure-pending" not in text
@@ -91,3 +92,50 @@ def test_report_charts_can_be_sent_to_a_worker():
 
 def test_a_token_is_no_prefix_of_another():
     assert TOKEN.format(1) not in TOKEN.format(12)
+
+
+class _Analysis:
+    """Stands for a pipeline analysis: one cached property offered as a picklable job."""
+
+    def __init__(self, job):
+        self._job = job
+
+    @cached_property
+    def intervals(self):
+        return self.settle_intervals(self._job)
+
+    @property
+    def intervals_job(self):
+        return self._job
+
+    @staticmethod
+    def settle_intervals(run):
+        try:
+            return run()
+        except ZeroDivisionError:
+            return None
+
+
+def test_intervals_computed_ahead_in_the_worker_are_what_the_kernel_computes():
+    from clv_lib.pipeline import analysis_for
+    from clv_lib.params import load_params, params_path, project_root
+    from clv_lib.report.ahead import Ahead
+    from clv_lib.report.workers import Workers
+
+    root = project_root()
+    analysis = analysis_for("demo", load_params(params_path("demo", root)), None, "en", root)
+    job = analysis.intervals_job
+    assert job is not None
+    pool = Workers(1)
+    try:
+        ahead = Ahead(pool)
+        remote = _Analysis(job)
+        ahead.start(remote)
+        ahead.start(failing := _Analysis(partial(divmod, 1, 0)))  # the job's own error: as inline, None
+        assert [name for _, name, _, _ in ahead._remote] == ["intervals", "intervals"]  # both sent to the worker
+        ahead.settle()
+        pd.testing.assert_frame_equal(vars(remote)["intervals"], analysis.intervals)
+        assert vars(failing)["intervals"] is None
+        assert remote.intervals.attrs == analysis.intervals.attrs
+    finally:
+        pool.finish()
