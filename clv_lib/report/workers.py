@@ -31,13 +31,19 @@ _RC_SKIP = ("backend", "backend_fallback", "interactive")
 
 
 def workers_wanted() -> int:
-    """How many worker processes the environment asks for. `auto`: one when there are two CPUs or more (one
-    worker keeps up with the kernel: the figures and the intervals are under half of its time)."""
+    """How many worker processes the environment asks for. `auto`: one when a CPU is idle (one worker keeps up
+    with the kernel: the figures and the intervals are under half of its time); none on a single CPU or on a
+    machine whose load average already fills its CPUs, where a second process only adds its own start-up."""
     value = os.environ.get(ENV, "").strip().lower()
     if value in ("", "0", "no", "off"):
         return 0
     if value == "auto":
-        return 1 if (os.cpu_count() or 1) >= 2 else 0
+        try:
+            busy = os.getloadavg()[0]
+        except (AttributeError, OSError):  # Windows has no load average
+            busy = 0.0
+        cpus = os.cpu_count() or 1
+        return 1 if cpus >= 2 and cpus - busy >= 1 else 0
     try:
         return max(0, int(value))
     except ValueError:
@@ -178,8 +184,8 @@ def _result(future: Future, payload: bytes, rc: dict) -> str:
 
 
 def start(chapter_type) -> Workers | None:
-    """In a report run's kernel (`CLV_FIGURE_WORKERS` set, IPython running): a pool, and `chapter_type` displayed
-    through it; else None (chapters draw their figures inline)."""
+    """In a report run's kernel (`CLV_WORKERS` set, IPython running): the workers, and `chapter_type` displayed
+    through them; else None (chapters draw their figures inline, the intervals are computed in a thread)."""
     workers = workers_wanted()
     if workers < 1:
         return None
