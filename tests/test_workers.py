@@ -141,12 +141,14 @@ def test_intervals_computed_ahead_in_the_worker_are_what_the_kernel_computes():
         pool.finish()
 
 
-def test_auto_takes_a_worker_only_when_a_cpu_is_idle(monkeypatch):
+def test_auto_takes_workers_only_for_idle_cpus(monkeypatch):
     from clv_lib.report import workers
 
     monkeypatch.setenv("CLV_WORKERS", "auto")
     monkeypatch.setattr(workers.os, "cpu_count", lambda: 4)
-    monkeypatch.setattr(workers.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (0.5, 1.0, 1.0))
+    assert workers.workers_wanted() == 2
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (2.5, 1.0, 1.0))
     assert workers.workers_wanted() == 1
     monkeypatch.setattr(workers.os, "getloadavg", lambda: (3.5, 1.0, 1.0))  # a busy machine: all in the kernel
     assert workers.workers_wanted() == 0

@@ -31,9 +31,9 @@ _RC_SKIP = ("backend", "backend_fallback", "interactive")
 
 
 def workers_wanted() -> int:
-    """How many worker processes the environment asks for. `auto`: one when a CPU is idle (one worker keeps up
-    with the kernel: the figures and the intervals are under half of its time); none on a single CPU or on a
-    machine whose load average already fills its CPUs, where a second process only adds its own start-up."""
+    """How many worker processes the environment asks for. `auto`: one per idle CPU, at most two (one takes the
+    intervals while the other draws); none on a single CPU or on a machine whose load average already fills its
+    CPUs, where another process only adds its own start-up."""
     value = os.environ.get(ENV, "").strip().lower()
     if value in ("", "0", "no", "off"):
         return 0
@@ -43,7 +43,7 @@ def workers_wanted() -> int:
         except (AttributeError, OSError):  # Windows has no load average
             busy = 0.0
         cpus = os.cpu_count() or 1
-        return 1 if cpus >= 2 and cpus - busy >= 1 else 0
+        return max(0, min(2, int(cpus - busy))) if cpus >= 2 else 0
     try:
         return max(0, int(value))
     except ValueError:
