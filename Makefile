@@ -65,8 +65,8 @@ report: $(RUNTIME) ## Build one report, or a series: CLIENT=demo [PERIOD=2025Q4|
 reports: $(RUNTIME) ## Build the reports of every client in params/ (and the periods each lists) [JOBS=2]
 	@$(PY) -m clv_lib.runner reports --jobs "$(JOBS)" --pdf-engine "$(PDF_ENGINE)"
 
-client: $(RUNTIME) ## Write params/CLIENT.yaml for review from an export: CLIENT=acme DATA=path/to/export
-	@$(PY) -m clv_lib.runner client --client "$(CLIENT)" --data "$(DATA)"
+client: $(RUNTIME) ## Write params/CLIENT.yaml for review from an export: CLIENT=acme DATA=path/to/export [LANGUAGE=it|en: of its messages]
+	@$(PY) -m clv_lib.runner client --client "$(CLIENT)" --data "$(DATA)" --language "$(LANGUAGE)"
 
 notebook: $(RUNTIME) ## Copy the report notebook for one client: CLIENT=acme -> notebooks/clients/acme.ipynb [FORCE=1|SYNCED=1]
 	@$(PY) -m clv_lib.runner notebook --client "$(CLIENT)" $(if $(FORCE),--force) $(if $(SYNCED),--synced)

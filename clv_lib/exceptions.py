@@ -39,6 +39,9 @@ class Msg:
     def __reduce__(self):
         return (_msg, (self.key, self.fallback, self.details))
 
+    def __str__(self) -> str:  # English, where a piece ends up in a plain sentence (a log, a ledger)
+        return self.render("en")
+
     def __repr__(self) -> str:
         return f"Msg({self.key!r}, {self.details!r})"
 
@@ -164,7 +167,7 @@ def render_message(key: str, language: str, details: dict, fallback: str | None 
 
 
 def _show(value, language: str) -> str:
-    if isinstance(value, Msg):
+    if isinstance(value, (Msg, ClvError)):  # a piece, or an error given as the reason of another
         return value.render(language)
     if isinstance(value, Rule):
         if language == "en":

@@ -116,12 +116,30 @@ def test_an_existing_params_file_is_never_overwritten(project):
     assert not (project["root"] / "params" / "nobody.yaml").exists()
 
 
+def test_make_client_errors_in_the_clients_language(project):
+    """No params yet: LANGUAGE says the language of the messages; an existing params file says it itself."""
+    proc = runner(project["root"], "client", "--client", "nobody", "--data", "missing/export.csv", "--language", "it")
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "errore: missing/export.csv: file non trovato"
+    proc = runner(project["root"], "client", "--client", "nobody", "--data", "", "--language", "it")
+    assert proc.stderr.strip().startswith("errore: DATA è vuoto: indicare l'export del cliente")
+    assert project["printed"]["gestionale"] and "language: it" in params_text(project, "gestionale")
+    proc = runner(project["root"], "client", "--client", "gestionale", "--data", str(project["exports"]["shopify"]))
+    assert proc.returncode == 2 and proc.stderr.strip() == ("errore: params/gestionale.yaml esiste già e non viene "
+                                                            "sovrascritto; rimuoverlo o scegliere un altro CLIENT")
+    assert not (project["root"] / "params" / "nobody.yaml").exists()
+
+
 def test_make_client_target_refuses_to_overwrite_the_demo():
     before = (ROOT / "params" / "demo.yaml").read_bytes()
     proc = subprocess.run(["make", "--no-print-directory", "client", "CLIENT=demo", "DATA=data/demo/orders.csv"],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode != 0 and "params/demo.yaml already exists" in proc.stderr
     assert (ROOT / "params" / "demo.yaml").read_bytes() == before
+    proc = subprocess.run(["make", "--no-print-directory", "client", "CLIENT=nessuno", "DATA=dati/ordini.csv",
+                           "LANGUAGE=it"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode != 0 and "errore: dati/ordini.csv: file non trovato" in proc.stderr
+    assert not (ROOT / "params" / "nessuno.yaml").exists()
 
 
 @pytest.mark.slow

@@ -73,6 +73,10 @@ def test_html_is_delivered_when_no_pdf_engine_runs(project):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "apt-get install chromium" in proc.stderr and "weasyprint" in proc.stderr.lower()
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("errore: ")]  # the params say Italian
+    assert len(errors) == 1 and errors[0].startswith("errore: PDF non generato: PDF_ENGINE=chromium, ma non è stato "
+                                                     "trovato nessun Chromium"), proc.stderr
+    assert "installare un motore PDF" in errors[0] and "not found" not in errors[0], errors[0]
     folder = project / "reports" / "small" / "2025Q4"
     assert (folder / "clv_report.html").exists() and not (folder / "clv_report.pdf").exists()
     html = (folder / "clv_report.html").read_text(encoding="utf-8")

@@ -39,7 +39,7 @@ def data_path(params, root: Optional[Path] = None) -> tuple[Path, str]:
 
     spec = params.data
     if not spec.path:
-        raise EngineError(f"params data: engine {spec.engine} reads {spec.table or 'a sql query'}, not a file")
+        raise EngineError(key="engine.not_a_file", engine=spec.engine, what=spec.table or Msg("engine.a_sql_query"))
     root = root or project_root()
     path = resolve_data_path(spec.path, root)
     try:

@@ -49,9 +49,9 @@ class Coupon(_Strict):
     @model_validator(mode="after")
     def _one_value(self) -> "Coupon":
         if (self.percent_off is None) == (self.amount_off is None):
-            raise ValueError("a coupon needs exactly one of percent_off or amount_off")
+            raise _invalid("params.coupon_value")
         if (self.duration == "repeating") != (self.duration_months is not None):
-            raise ValueError("duration_months goes with duration: repeating (and only with it)")
+            raise _invalid("params.coupon_duration")
         return self
 
 

@@ -114,6 +114,15 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
     @cached_property
     def intervals(self) -> pd.DataFrame | None:
         """90 % intervals of the 12-month CLV, total and per RFM segment (parametric bootstrap)."""
+        job = self.intervals_job
+        return None if job is None else self.settle_intervals(job)
+
+    @property
+    def intervals_job(self):
+        """The intervals' computation as one picklable call (a report run makes it in its worker process, see
+        `report.ahead`); None without a transaction model."""
+        from functools import partial
+
         from clv_lib.value.intervals import clv_intervals
 
         result = self.clv
@@ -121,10 +130,16 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
             return None
         p = self.params
         spend = result.spend_model if result.spend_model is not None else result.customers["expected_spend"]
+        return partial(clv_intervals, self.summary, result.transaction_model, spend, time_unit=TIME_UNIT,
+                       horizon_months=12, annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin,
+                       groups=self.segments["segment"].astype(str), n_draws=200)
+
+    @staticmethod
+    def settle_intervals(run) -> pd.DataFrame | None:
+        """The intervals from `run()` (the job, or the result of running it elsewhere); None when the model's
+        draws cannot give them."""
         try:
-            return clv_intervals(self.summary, result.transaction_model, spend, time_unit=TIME_UNIT,
-                                 horizon_months=12, annual_discount_rate=p.annual_discount_rate,
-                                 margin=p.gross_margin, groups=self.segments["segment"].astype(str), n_draws=200)
+            return run()
         except (ModelInputError, ConvergenceError, np.linalg.LinAlgError):
             return None
 

@@ -140,11 +140,9 @@ class SubscriptionAnalysis(SubscriberAcquisition, BaseAnalysis):
             t = self.tenure
             reached = t[t["tenure"] >= 1]
             raise ModelInputError(
-                f"{self.source_name}: too little history to estimate retention: "
-                f"by the cut-off {self.cutoff.date()} ({self.history_months:.0f} months after the first start) "
-                f"{len(reached):,} of {len(t):,} subscribers reached a renewal and {int(reached['churned'].sum()):,} "
-                f"churned; a model needs {MIN_CUSTOMERS_PER_MODEL} who reached a renewal, with some churn, for one "
-                "contract length: choose a later PERIOD or send a longer export")
+                key="model.too_little_history", file=self.source_name, cutoff=str(self.cutoff.date()),
+                months=int(round(self.history_months)), reached=len(reached), subscribers=len(t),
+                churned=int(reached["churned"].sum()), needed=MIN_CUSTOMERS_PER_MODEL)
         for length in self.tenure["period_months"].unique():
             if float(length) not in models:
                 nearest = min(models, key=lambda m: abs(m - length))

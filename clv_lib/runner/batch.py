@@ -111,7 +111,7 @@ def run_all(jobs: int = 1, pdf_engine: str = "auto", root: Path | None = None) -
     root = root or project_root()
     runs = planned_runs(root)
     if not runs:
-        print("error: no client parameter files in params/", file=sys.stderr)
+        print("error: no client parameter files in params/", file=sys.stderr)  # English: no client, no language
         return 2
     _install_drivers(sorted({c for c, _ in runs}), root)
     by_client: dict[str, list[str]] = {}

@@ -6,14 +6,15 @@
     python -m clv_lib.runner index --client demo                               # rebuild reports/demo/index.html
     python -m clv_lib.runner kernel
     python -m clv_lib.runner drivers postgres|spark
-    python -m clv_lib.runner client --client acme --data data/acme/orders.csv
+    python -m clv_lib.runner client --client acme --data data/acme/orders.csv [--language it]
     python -m clv_lib.runner notebook --client acme [--force | --synced]
 
 A period range builds each period in order and stops at the first failing one (a later report compares itself
 with the earlier ones, so it is not built on a gap); the client's index page is rebuilt after every report.
 
 A user mistake prints `error: <one line>` and exits 2, in the client's language (`LANGUAGE`, else the params'
-`language`: `errore: ...` in Italian); a failing notebook prints the failing cell and error and exits 1, keeping
+`language`: `errore: ...` in Italian; English where neither is known, e.g. `make client` without LANGUAGE for a
+client that has no params file yet); a failing notebook prints the failing cell and error and exits 1, keeping
 the executed notebook as the log. No traceback is printed for either.
 """
 
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     new = sub.add_parser("client", help="write params/<client>.yaml for review from a client's export")
     new.add_argument("--client", required=True)
     new.add_argument("--data", default="")
+    new.add_argument("--language", default="", help="the language of its messages (it|en; there are no params yet)")
     drivers = sub.add_parser("drivers", help="install a database engine's drivers (reports do it when needed)")
     drivers.add_argument("engine", choices=["postgres", "spark"])
     copy = sub.add_parser("notebook", help="copy the report notebook for one client (notebooks/clients/<client>.ipynb)")

@@ -82,8 +82,8 @@ def ensure_drivers(engine: str, root: Path, run=subprocess.run, out=None) -> boo
             lines = [line for line in (proc.stderr or proc.stdout or "").splitlines()
                      if line.strip() and not line.startswith("WARNING: Location")]
             reason = lines[-1].strip() if lines else f"pip exited with code {proc.returncode}"
-            raise EngineError(f"engine {engine}: installing its drivers failed ({reason}); install them with "
-                              f"{sys.executable} -m clv_lib.runner drivers {engine}")
+            raise EngineError(key="engine.driver_install_failed", engine=engine, reason=reason,
+                              python=sys.executable)
         importlib.invalidate_caches()
     return True
 

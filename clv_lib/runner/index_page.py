@@ -48,8 +48,7 @@ def write_index(client: str, root: Path | None = None) -> Path:
     client_dir = root / "reports" / client
     reports = published_periods(client_dir)
     if not reports:
-        raise ClvError(f"reports/{client}: no published report to index; build one with "
-                       f"`make report CLIENT={client}`")
+        raise ClvError(key="runner.nothing_to_index", client=client)
     path = params_path(client, root)
     params = load_params(path) if path.exists() else None
     latest = reports[-1]

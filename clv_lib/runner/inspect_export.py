@@ -78,8 +78,8 @@ def inspect(path: Path, display: str) -> Export:
         header, model = False, "transactional"
         mapping, evidence = _by_content(raw.frame, display), "orders: the file has no header row, so no " \
                                                              "subscription column can be named"
-    if mapping is None:
-        raise DataError(evidence)
+    if mapping is None:  # neither business model's columns: the orders' error (keyed, in the client's language)
+        raise evidence
     export = Export(Path(path), raw, header, model, mapping)
     export.add("business_model", model, evidence)
     _layout(export)
@@ -92,7 +92,7 @@ def inspect(path: Path, display: str) -> Export:
     return export
 
 
-def _business_model(headers: list[str], display: str) -> tuple[str, Optional[ColumnMapping], str]:
+def _business_model(headers: list[str], display: str) -> tuple[str, Optional[ColumnMapping], str | DataError]:
     found: dict[str, ColumnMapping | DataError] = {}
     for model in ("transactional", "subscription"):
         try:
@@ -101,7 +101,7 @@ def _business_model(headers: list[str], display: str) -> tuple[str, Optional[Col
             found[model] = exc
     orders, subs = found["transactional"], found["subscription"]
     if isinstance(orders, DataError) and isinstance(subs, DataError):
-        return "", None, str(orders)
+        return "", None, orders
 
     def signs(mapping, weights) -> list[str]:
         return [c for c in weights if isinstance(mapping, ColumnMapping) and mapping.get(c)]
@@ -142,8 +142,7 @@ def _by_content(frame: pd.DataFrame, display: str) -> ColumnMapping:
         elif values.nunique() < len(values):
             ids.append(name)
     if not (dates and amounts and ids):
-        raise DataError(f"{display}: the file has no header row and its columns could not be told apart (a date, "
-                        "an amount and a repeating customer id are needed); map them in params data.columns")
+        raise DataError(key="client.columns_not_told_apart", file=display)
     columns = {"customer_id": ids[0], "order_date": dates[0], "amount": amounts[-1]}
     return ColumnMapping(columns, dict.fromkeys(columns, "detected"))
 

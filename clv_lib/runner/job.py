@@ -10,20 +10,22 @@ client's index page, `reports/<client>/index.html`, is rebuilt.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from clv_lib.exceptions import DataError, ExecutionError, RenderError
+from clv_lib.exceptions import DataError, ExecutionError, Msg, RenderError
 from clv_lib.params import check_client_name, load_params, params_path, parse_period, project_root, resolve_data_path
 from clv_lib.runner.notebooks import TEMPLATE as NOTEBOOK
 from clv_lib.runner.notebooks import choose_notebook
 from clv_lib.runner.publish import publish_dir, staging_dir, write_atomic
-from clv_lib.runner.render_pdf import INSTALL_HINT, choose_engine, html_to_pdf
+from clv_lib.runner.render_pdf import HINT, choose_engine, html_to_pdf
 
 META_FILE = "report_meta.json"
+WORKERS = "CLV_WORKERS"  # clv_lib.report.workers.ENV (importing clv_lib.report here costs 1 s)
 
 
 @dataclass
@@ -87,7 +89,8 @@ def build_report(client: str, period: str | None = None, language: str | None = 
 
     timings: dict[str, float] = {}  # seconds per step, kept in report_meta.json (`make bench BENCH_ARGS=report`)
     mark = time.perf_counter()
-    env = {"CLV_NOTEBOOK": chosen.path.as_posix(), "CLV_NOTEBOOK_SHA256": chosen.sha256}
+    env = {"CLV_NOTEBOOK": chosen.path.as_posix(), "CLV_NOTEBOOK_SHA256": chosen.sha256,
+           WORKERS: os.environ.get(WORKERS, "auto")}  # figures drawn beside the kernel
     # The kernel boots and imports clv_lib while this process imports papermill and nbconvert.
     kernel = start_kernel(root, env)
     client_dir = root / "reports" / client
@@ -124,13 +127,14 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         nb.metadata["clv_report"] = meta
         html_path = write_atomic(staging / "clv_report.html", notebook_to_html(nb, meta.get("language", "en")))
         timings["html"] = time.perf_counter() - mark
-        warning = None
+        warning = pdf_error = None
         used = None
         if engine != "none":
             mark = time.perf_counter()
             try:
                 used = html_to_pdf(html_path, staging / "clv_report.pdf", engine)
             except RenderError as exc:
+                pdf_error = exc
                 warning = f"PDF not written: {exc}"
             timings["pdf"] = time.perf_counter() - mark
         write_atomic(staging / META_FILE, json.dumps({**meta, "timings": timings}, indent=1, ensure_ascii=False))
@@ -138,8 +142,8 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         final = publish_dir(staging, client_dir / label)
     except FileNotFoundError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise RenderError(f"the notebook did not write {Path(exc.filename).name}; is {chosen.path.as_posix()} "
-                          "calling report.save_outputs()?") from None
+        raise RenderError(key="runner.notebook_no_output", file=Path(exc.filename).name,
+                          notebook=chosen.path.as_posix()) from None
     except BaseException:
         log = _keep_failed_log(executed, client_dir)
         shutil.rmtree(staging, ignore_errors=True)
@@ -150,16 +154,17 @@ def build_report(client: str, period: str | None = None, language: str | None = 
     files = sorted(p.name for p in final.iterdir() if p.is_file() and not p.name.startswith("."))
     result = ReportResult(client, label, final, files, used, time.perf_counter() - started, warning, chosen.path,
                           chosen.warning)
-    if warning:
-        raise PdfMissing(warning, result)
+    if pdf_error is not None:
+        raise PdfMissing(pdf_error, result)
     return result
 
 
 class PdfMissing(RenderError):
     """Raised when the report was published without its PDF because no PDF engine could run."""
 
-    def __init__(self, message: str, result: ReportResult):
-        super().__init__(message if "install" in message else f"{message}; {INSTALL_HINT}")
+    def __init__(self, reason: RenderError, result: ReportResult):
+        hint = "" if "install" in reason.render("en") else Msg("runner.then_hint", hint=HINT)
+        super().__init__(key="runner.pdf_not_written", reason=reason, hint=hint)
         self.result = result
 
 

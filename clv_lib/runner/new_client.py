@@ -29,16 +29,14 @@ def new_client(client: str, data: str, root: Path, out=None) -> Path:
     check_client_name(client)
     target = Path(root) / "params" / f"{client}.yaml"
     if target.exists():
-        raise ParamsError(f"{_shown(target, root)} already exists and is not overwritten; remove it or choose "
-                          "another CLIENT")
+        raise ParamsError(key="client.params_exists", file=_shown(target, root))
     if not data:
-        raise DataError("DATA is empty: give the client's export, e.g. make client CLIENT=acme "
-                        "DATA=data/acme/orders.csv")
+        raise DataError(key="client.no_data")
     path = Path(data).expanduser()
     path = (path if path.is_absolute() else Path.cwd() / path).resolve()
     shown = _shown(path, root)
     if not path.is_file():
-        raise DataError(f"{shown}: file not found")
+        raise DataError(key="data.file_not_found", file=shown)
     export = inspect(path, shown)
     text = render(client, export, shown)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,7 @@ def choose_notebook(client: str, root: Path, explicit: str | None = None) -> Not
         path = Path(explicit)
         path = path.relative_to(root) if path.is_absolute() and path.is_relative_to(root) else path
         if not (root / path).is_file():
-            raise ParamsError(f"NOTEBOOK {explicit}: file not found")
+            raise ParamsError(key="notebook.not_found", file=explicit)
     else:
         path = client_notebook(client) if (root / client_notebook(client)).is_file() else TEMPLATE
     warnings = [w for w in (stale_pair_warning(root / path),
@@ -95,11 +95,10 @@ def create_client_notebook(client: str, root: Path, force: bool = False, synced:
     base = _cells(template)
     if synced:
         if not target.is_file():
-            raise ParamsError(f"{client_notebook(client)} does not exist: `make notebook CLIENT={client}` creates it")
+            raise ParamsError(key="notebook.missing", file=str(client_notebook(client)), client=client)
         nb = nbformat.read(target, as_version=4)
     elif target.exists() and not force:
-        raise ParamsError(f"{client_notebook(client)} already exists (it may hold an analyst's cells); "
-                          f"FORCE=1 replaces it with a fresh copy of {TEMPLATE}")
+        raise ParamsError(key="notebook.exists", file=str(client_notebook(client)), template=str(TEMPLATE))
     else:
         nb = template
         _set_client(nb, client)
@@ -134,7 +133,7 @@ _CLIENT_LINE = re.compile(r"^(client\s*=\s*)(\"[^\"]*\"|'[^']*')", re.MULTILINE)
 def _set_client(nb, client: str) -> None:
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     if not cells or not _CLIENT_LINE.search(cells[0].source):
-        raise ParamsError(f"{TEMPLATE}: no `client = \"...\"` line in a cell tagged 'parameters'")
+        raise ParamsError(key="notebook.no_client_line", file=str(TEMPLATE))
     cells[0].source = _CLIENT_LINE.sub(lambda m: m.group(1) + json.dumps(client), cells[0].source, count=1)
 
 

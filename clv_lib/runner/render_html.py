@@ -31,7 +31,7 @@ def notebook_to_html(nb, language: str = "en") -> str:
     try:
         body, _ = exporter.from_notebook_node(nb, resources={"clv_report_css": ""})
     except Exception as exc:  # nbconvert/jinja errors are not the user's; keep them one line
-        raise RenderError(f"HTML rendering failed: {type(exc).__name__}: {exc}") from exc
+        raise RenderError(key="render.html_failed", reason=f"{type(exc).__name__}: {exc}") from exc
     if _EXTERNAL_SCRIPT.search(body):
-        raise RenderError("HTML rendering produced a reference to an external script; refusing to publish it")
+        raise RenderError(key="render.external_script")
     return body

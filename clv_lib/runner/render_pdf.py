@@ -20,7 +20,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from clv_lib.exceptions import RenderError
+from clv_lib.exceptions import Msg, RenderError, render_message
 
 ENGINES = ("auto", "chromium", "weasyprint", "none")
 _BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "msedge",
@@ -32,9 +32,9 @@ _BROWSER_PATHS = (
     r"C:\Program Files\Google\Chrome\Application\chrome.exe",
     r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
 )
-INSTALL_HINT = ("install a PDF engine: `pip install weasyprint` with the Pango library (Debian/Ubuntu: "
-                "`apt-get install libpango-1.0-0 libpangoft2-1.0-0`; macOS: `brew install pango`), or a Chromium-family "
-                "browser (Debian/Ubuntu: `apt-get install chromium`; or Google Chrome / Microsoft Edge), then re-run")
+#: What to install when no PDF engine runs (clv_lib/errors.yaml, in the message's language; this is the English).
+HINT = Msg("render.install_hint")
+INSTALL_HINT = render_message("render.install_hint", "en", {})
 
 
 def find_chromium() -> str | None:
@@ -66,17 +66,16 @@ def html_to_pdf(html_path: Path, pdf_path: Path, engine: str) -> str:
     elif engine == "weasyprint":
         _weasyprint(Path(html_path), Path(pdf_path))
     else:
-        raise RenderError(f"unknown PDF engine {engine!r}")
+        raise RenderError(key="runner.bad_pdf_engine", requested=engine, engines=list(ENGINES))
     if not Path(pdf_path).exists() or Path(pdf_path).stat().st_size < 1000:
-        raise RenderError(f"the {engine} PDF engine wrote no usable PDF; {INSTALL_HINT}")
+        raise RenderError(key="render.no_usable_pdf", engine=engine, hint=HINT)
     return engine
 
 
 def _chromium(html_path: Path, pdf_path: Path) -> None:
     browser = find_chromium()
     if not browser:
-        raise RenderError(f"PDF_ENGINE=chromium but no Chromium, Chrome or Edge was found (set CLV_CHROMIUM to its "
-                          f"path, or use PDF_ENGINE=weasyprint); {INSTALL_HINT}")
+        raise RenderError(key="render.no_chromium", hint=HINT)
     with tempfile.TemporaryDirectory(prefix="clv-chromium-") as profile:
         command = [
             browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -88,10 +87,10 @@ def _chromium(html_path: Path, pdf_path: Path) -> None:
         try:
             proc = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise RenderError(f"Chromium could not print the PDF ({exc}); try PDF_ENGINE=weasyprint") from None
+            raise RenderError(key="render.chromium_could_not_run", reason=str(exc)) from None
     if proc.returncode != 0:
         last = (proc.stderr or "").strip().splitlines()[-1:] or ["no message"]
-        raise RenderError(f"Chromium exited with code {proc.returncode} ({last[0]}); try PDF_ENGINE=weasyprint")
+        raise RenderError(key="render.chromium_exit", code=str(proc.returncode), message=last[0])
 
 
 def _weasyprint(html_path: Path, pdf_path: Path) -> None:
@@ -100,10 +99,11 @@ def _weasyprint(html_path: Path, pdf_path: Path) -> None:
             warnings.simplefilter("ignore", DeprecationWarning)  # "HarfBuzz-Subset will be required" notice
             import weasyprint  # noqa: PLC0415 - optional at import time: it needs system libraries
     except (ImportError, OSError) as exc:
-        raise RenderError(f"WeasyPrint cannot start ({str(exc).splitlines()[0]}); {INSTALL_HINT}") from None
+        raise RenderError(key="render.weasyprint_cannot_start", reason=str(exc).splitlines()[0], hint=HINT) from None
     for name in ("weasyprint", "fontTools", "fontTools.subset"):
         logging.getLogger(name).setLevel(logging.ERROR)
     try:
         weasyprint.HTML(filename=str(html_path), base_url=str(html_path.parent)).write_pdf(str(pdf_path))
     except Exception as exc:  # WeasyPrint raises many low-level types; translate at the boundary
-        raise RenderError(f"WeasyPrint failed on {html_path.name}: {type(exc).__name__}: {exc}") from exc
+        raise RenderError(key="render.weasyprint_failed", file=html_path.name,
+                          reason=f"{type(exc).__name__}: {exc}") from exc

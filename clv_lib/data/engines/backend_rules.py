@@ -22,7 +22,7 @@ from disk), and where it stops:
 from __future__ import annotations
 
 from clv_lib.data.engines.query import count_if, run
-from clv_lib.exceptions import EngineError
+from clv_lib.exceptions import EngineError, Msg
 
 FILE_KEYS = ("format", "sheet", "delimiter", "encoding", "header")
 #: Encodings DuckDB's CSV reader decodes itself (Python's names -> DuckDB's).
@@ -38,13 +38,11 @@ def check_table_keys(spec, engine: str) -> None:
     """A table or query: no key that only says how to read a file, and not both a file and a table."""
     if spec.path and (spec.table or spec.sql):
         what = "table" if spec.table else "sql"
-        raise EngineError(f"engine {engine}: params data give both path ({spec.path}) and {what}; keep the one that "
-                          "holds the client's data")
+        raise EngineError(key="engine.path_and_table", engine=engine, path=spec.path, what=what)
     for key in FILE_KEYS:
         value = getattr(spec, key)
         if value is not None and not (key == "header" and value is True):
-            raise EngineError(f"engine {engine}: params data.{key} ({value}) applies to files, but the data is the "
-                              f"{_what(spec)}, whose columns {engine} already types; remove data.{key}")
+            raise EngineError(key="engine.file_key", engine=engine, key_name=key, value=value, what=_what(spec))
 
 
 def check_dayfirst(spec, raw, mapping, reader, source) -> None:
@@ -61,11 +59,8 @@ def check_dayfirst(spec, raw, mapping, reader, source) -> None:
         got = run(raw.aggregate(n=count_if(written), e=text.min(where=written)), source.engine,
                   f"reading column {header} of {source.display}").iloc[0]
         if int(got["n"] or 0):
-            raise EngineError(
-                f"engine {source.engine}: params data.dayfirst cannot be applied to column {header} of "
-                f"{source.display}: {source.engine} reads dates stored as text only as ISO 8601 (2024-03-05), and "
-                f"{int(got['n']):,} rows are written day or month first (e.g. '{got['e']}'); store the column as "
-                "DATE or TIMESTAMP (or convert it in data.sql), or save the data as Parquet")
+            raise EngineError(key="engine.dayfirst", engine=source.engine, column=header, source=source.display,
+                              rows=int(got["n"]), example=got["e"])
 
 
 def file_csv_options(spec, display: str) -> dict:
@@ -80,9 +75,7 @@ def file_csv_options(spec, display: str) -> dict:
     if spec.encoding:
         name = DUCKDB_ENCODINGS.get(spec.encoding.strip().lower().replace("_", "-"))
         if name is None:
-            raise EngineError(f"engine duckdb: params data.encoding ({spec.encoding}) cannot be applied to "
-                              f"{display}: DuckDB reads a CSV file this large only as UTF-8, UTF-16 or Latin-1; "
-                              "convert it (e.g. iconv -f cp1252 -t utf-8) or save it as Parquet")
+            raise EngineError(key="engine.duckdb_encoding", encoding=spec.encoding, file=display)
         options["encoding"] = name
     return options
 
@@ -102,5 +95,5 @@ def comparable(column):
     return column
 
 
-def _what(spec) -> str:
-    return f"table {spec.table}" if spec.table else "result of data.sql"
+def _what(spec) -> Msg:
+    return Msg("engine.the_table", table=spec.table) if spec.table else Msg("engine.the_sql_result")

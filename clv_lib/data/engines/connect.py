@@ -3,8 +3,9 @@
 The params name an environment variable (`data.connection_env`), never the URL: `connection_url(spec)` reads it,
 `connect(spec)` opens the Ibis backend, and `open_table(con, spec)` returns the table (or the `sql:` query) as a
 lazy Ibis expression. Every failure becomes an `EngineError` with one line naming the engine, the table and, where
-it applies, the column; the URL, its user and its password never appear in a message (`describe_failure` keeps
-only a short reason such as "connection refused" or "authentication failed").
+it applies, the column, in the client's language (keys `engine.*` of clv_lib/errors.yaml); the URL, its user and
+its password never appear in a message (`describe_failure` keeps only a short reason such as "connection refused"
+or "authentication failed").
 
 URLs, by engine:
 
@@ -21,28 +22,31 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Optional
 
-from clv_lib.exceptions import EngineError
+from clv_lib.exceptions import EngineError, Msg
 
-#: Low-level error text -> the short reason shown to the user (first match wins; matched case-insensitively).
+#: Low-level error text -> the short reason shown to the user, a key `engine.reason.*` of clv_lib/errors.yaml
+#: (first match wins; matched case-insensitively).
 REASONS = (
-    ("password authentication failed", "authentication failed"),
-    ("authentication failed", "authentication failed"),
-    ("connection refused", "connection refused"),
-    ("could not translate host name", "unknown host"),
-    ("name or service not known", "unknown host"),
-    ("timeout", "timed out"),
-    ("timed out", "timed out"),
-    ("does not exist", "database or schema does not exist"),
-    ("permission denied", "permission denied"),
-    ("no pg_hba.conf entry", "access refused by the server"),
+    ("password authentication failed", "authentication"),
+    ("authentication failed", "authentication"),
+    ("connection refused", "refused"),
+    ("could not translate host name", "unknown_host"),
+    ("name or service not known", "unknown_host"),
+    ("timeout", "timed_out"),
+    ("timed out", "timed_out"),
+    ("does not exist", "does_not_exist"),
+    ("permission denied", "permission"),
+    ("no pg_hba.conf entry", "hba"),
+    ("no such file or directory", "no_file"),
 )
 
 
-def table_label(spec) -> str:
-    """How messages name the data: the table name, or "sql query" for `sql:` sources."""
-    return spec.table if spec.table else "sql query"
+def table_label(spec):
+    """How messages name the data: the table name, or "sql query" (in the message's language) for `sql:`."""
+    return spec.table if spec.table else Msg("engine.sql_query")
 
 
 def source_label(spec) -> str:
@@ -60,12 +64,10 @@ def connection_url(spec, environ=None) -> Optional[str]:
     if not name:
         if spec.engine == "duckdb":
             return None
-        raise EngineError(f"engine {spec.engine}: params data.connection_env is not set (the name of the "
-                          "environment variable holding the connection URL)")
+        raise EngineError(key="engine.no_connection_env", engine=spec.engine)
     url = environ.get(name, "").strip()
     if not url:
-        raise EngineError(f"engine {spec.engine}: the environment variable {name} is not set; set it to the "
-                          f"connection URL, e.g. export {name}='{_example(spec.engine)}'")
+        raise EngineError(key="engine.env_not_set", engine=spec.engine, name=name, example=_example(spec.engine))
     return url
 
 
@@ -83,12 +85,13 @@ def _example(engine: str) -> str:
             "duckdb": "duckdb:///path/to/file.duckdb"}.get(engine, f"{engine}://...")
 
 
-def describe_failure(exc: BaseException) -> str:
-    """A short reason for a low-level failure that cannot leak the URL: a known phrase, else the error's class."""
+def describe_failure(exc: BaseException) -> Msg | str:
+    """A short reason for a low-level failure that cannot leak the URL: a known phrase (a catalogue piece, shown in
+    the message's language), else the error's class."""
     text = str(exc).lower()
     for needle, reason in REASONS:
         if needle in text:
-            return reason
+            return Msg(f"engine.reason.{reason}")
     return type(exc).__name__
 
 
@@ -97,25 +100,26 @@ def connect(spec, environ=None):
     one). Raises EngineError (engine, table, short reason; never the URL) when it cannot connect."""
     url = connection_url(spec, environ)
     try:
-        return _open(spec.engine, url)
+        return _open(spec.engine, url, spec.connection_env)
     except EngineError:
         raise
     except ImportError as exc:
-        raise EngineError(f"engine {spec.engine}: its Python driver is not installed ({exc.name}); reports install "
-                          f"it on first use, or run: python -m clv_lib.runner drivers {spec.engine}") from None
+        raise EngineError(key="engine.driver_missing", engine=spec.engine, module=exc.name) from None
     except Exception as exc:  # noqa: BLE001 - any driver error is translated, without its text (it holds the URL)
-        reason = describe_failure(exc)
-        raise EngineError(f"engine {spec.engine}: cannot connect to read {table_label(spec)} ({reason}); check the "
-                          f"URL in ${spec.connection_env}") from None
+        raise EngineError(key="engine.cannot_connect", engine=spec.engine, table=table_label(spec),
+                          reason=describe_failure(exc), env=spec.connection_env) from None
 
 
-def _open(engine: str, url: Optional[str]):
+def _open(engine: str, url: Optional[str], env: Optional[str] = None):
     import ibis
 
     if engine == "duckdb":
         if url is None:
             return ibis.duckdb.connect()
         path = url.removeprefix("duckdb://") if url.startswith("duckdb://") else url
+        if path and path != ":memory:" and not path.startswith(("md:", "motherduck:")) and not Path(path).exists():
+            # DuckDB would create an empty database there, and the run would then stop on a missing table
+            raise EngineError(key="engine.duckdb_file_missing", file=Path(path).name, env=env)
         return ibis.duckdb.connect(path or ":memory:")
     if engine == "spark":
         return ibis.pyspark.connect(spark_session(url))
@@ -160,13 +164,14 @@ def open_table(con, spec):
         return con.table(name, database=database)
     except Exception as exc:  # noqa: BLE001 - translated at the boundary
         if spec.sql:
-            raise EngineError(f"engine {spec.engine}: the sql query in params data.sql failed "
-                              f"({describe_failure(exc)}: {_first_line(exc)})") from None
-        raise EngineError(f"engine {spec.engine}: table {spec.table} not found or not readable "
-                          f"({describe_failure(exc)})") from None
+            raise EngineError(key="engine.sql_failed", engine=spec.engine, reason=describe_failure(exc),
+                              detail=_first_line(exc)) from None
+        raise EngineError(key="engine.table_not_found", engine=spec.engine, table=spec.table,
+                          reason=describe_failure(exc)) from None
 
 
 def _first_line(exc: BaseException) -> str:
     """The first line of a query error (the engine's own words on the SQL; no connection details are in it)."""
     line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return re.sub(r"\w+://\S+", "<url>", line)[:200]
+    line = re.sub(r"\w+://\S+", "<url>", line)
+    return re.sub(r"(?i)\b(password|user|host)\s*=\s*\S+", r"\1=<hidden>", line)[:200]

@@ -348,8 +348,8 @@ def last_engine_date(params, root: Optional[Path] = None) -> Optional[pd.Timesta
         except Exception as exc:  # noqa: BLE001
             from clv_lib.data.engines.connect import describe_failure
 
-            raise EngineError(f"engine {source.engine}: reading column {header} of {source.display} failed "
-                              f"({describe_failure(exc)})") from None
+            raise EngineError(key="engine.column_read_failed", engine=source.engine, column=header,
+                              source=source.display, reason=describe_failure(exc)) from None
         if value is not None and pd.notna(value):
             value = pd.Timestamp(value)
             last = value if last is None or value > last else last

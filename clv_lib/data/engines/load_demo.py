@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         load = load_demo_subscriptions if args.subscriptions else load_demo
         rows = load(connect(spec), table)
     except ClvError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)  # English: loading the demo tables has no client language
         return 1
     what = "subscription" if args.subscriptions else "order"
     print(f"{rows:,} demo {what} rows written to {args.engine} table {table}")

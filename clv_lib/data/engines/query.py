@@ -4,8 +4,9 @@ intermediate tables materialised once (`cache`) so the steps that read them agai
 from __future__ import annotations
 
 import itertools
+import re
 
-from clv_lib.exceptions import EngineError
+from clv_lib.exceptions import EngineError, Msg
 
 #: Attribute set on a DuckDB backend whose database file is the report's own scratch space (large local files).
 SCRATCH = "clv_scratch"
@@ -22,7 +23,28 @@ def run(expr, engine: str, what: str, arrow: bool = False):
     except Exception as exc:  # noqa: BLE001 - translated at the boundary
         from clv_lib.data.engines.connect import _first_line, describe_failure
 
-        raise EngineError(f"engine {engine}: {what} failed ({describe_failure(exc)}: {_first_line(exc)})") from None
+        raise EngineError(key="engine.step_failed", engine=engine, what=_doing(what), reason=describe_failure(exc),
+                          detail=_first_line(exc)) from None
+
+
+#: The steps callers name in English ("cleaning postgres table x") -> their catalogue key, so that the message is in
+#: the client's language; a step not listed is shown as written.
+STEPS = (
+    (r"cleaning (?P<source>.+)", "engine.what.cleaning"),
+    (r"aggregating (?P<source>.+)", "engine.what.aggregating"),
+    (r"reading column (?P<column>.+?) of (?P<source>.+)", "engine.what.reading_column"),
+    (r"counting the cleaned orders of (?P<source>.+)", "engine.what.counting_orders"),
+    (r"reading the cleaned segments of (?P<source>.+)", "engine.what.reading_segments"),
+    (r"reading the cleaned orders of (?P<source>.+)", "engine.what.reading_orders"),
+)
+
+
+def _doing(what: str) -> Msg | str:
+    for pattern, key in STEPS:
+        found = re.fullmatch(pattern, what)
+        if found:
+            return Msg(key, what, **found.groupdict())
+    return what
 
 
 def double(value: float):

@@ -96,7 +96,7 @@ class Reader:
         if dtype.is_numeric():
             return col.cast("float64")
         if not dtype.is_string():
-            raise EngineError(f"engine {self.engine}: column {name} holds {dtype}, not numbers")
+            raise EngineError(key="engine.not_numbers", engine=self.engine, column=name, dtype=str(dtype))
         text = self.strip(col)
         if self.decimal:
             return self._marked(text)
@@ -148,7 +148,7 @@ class Reader:
         if dtype.is_timestamp():
             return (self.local(col) if self.zoned(col, name) else col).date()
         if not dtype.is_string():
-            raise EngineError(f"engine {self.engine}: column {name} holds {dtype}, not dates or timestamps")
+            raise EngineError(key="engine.not_dates", engine=self.engine, column=name, dtype=str(dtype))
         text = self.strip(col)
         zone = text.re_search(ZONE_SUFFIX)
         if self.engine == "postgres":
