@@ -79,6 +79,12 @@ def _escaped(s: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(pc.if_else(preserve, ' xml:space="preserve">', ">"), s, "")
 
 
+def arrow_text(strings) -> memoryview:
+    """The UTF-8 bytes of an Arrow string array without NULLs, back to back (a view of its buffer: no copy)."""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[strings.offset:strings.offset + len(strings) + 1]
+    return memoryview(strings.buffers()[2])[offsets[0]:offsets[-1]] if len(strings) else memoryview(b"")
+
+
 def _rows(columns, date_style: int, start: int, stop: int) -> bytes:
     """The `<row>` elements of data rows start..stop-1 (sheet row = data row + 2: the header is row 1)."""
     numbers = pa.array(np.arange(start + 2, stop + 2)).cast(pa.string())
@@ -94,8 +100,6 @@ def _rows(columns, date_style: int, start: int, stop: int) -> bytes:
             ending = "</v></c>"
         cell = pc.binary_join_element_wise(opening, numbers, closing, cells, ending, "")
         parts.append(pc.fill_null(cell, ""))
-    from clv_lib.report.spreadsheets import arrow_text
-
     return arrow_text(pc.binary_join_element_wise('<row r="', numbers, '">', *parts, "</row>", ""))
 
 

@@ -92,6 +92,8 @@ def write_csv(frame: pd.DataFrame, path: Path, index: bool = True, float_format:
         return Path(path)
     import pyarrow.compute as pc
 
+    from clv_lib.report.sheet_rows import arrow_text
+
     header = ",".join(_quoted_text(label) for label in labels) + "\n"
     with open(path, "wb") as handle:
         handle.write(header.encode("utf-8"))
@@ -106,14 +108,6 @@ CSV_CHUNK_ROWS = 50_000
 
 def _quoted_text(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
-
-
-def arrow_text(strings) -> memoryview:
-    """The UTF-8 bytes of an Arrow string array without NULLs, back to back (a view of its buffer: no copy)."""
-    import numpy as np
-
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[strings.offset:strings.offset + len(strings) + 1]
-    return memoryview(strings.buffers()[2])[offsets[0]:offsets[-1]] if len(strings) else memoryview(b"")
 
 
 def _csv_cells(values: pd.Series, float_format: str | None):
