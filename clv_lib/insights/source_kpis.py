@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clv_lib.data.engines.query import count_if
+from clv_lib.data.engines.query import count_if, money_sum
 from clv_lib.exceptions import DataError, ParamsError
 from clv_lib.insights import kpis
 from clv_lib.summary.engine_orders import _day, _months_of_days, _number, _spread
@@ -40,7 +40,7 @@ def monthly_kpis(source, observation_end) -> pd.DataFrame:
     d = source._with_first(source._upto(end))
     inside = d.filter(d.m <= last)
     by_month = source._run(inside.group_by("m").aggregate(
-        active=inside.customer_id.nunique(), orders=inside.n.sum(), revenue=inside.s.sum(),
+        active=inside.customer_id.nunique(), orders=inside.n.sum(), revenue=money_sum(inside.s),
         new_revenue=inside.s.sum(where=inside.m == inside.fm)))
     firsts = d.filter(d.d == d.fd)
     firsts = firsts.filter(firsts.fm <= last)
@@ -103,10 +103,10 @@ def period_kpis(source, observation_end, *, period_start=None, lapse_rule=None,
     start = kpis._period_months(period_start, first, last)
     d = source._with_first(source._upto(end))
     inside = d.filter((d.m >= start) & (d.m <= last))
-    per = inside.group_by("customer_id").aggregate(pdays=inside.count(), n=inside.n.sum(), s=inside.s.sum(),
-                                                   new_s=inside.s.sum(where=inside.fm >= start))
+    per = inside.group_by("customer_id").aggregate(pdays=inside.count(), n=inside.n.sum(), s=money_sum(inside.s),
+                                                   new_s=money_sum(inside.s, where=inside.fm >= start))
     row = source._run(per.aggregate(customers=per.count(), repeat=count_if(per.pdays >= 2),
-                                    orders=per.n.sum(), revenue=per.s.sum(), new_revenue=per.new_s.sum())).iloc[0]
+                                    orders=per.n.sum(), revenue=money_sum(per.s), new_revenue=money_sum(per.new_s))).iloc[0]
     if not row["customers"]:
         raise DataError(f"orders: no order between {periods([start])[0]} and {periods([last])[0]}")
     firsts = d.filter((d.d == d.fd) & (d.fm >= start) & (d.fm <= last))

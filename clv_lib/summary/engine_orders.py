@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from clv_lib.data.engines.query import cache, run
+from clv_lib.data.engines.query import cache, money_sum, run
 from clv_lib.exceptions import DataError, ModelInputError
 from clv_lib.summary.months import day_numbers, last_complete_month, observation_timestamp
 
@@ -89,7 +89,7 @@ class EngineOrders:
 
         o = self.orders
         ch = o.channel.argmin(o.order_id) if self.has_channel else ibis.null("string")  # an aggregate, no window
-        t = o.group_by(["customer_id", "order_date"]).aggregate(n=o.count(), s=o.amount.sum(), ch=ch)
+        t = o.group_by(["customer_id", "order_date"]).aggregate(n=o.count(), s=money_sum(o.amount), ch=ch)
         t = t.select("customer_id", d=t.order_date.epoch_days().cast("int64"),
                      m=_month_of(t.order_date).cast("int64"), n=t.n.cast("int64"), s=t.s.cast("float64"), ch=t.ch)
         return t
@@ -124,7 +124,7 @@ class EngineOrders:
     def totals(self) -> dict:
         """Orders, revenue, customers, first and last order day (Timestamps) of the cleaned orders."""
         d = self.days
-        row = self._run(d.aggregate(n=d.n.sum(), s=d.s.sum(), c=d.customer_id.nunique(), lo=d.d.min(),
+        row = self._run(d.aggregate(n=d.n.sum(), s=money_sum(d.s), c=d.customer_id.nunique(), lo=d.d.min(),
                                     hi=d.d.max())).iloc[0]
         as_ts = lambda x: pd.Timestamp(np.datetime64(int(x), "D")) if pd.notna(x) else None  # noqa: E731
         return {"orders": int(row["n"] or 0), "revenue": float(row["s"] or 0.0), "customers": int(row["c"] or 0),
@@ -156,7 +156,7 @@ class EngineOrders:
 
         d = self._upto(end_day)
         agg = d.group_by("customer_id").aggregate(first=d.d.min(), last=d.d.max(), n=d.n.count(),
-                                                  total=d.s.sum(), first_s=d.s.argmin(d.d))
+                                                  total=money_sum(d.s), first_s=d.s.argmin(d.d))
         unit = ibis.literal(UNIT_DAYS[time_unit], "float64")
         repeat = (agg.total - agg.first_s) / (agg.n - 1).cast("float64")
         return agg.select("customer_id", frequency=(agg.n - 1).cast("float64"),
@@ -190,7 +190,7 @@ class EngineOrders:
         cal_rows = self._rfm_query(cal, time_unit)
         d = self.days
         held = d.filter((d.d > cal) & (d.d <= end))
-        hold = held.group_by(hid="customer_id").aggregate(fh=held.n.count(), mh=held.s.mean())
+        hold = held.group_by(hid="customer_id").aggregate(fh=held.n.count(), mh=money_sum(held.s) / held.n.count().cast("float64"))
         joined = cal_rows.left_join(hold, cal_rows.customer_id == hold.hid)  # in the engine: no join of 10M ids here
         table = self._customers(joined.select(*cal_rows.columns, "fh", "mh"))
         columns = {f"{c}_cal": v for c, v in self._rfm(table).items()}
@@ -203,7 +203,7 @@ class EngineOrders:
         """`clv_lib.summary.customers.customer_history`: orders, revenue, first/last order, days since, channel."""
         end = _day(observation_end)
         d = self._with_first(self._upto(end))
-        agg = dict(orders=d.n.sum(), revenue=d.s.sum(), first=d.fd.min(), last=d.d.max())
+        agg = dict(orders=d.n.sum(), revenue=money_sum(d.s), first=d.fd.min(), last=d.d.max())
         if self.has_channel:
             agg["channel"] = d.ch.min(where=d.d == d.fd)
         table = self._customers(d.group_by("customer_id").aggregate(**agg))
@@ -281,7 +281,7 @@ class EngineOrders:
         seen = acquired.filter(acquired.m <= last)
         seen = seen.mutate(age=seen.m - seen.fm)
         cells = self._run(seen.group_by(["g", "fm", "age"]).aggregate(
-            active=seen.customer_id.nunique(), orders=seen.n.sum(), revenue=seen.s.sum()))
+            active=seen.customer_id.nunique(), orders=seen.n.sum(), revenue=money_sum(seen.s)))
         m0 = int(sizes["fm"].min())
         width = last - m0 + 1
         labels = pd.Index(sorted(sizes["g"].astype(str).unique()), name=by) if by else None
