@@ -75,23 +75,25 @@ class GammaGammaModel(BaseModel):
         (ux,), inv = unique_rows(x)
         wx = np.bincount(inv, weights=w, minlength=len(ux))  # weight of each distinct frequency
         total, spend = float(w.sum()), x * z
-        log_z = np.log(z)
-        s_log_z, s_x_log_xz = wsum(w, log_z), wsum(w, x * (log_z + np.log(x)))
+        log_z, log_spend = np.log(z), np.log(spend)
+        s_log_z = wsum(w, log_z)
         w_x = w * x
 
         def objective(theta):
+            # Per customer, only bounded terms are summed (log(x z / (v + x z)) <= 0, log(1 + x z / v) >= 0): sums
+            # of large terms that cancel would make the optimum depend on the customers' order.
             p, q, v = np.exp(theta)
             pu = p * ux
-            log_vxz = np.log(v + spend)
             inv_vxz = 1.0 / (v + spend)
-            s_l, s_xl = wsum(w, log_vxz), wsum(w_x, log_vxz)
-            s_r, s_xr = wsum(w, inv_vxz), wsum(w_x, inv_vxz)
+            share = log_spend - np.log(v + spend)
+            growth = np.log1p(spend / v)
+            s_share, s_growth = wsum(w_x, share), wsum(w, growth)
             ll = (wsum(wx, special.gammaln(pu + q) - special.gammaln(pu)) - total * special.gammaln(q)
-                  + total * q * np.log(v) + p * s_x_log_xz - s_log_z - p * s_xl - q * s_l)
+                  + p * s_share - q * s_growth - s_log_z)
             d_pxq = special.digamma(pu + q)
-            d_p = wsum(wx, ux * (d_pxq - special.digamma(pu))) + s_x_log_xz - s_xl
-            d_q = wsum(wx, d_pxq) - total * special.digamma(q) + total * np.log(v) - s_l
-            d_v = total * q / v - p * s_xr - q * s_r
+            d_p = wsum(wx, ux * (d_pxq - special.digamma(pu))) + s_share
+            d_q = wsum(wx, d_pxq) - total * special.digamma(q) - s_growth
+            d_v = wsum(w, (q * spend / v - p * x) * inv_vxz)
             return -ll, -np.array([d_p * p, d_q * q, d_v * v])
 
         return objective
