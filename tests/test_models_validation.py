@@ -74,3 +74,12 @@ def test_selection_without_usable_models_says_so():
     selection = select_model(frame, [BetaGeoModel(), ParetoNBDModel(), ModifiedBetaGeoModel()])
     assert selection.best is None and "historical" in selection.reason
     assert (selection.table["verdict"] == "fail").all()
+
+
+@pytest.mark.parametrize("model", [BetaGeoModel(), ParetoNBDModel(), ModifiedBetaGeoModel()])
+def test_the_tracking_total_is_the_sum_of_the_customers_paths(model):
+    summary = cdnow_summary()
+    fitted = model.fit(summary)
+    times = np.array([0.0, 4.0, 13.0, 39.0])
+    np.testing.assert_allclose(fitted.expected_purchases_total(summary, times),
+                               fitted.expected_purchases_path(summary, times).sum(axis=0), rtol=1e-12)

@@ -40,16 +40,18 @@ def _ranked_blocks(predicted: np.ndarray, *series: np.ndarray):
     return counts, sums
 
 
-def normalized_gini(actual, predicted) -> float:
+def normalized_gini(actual, predicted, *, best: float | None = None) -> float:
     """Gini of the ranking by `predicted` over the Gini of the ranking by `actual` (NaN when the actual values
-    are all equal, e.g. all zero: there is nothing to rank)."""
+    are all equal, e.g. all zero: there is nothing to rank). `best`: `gini(actual, actual)`, when known."""
     actual = np.asarray(actual, dtype=float)
-    model = _gini(actual, predicted)
-    best = _gini(actual, actual)
+    model = gini(actual, predicted)
+    best = gini(actual, actual) if best is None else best
     return model / best if best > 0 else float("nan")
 
 
-def _gini(actual: np.ndarray, predicted) -> float:
+def gini(actual: np.ndarray, predicted) -> float:
+    """The (unnormalised) Gini of the ranking by `predicted`: twice the area between its gain curve of the
+    `actual` values and the diagonal."""
     counts, (cumulative,) = _ranked_blocks(predicted, actual)
     total = cumulative[-1]
     if len(actual) == 0 or total <= 0:

@@ -290,6 +290,20 @@ class TransactionModel(BaseModel):
         p = np.clip(self._p_alive(x, t_x, T) if p_alive is None else np.asarray(p_alive, dtype=float), 0.0, 1.0)
         return p[:, None] * alive_path[codes]
 
+    def expected_purchases_total(self, summary: pd.DataFrame, times) -> np.ndarray:
+        """The summary's total expected purchases at each future time in `times` (the column sums of
+        `expected_purchases_path`), without its customers x times array: P(alive) summed per distinct
+        (frequency, T) pair, times each pair's path."""
+        self._check_fitted()
+        times = np.asarray(times, dtype=float).reshape(-1)
+        if np.any(~np.isfinite(times)) or np.any(times < 0):
+            raise ValueError(f"{self.name}: prediction times must be finite and >= 0, got {times}")
+        cols = self._read(summary)
+        x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
+        (ux, uT), codes = unique_rows(x, T)
+        p = np.clip(self._p_alive(x, t_x, T), 0.0, 1.0)
+        return np.bincount(codes, weights=p, minlength=len(ux)) @ self._alive_path(times, ux, uT)
+
     def discounted_purchases(self, summary: pd.DataFrame, times, weights, *, p_alive=None) -> np.ndarray:
         """Weighted sums of each customer's expected purchases per interval: out[i, j] = sum_k weights[k, j] *
         (E_i[Y(times[k])] - E_i[Y(times[k-1])]), times[-1] = 0 (summary unit).

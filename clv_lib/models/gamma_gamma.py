@@ -15,8 +15,8 @@ import pandas as pd
 from scipy import special
 
 from clv_lib.exceptions import ConvergenceError, ModelInputError
-from clv_lib.models.base import BaseModel, collapse, summary_columns, weights_of
-from clv_lib.models.mle import fit_mle
+from clv_lib.models.base import BaseModel, collapse, summary_columns, unique_rows, weights_of
+from clv_lib.models.mle import fit_mle, wsum
 
 
 class GammaGammaModel(BaseModel):
@@ -67,19 +67,33 @@ class GammaGammaModel(BaseModel):
 
     @staticmethod
     def _objective(x, z, w):
-        """Negative log-likelihood (note 025, eq. 3) and its gradient over log(p, q, v)."""
-        log_x, log_z = np.log(x), np.log(z)
+        """Negative log-likelihood (note 025, eq. 3) and its gradient over log(p, q, v).
+
+        The Gamma functions depend on the frequency only, so they are evaluated once per distinct frequency (a few
+        hundred values, however many customers); the terms linear in p and q are sums fixed before the search.
+        Each evaluation then makes one pass over the customers: log(v + x z) and 1 / (v + x z)."""
+        (ux,), inv = unique_rows(x)
+        wx = np.bincount(inv, weights=w, minlength=len(ux))  # weight of each distinct frequency
+        total, spend = float(w.sum()), x * z
+        log_z, log_spend = np.log(z), np.log(spend)
+        s_log_z = wsum(w, log_z)
+        w_x = w * x
 
         def objective(theta):
+            # Per customer, only bounded terms are summed (log(x z / (v + x z)) <= 0, log(1 + x z / v) >= 0): sums
+            # of large terms that cancel would make the optimum depend on the customers' order.
             p, q, v = np.exp(theta)
-            px = p * x
-            log_vxz = np.log(v + x * z)
-            ll = w @ (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q) + q * np.log(v)
-                      + (px - 1) * log_z + px * log_x - (px + q) * log_vxz)
-            d_pxq = special.digamma(px + q)
-            d_p = w @ (x * (d_pxq - special.digamma(px) + log_z + log_x - log_vxz))
-            d_q = w @ (d_pxq - special.digamma(q) + np.log(v) - log_vxz)
-            d_v = w @ (q / v - (px + q) / (v + x * z))
+            pu = p * ux
+            inv_vxz = 1.0 / (v + spend)
+            share = log_spend - np.log(v + spend)
+            growth = np.log1p(spend / v)
+            s_share, s_growth = wsum(w_x, share), wsum(w, growth)
+            ll = (wsum(wx, special.gammaln(pu + q) - special.gammaln(pu)) - total * special.gammaln(q)
+                  + p * s_share - q * s_growth - s_log_z)
+            d_pxq = special.digamma(pu + q)
+            d_p = wsum(wx, ux * (d_pxq - special.digamma(pu))) + s_share
+            d_q = wsum(wx, d_pxq) - total * special.digamma(q) - s_growth
+            d_v = wsum(w, (q * spend / v - p * x) * inv_vxz)
             return -ll, -np.array([d_p * p, d_q * q, d_v * v])
 
         return objective

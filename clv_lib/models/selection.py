@@ -46,9 +46,10 @@ class ModelSelection:
 
 
 def select_model(frame: pd.DataFrame, candidates: Sequence[TransactionModel] | None = None,
-                 actual_cumulative: pd.Series | None = None) -> ModelSelection:
+                 actual_cumulative: pd.Series | None = None, spend=None) -> ModelSelection:
     """Validate each candidate on `frame` (see `validation.validate`) and pick the best usable one. A candidate may
-    also be a `HoldoutValidation` already made on `frame`, which is ranked as it is.
+    also be a `HoldoutValidation` already made on `frame`, which is ranked as it is. `spend`: the expected value
+    per holdout purchase (`validation.holdout_spend(frame)`), when the caller has it already.
 
     Table columns: log_likelihood, the accuracy metrics (`METRIC_KEYS`), verdict ("pass", "warn", "fail" or
     "limit": the candidate's optimum is a limit model, whose row follows), status ("fitted", "limit" or "not
@@ -60,7 +61,7 @@ def select_model(frame: pd.DataFrame, candidates: Sequence[TransactionModel] | N
     """
     candidates = list(candidates) if candidates is not None else [BetaGeoModel(), ParetoNBDModel(),
                                                                   ModifiedBetaGeoModel()]
-    spend = _spend(frame)
+    spend = _spend(frame) if spend is None else spend
     rows, limits, validations = [], {}, {}
     for model in candidates:
         if isinstance(model, HoldoutValidation):  # validated already on this frame (e.g. by a covariate search)

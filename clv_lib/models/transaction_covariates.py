@@ -146,6 +146,9 @@ class CovariateTransactionModel(CovariateEffects, TransactionModel):
             out[rows] = model.expected_purchases_path(part, times, p_alive=_rows(p_alive, rows))
         return out
 
+    def expected_purchases_total(self, summary: pd.DataFrame, times) -> np.ndarray:
+        return sum(model.expected_purchases_total(part, times) for _, model, part in self._split(summary))
+
     def discounted_purchases(self, summary: pd.DataFrame, times, weights, *, p_alive=None) -> np.ndarray:
         weights = np.asarray(weights, dtype=float).reshape(np.size(times), -1)
         out = np.empty((len(summary), weights.shape[1]))

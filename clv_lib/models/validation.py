@@ -10,13 +10,14 @@ errors are compared with a naive baseline that continues each customer's histori
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from clv_lib.exceptions import ConvergenceError, ModelInputError
-from clv_lib.models.accuracy import calibration_error, decile_table, normalized_gini
+from clv_lib.models.accuracy import calibration_error, decile_table, gini, normalized_gini
 from clv_lib.models.base import TransactionModel, summary_columns
 from clv_lib.models.gamma_gamma import GammaGammaModel
 from clv_lib.models.limits import fit_or_limit
@@ -36,13 +37,23 @@ class HoldoutValidation:
     metrics: dict[str, float]
     frequency_check: pd.DataFrame
     by_frequency: pd.DataFrame
-    tracking: pd.DataFrame | None
     verdict: str  # "pass", "warn" or "fail"
     reason: str
     model: TransactionModel = field(repr=False)
     #: Decile calibration per measure ("purchases", "spend"): the model's deciles with its mean prediction, the
     #: actual mean and the naive baseline's mean prediction for the same customers.
     deciles: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: (calibration summary, per-period actuals) for `tracking`, or None without per-period actuals.
+    tracking_inputs: tuple | None = field(default=None, repr=False)
+
+    @functools.cached_property
+    def tracking(self) -> pd.DataFrame | None:
+        """Cumulative repeat purchases in the holdout, actual against predicted (see `tracking`); computed on first
+        use, since only the chosen model's is shown and each costs a path per customer pattern and period."""
+        if self.tracking_inputs is None:
+            return None
+        cal, actual_cumulative = self.tracking_inputs
+        return tracking(self.model, cal, actual_cumulative)
 
 
 def calibration_summary(frame: pd.DataFrame, keep=()) -> pd.DataFrame:
@@ -97,8 +108,8 @@ def validate(model: TransactionModel, frame: pd.DataFrame, actual_cumulative: pd
     return HoldoutValidation(
         model_name=fitted.name, params=dict(fitted.params_), log_likelihood=fitted.log_likelihood_,
         metrics=metrics, frequency_check=check, by_frequency=_by_frequency(cal, actual, predicted),
-        tracking=tracking(fitted, cal, actual_cumulative) if actual_cumulative is not None else None,
-        verdict=verdict, reason=reason, model=fitted, deciles=deciles)
+        verdict=verdict, reason=reason, model=fitted, deciles=deciles,
+        tracking_inputs=(cal, actual_cumulative) if actual_cumulative is not None else None)
 
 
 def holdout_spend(frame: pd.DataFrame) -> np.ndarray:
@@ -118,11 +129,23 @@ def _accuracy(metrics: dict, measure: str, predicted, actual, naive) -> pd.DataF
     """Add the normalised Gini and decile calibration error of the model and the naive baseline for one measure
     to `metrics`; return the model's decile table (with the baseline's means for the same customers)."""
     table = decile_table(predicted, actual, naive=naive)
-    metrics[f"{measure}_gini"] = normalized_gini(actual, predicted)
-    metrics[f"{measure}_naive_gini"] = normalized_gini(actual, naive)
+    best, naive_gini, naive_error = _baseline_accuracy(actual.tobytes(), naive.tobytes())
+    metrics[f"{measure}_gini"] = normalized_gini(actual, predicted, best=best)
+    metrics[f"{measure}_naive_gini"] = naive_gini
     metrics[f"{measure}_decile_error"] = calibration_error(table)
-    metrics[f"{measure}_naive_decile_error"] = calibration_error(decile_table(naive, actual))
+    metrics[f"{measure}_naive_decile_error"] = naive_error
     return table
+
+
+@functools.lru_cache(maxsize=4)
+def _baseline_accuracy(actual: bytes, naive: bytes) -> tuple[float, float, float]:
+    """What does not depend on the model, computed once for all the candidates validated on one frame: the Gini
+    of the perfect ranking, the naive baseline's normalised Gini and its decile calibration error (keyed by the
+    arrays' contents)."""
+    actual_values, naive_values = np.frombuffer(actual), np.frombuffer(naive)
+    best = gini(actual_values, actual_values)
+    return (best, normalized_gini(actual_values, naive_values, best=best),
+            calibration_error(decile_table(naive_values, actual_values)))
 
 
 def _predict_holdout(model: TransactionModel, cal: pd.DataFrame, duration: np.ndarray) -> np.ndarray:
@@ -162,8 +185,8 @@ def tracking(model: TransactionModel, cal: pd.DataFrame, actual_cumulative: pd.S
     periods = np.asarray(actual_cumulative.index, dtype=float)
     if np.any(periods < 0):
         raise ModelInputError("tracking periods must be >= 0 (time since the calibration end)")
-    path = model.expected_purchases_path(cal, periods)
-    return pd.DataFrame({"actual": actual_cumulative.to_numpy(float), "predicted": path.sum(axis=0)},
+    return pd.DataFrame({"actual": actual_cumulative.to_numpy(float),
+                         "predicted": model.expected_purchases_total(cal, periods)},
                         index=actual_cumulative.index)
 
 

@@ -87,12 +87,12 @@ class AcquisitionAnalysis:
         from clv_lib.models.validation import holdout_spend, validate
 
         base = [BetaGeoModel(), ParetoNBDModel(), ModifiedBetaGeoModel()]
-        first = select_model(frame, base, actual_cumulative=actual_cumulative)
+        spend = holdout_spend(frame) if {"monetary_value_cal", "monetary_value_holdout"} <= set(frame.columns) else None
+        first = select_model(frame, base, actual_cumulative=actual_cumulative, spend=spend)
         family = _COVARIATE_FAMILY.get(first.best_name or "")
         remaining = list(self.customer_covariates.candidates)
         if family is None or not remaining:
             return first
-        spend = holdout_spend(frame) if {"monetary_value_cal", "monetary_value_holdout"} <= set(frame.columns) else None
         current, chosen, tried, tests = first.validations[first.best_name], [], [], {}
         self.covariate_search = search = {}  # per covariate: its last test (p-value, level) and holdout check
         while remaining:
@@ -121,7 +121,7 @@ class AcquisitionAnalysis:
             tests[column] = p
             remaining.remove(column)
         final = select_model(frame, [first.validations.get(m.name, m) for m in base] + tried,
-                             actual_cumulative=actual_cumulative)
+                             actual_cumulative=actual_cumulative, spend=spend)
         if not chosen:
             return final
         plain = first.validations[first.best_name]
