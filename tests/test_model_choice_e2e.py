@@ -1,7 +1,9 @@
 """Through the front door: `python -m clv_lib.runner report` (what `make report` runs) on a shop where nobody
 drops out (tests/generated_orders.py, an Italian export, report in Italian), to HTML and PDF. The report must
 name the NBD as the limit of the candidate models, validate it, and still show a risk analysis with customers in
-it (activity judged from silence), never an empty win-back list."""
+it (activity judged from silence), never an empty win-back list. On a shop where, besides, everybody buys at one
+rate (the 10M-order bench client's population) the report must name the Poisson limit instead of falling back
+to historical CLV, in English too, with a positive predicted value in every segment that has customers."""
 
 from __future__ import annotations
 
@@ -23,27 +25,42 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("nbd_client")
+def _publish(tmp_path_factory, client: str, orders, name: str, language: str = "it") -> Path:
+    root = tmp_path_factory.mktemp(f"{client}_client")
     (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
     (root / "params").mkdir()
-    write_export(generated_orders(600, dropout=False, seed=1), root / "data" / "steady.csv")
-    (root / "params" / "steady.yaml").write_text(PARAMS.format(name="Negozio Costante", path="data/steady.csv"),
-                                                 encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", "steady", "--quiet"],
+    write_export(orders, root / "data" / f"{client}.csv")
+    params = PARAMS.format(name=name, path=f"data/{client}.csv").replace("language: it", f"language: {language}")
+    (root / "params" / f"{client}.yaml").write_text(params, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", client, "--quiet"],
                           capture_output=True, text=True, cwd=root, timeout=900,
                           env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    folders = [p for p in (root / "reports" / "steady").iterdir() if p.is_dir() and p.name != "failed"]
+    folders = [p for p in (root / "reports" / client).iterdir() if p.is_dir() and p.name != "failed"]
     assert len(folders) == 1, folders
     return folders[0]
 
 
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    return _publish(tmp_path_factory, "steady", generated_orders(600, dropout=False, seed=1), "Negozio Costante")
+
+
+@pytest.fixture(scope="module")
+def uniform(tmp_path_factory) -> Path:
+    # Rates Gamma(10^6, 6 x 10^7): one purchase every 60 days for everybody (to 0.1 %), nobody leaves.
+    orders = generated_orders(600, dropout=False, seed=2, r=1e6, alpha=6e7)
+    return _publish(tmp_path_factory, "uniform", orders, "Uniform Shop", language="en")
+
+
+def _text(folder: Path) -> str:
+    html = unescape((folder / "clv_report.html").read_text(encoding="utf-8"))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html)))
+
+
 def test_html_names_the_nbd_limit_and_shows_the_risk_analysis(published):
-    html = unescape((published / "clv_report.html").read_text(encoding="utf-8"))
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html)))
+    text = _text(published)
     assert "NBD (limite di BG/NBD, Pareto/NBD, MBG/NBD)" in text
     assert "Il modello NBD è il limite del modello BG/NBD, Pareto/NBD, MBG/NBD" in text
     assert "sostituito da NBD" in text and "la verosimiglianza è massima dove nessuno abbandona" in text
@@ -65,3 +82,23 @@ def test_pdf_says_the_same(published):
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
     assert "NBD" in text and "limite" in text
     assert "silenzio" in text
+
+
+def test_one_rate_for_everybody_gives_the_poisson_limit_not_historical_clv(uniform):
+    text = _text(uniform)
+    assert "Poisson (limit of BG/NBD, Pareto/NBD, MBG/NBD)" in text
+    assert "The Poisson model is the limit of the BG/NBD, Pareto/NBD, MBG/NBD model" in text
+    assert "replaced by Poisson" in text and "every customer buys at the same rate" in text
+    assert "No model could be used" not in text and "P(active), judged from her silence" in text
+    kpis = json.loads((uniform / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["model"] == "Poisson + Gamma-Gamma" and kpis["risk_basis"] == "silence"
+    assert kpis["model_limit_of"] == "BG/NBD, Pareto/NBD, MBG/NBD" and kpis["winback_customers"] > 0
+    assert kpis["validation_verdict"] in ("pass", "warn")
+    segments = pd.read_csv(uniform / "segments.csv")
+    assert (segments.loc[segments["customers"] > 0, "clv_12m"] > 0).all()
+
+
+def test_the_poisson_report_pdf_says_the_same(uniform):
+    pypdf = pytest.importorskip("pypdf")
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(uniform / "clv_report.pdf").pages)
+    assert "Poisson" in text and "silence" in text

@@ -86,6 +86,58 @@ def test_xlsx_writes_text_numbers_and_dates(tmp_path):
     assert "<f>" not in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
 
 
+@pytest.mark.parametrize("index,float_format", [(True, None), (False, None), (False, "%.2f")])
+def test_csv_bytes_are_pandas_quote_nonnumeric(tmp_path, index, float_format):
+    """write_csv builds the file column by column (NumPy/Arrow) but writes exactly what pandas' to_csv with
+    QUOTE_NONNUMERIC writes: floats as repr, text quoted with doubled quotes, missing values as "", nullable
+    integers, booleans, categoricals, a formatted float quoted."""
+    import numpy as np
+
+    from clv_lib.report.spreadsheets import safe_frame
+
+    texts = ['=HYPERLINK("x")', "a,b", 'q"q', "", None, "nl\nx", "'=1", "+1", "é", "x"]
+    frame = pd.DataFrame({"txt": pd.array(texts, dtype="str"), "obj": texts,
+                          "cat": pd.Categorical(["a", None] * 5),
+                          "f": [1.0, np.nan, -0.0, 1e16, 1e-5, 0.1 + 0.2, 1e15, 3.0, -12.5, 8.0],
+                          "i": range(10), "I": pd.array([1, None] * 5, dtype="Int64"), "b": [True, False] * 5},
+                         index=pd.Index([f"id{i}" if i != 3 else "=x" for i in range(10)], name="customer_id"))
+    path = write_csv(frame, tmp_path / "fast.csv", index=index, float_format=float_format)
+    expected = safe_frame(frame, index=index)
+    expected = expected.astype({c: object for c in ("txt", "cat")})
+    expected.to_csv(tmp_path / "pandas.csv", index=index, quoting=csv.QUOTE_NONNUMERIC, float_format=float_format)
+    assert path.read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_xlsx_text_cells_keep_every_text_as_excel_escapes_it(tmp_path, monkeypatch):
+    """The data rows are built with Arrow and streamed in chunks (`clv_lib.report.sheet_rows`): every text stays an
+    inline string, escaped as XlsxWriter escapes it (control characters as `_xHHHH_`, a literal `_xHHHH_` escaped
+    in turn, XML markup as text, leading/trailing blanks preserved), rows stay in order across chunks, and a
+    missing text or a non-finite number leaves the cell empty."""
+    openpyxl = pytest.importorskip("openpyxl")
+    import clv_lib.report.sheet_rows as sheet_rows
+
+    monkeypatch.setattr(sheet_rows, "CHUNK_ROWS", 4)
+    texts = ["<r>x</r>", "a\x01b", "_x0041_", " lead", "trail ", "a&b<c>", "\ufffe", "tab\tin", "é😀", "", None,
+             "x" * 40_000, *[f"=c{i}" for i in range(9)]]
+    frame = pd.DataFrame({"name": pd.array(texts, dtype="str"),
+                          "amount": [0.1 + 0.2, float("inf"), None, -0.0, 1e-05, *range(16)],
+                          "first_order": ["2020-02-29", "1900-01-05", "", *["2024-03-05"] * 18]},
+                         index=pd.Index([f"id{i}" for i in range(len(texts))], name="customer_id"))
+    path = write_xlsx(frame, tmp_path / "t.xlsx", "customers", date_columns=["first_order"])
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<r>" not in xml and '<dimension ref="A1:D22"/>' in xml
+    sheet = openpyxl.load_workbook(path).active
+    assert [sheet.cell(r, 1).value for r in range(2, 23)] == [f"id{i}" for i in range(len(texts))]
+    names = [sheet.cell(r, 2).value for r in range(2, 23)]
+    assert names[:10] == ["<r>x</r>", "a_x0001_b", "_x005F_x0041_", " lead", "trail ", "a&b<c>", "_xFFFE_",
+                          "tab\tin", "é😀", ""]
+    assert names[10] is None and names[11] == "x" * 32_767 and names[12:] == [f"=c{i}" for i in range(9)]
+    assert all(sheet.cell(r, 2).data_type == "s" for r in range(2, 23) if r != 12)
+    assert [sheet.cell(r, 3).value for r in range(2, 7)] == [0.30000000000000004, None, None, 0, 1e-05]
+    assert sheet["D2"].value.date().isoformat() == "2020-02-29" and sheet["D3"].value.date().isoformat() == \
+        "1900-01-05" and sheet["D4"].value is None
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     """A small client (500 demo customers) whose every customer id and channel is hostile, read from a file in a

@@ -63,7 +63,7 @@ def last_order_date(params, root: Optional[Path] = None) -> Optional[pd.Timestam
     mapping = resolve_columns(headers, params.business_model, dict(spec.columns), display)
     wanted = ["order_date"] if params.business_model != "subscription" else ["start_date", "end_date"]
     columns = [mapping.get(c) for c in wanted if mapping.get(c)]
-    raw = read_table(path, spec, columns=columns, display=display)
+    raw = read_table(path, spec, columns=columns, display=display, hash_rest=False)
     last = None
     for header in columns:
         days, _ = parse_dates(raw.frame[header], spec.dayfirst, params.timezone, header)

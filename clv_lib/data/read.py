@@ -18,10 +18,12 @@ Source row numbers are those a spreadsheet shows: the header is row 1, the first
 from __future__ import annotations
 
 import codecs
+import functools
 import csv
 import gzip
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,7 +121,14 @@ def detect_format(path: Path, declared: Optional[str] = None) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    """SHA-256 of the file's bytes (hex), read in 1 MB blocks."""
+    """SHA-256 of the file's bytes (hex), read in 1 MB blocks; computed once per version of the file (path,
+    modification time and size), however often a report reads it."""
+    stat = os.stat(path)
+    return _sha256(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _sha256(path: str, mtime_ns: int, size: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -193,9 +202,11 @@ def _unique_headers(raw: Sequence[str]) -> list[str]:
     return out
 
 
-def read_table(path: Path, spec=None, columns: Columns = None, display: Optional[str] = None) -> RawTable:
+def read_table(path: Path, spec=None, columns: Columns = None, display: Optional[str] = None, *,
+               hash_rest: bool = True) -> RawTable:
     """Read `path` as described by `spec` (a `DataSpec`, optional). `columns` (headers, or a function of the
-    headers returning them) restricts `frame` to those columns; the others only feed `rest_hash`.
+    headers returning them) restricts `frame` to those columns; the others only feed `rest_hash` (with
+    `hash_rest=False` they are not even converted, and `rest_hash` is None: e.g. to find the last order date).
 
     Raises DataError naming the file when it is missing, empty or unreadable.
     """
@@ -206,10 +217,10 @@ def read_table(path: Path, spec=None, columns: Columns = None, display: Optional
     fmt = detect_format(path, getattr(spec, "format", None))
     try:
         if fmt in ("csv", "tsv"):
-            return _read_text(path, spec, fmt, columns, display)
+            return _read_text(path, spec, fmt, columns, display, hash_rest)
         if fmt == "xlsx":
             return _read_excel(path, spec, columns, display)
-        return _read_parquet(path, columns, display)
+        return _read_parquet(path, columns, display, hash_rest)
     except DataError:
         raise
     except (OSError, ValueError, KeyError, ImportError) as exc:
@@ -256,7 +267,7 @@ def has_header(spec) -> bool:
     return bool(getattr(spec, "header", True))
 
 
-def _read_text(path: Path, spec, fmt: str, columns, display: str) -> RawTable:
+def _read_text(path: Path, spec, fmt: str, columns, display: str, hash_rest: bool = True) -> RawTable:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -283,10 +294,11 @@ def _read_text(path: Path, spec, fmt: str, columns, display: str) -> RawTable:
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values='"' in sample,
                                          invalid_row_handler=skip),
         convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
-                                             strings_can_be_null=True, null_values=[""]))
+                                             strings_can_be_null=True, null_values=[""],
+                                             include_columns=None if hash_rest else wanted))
     if bad:
         return _read_text_python(path, encoding, delimiter, headers, wanted, info, first_row)
-    rest = rows_hash({h: table.column(h) for h in headers if h not in wanted})
+    rest = rows_hash({h: table.column(h) for h in headers if h not in wanted}) if hash_rest else None
     frame = table.select(wanted).to_pandas()
     del table
     return RawTable(frame, np.arange(len(frame), dtype="int64") + first_row, info, rest_hash=rest)
@@ -344,14 +356,14 @@ def _read_excel(path: Path, spec, columns, display: str, nrows: Optional[int] = 
     return _split_rest(frame, _wanted(list(frame.columns), columns), np.arange(len(frame), dtype="int64") + 2, info)
 
 
-def _read_parquet(path: Path, columns, display: str) -> RawTable:
+def _read_parquet(path: Path, columns, display: str, hash_rest: bool = True) -> RawTable:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
     headers = _unique_headers([str(c) for c in table.column_names])
     table = table.rename_columns(headers)
     wanted = _wanted(headers, columns)
-    rest = rows_hash({h: table.column(h) for h in headers if h not in wanted})
+    rest = rows_hash({h: table.column(h) for h in headers if h not in wanted}) if hash_rest else None
     frame = table.select(wanted).to_pandas()
     info = SourceInfo(path, display, "parquet", file_sha256(path), headers=tuple(headers))
     return RawTable(frame.reset_index(drop=True), np.arange(len(frame), dtype="int64") + 2, info, rest_hash=rest)

@@ -93,9 +93,11 @@ def churn(source, observation_end, threshold_days: int, **options) -> pd.DataFra
                                   (lapse_month, k), (lapse_month[live], k[live]), **options)
 
 
-def period_kpis(source, observation_end, *, period_start=None, lapse_rule=None) -> kpis.OrderPeriodKpis:
+def period_kpis(source, observation_end, *, period_start=None, lapse_rule=None,
+                monthly_churn: pd.DataFrame | None = None) -> kpis.OrderPeriodKpis:
     """`kpis.order_period_kpis` over the whole months from `period_start` to the last complete one; `lapse_rule`
-    a `LapseThreshold` or a number of days (None: no lapse churn)."""
+    a `LapseThreshold` or a number of days (None: no lapse churn); `monthly_churn` the source's `churn` with that
+    rule when it is already computed (the report's KPIs of the period and of the last 12 months share one)."""
     source = _orders(source)
     end, first, last = source.axis(observation_end)
     start = kpis._period_months(period_start, first, last)
@@ -114,7 +116,7 @@ def period_kpis(source, observation_end, *, period_start=None, lapse_rule=None) 
     if lapse_rule is not None:
         threshold = lapse_rule if isinstance(lapse_rule, kpis.LapseThreshold) else lapse(
             source, observation_end, days=lapse_rule)
-        monthly = churn(source, observation_end, threshold.days)
+        monthly = churn(source, observation_end, threshold.days) if monthly_churn is None else monthly_churn
     return kpis.period_kpis_from_counts(
         start, last, customers=int(row["customers"]), new_customers=new_customers, orders=int(row["orders"]),
         revenue=float(row["revenue"]), new_revenue=_number(row["new_revenue"]),

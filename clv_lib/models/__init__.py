@@ -2,7 +2,8 @@
 
 Transaction models (non-contractual, continuous time) share one interface over an RFM summary
 (`frequency`, `recency`, `T` in the summary's time unit): `BetaGeoModel` (BG/NBD), `ParetoNBDModel`
-(Pareto/NBD), `ModifiedBetaGeoModel` (MBG/NBD) and their no-drop-out limit `NBDModel` (NBD).
+(Pareto/NBD), `ModifiedBetaGeoModel` (MBG/NBD), their no-drop-out limit `NBDModel` (NBD) and its
+no-heterogeneity limit `PoissonModel` (Poisson: one purchase rate for everybody).
 `GammaGammaModel` models spend per transaction;
 `BetaGeoBetaBinomModel` (BG/BB) is the discrete-opportunity model and `ShiftedBetaGeoModel` (sBG) the
 contractual retention model. `TimeUnit` makes the summary's unit explicit. Holdout checks live in
@@ -16,8 +17,9 @@ from clv_lib.models.gamma_gamma import GammaGammaModel
 from clv_lib.models.mbgnbd import ModifiedBetaGeoModel
 from clv_lib.models.nbd import NBDModel
 from clv_lib.models.pareto_nbd import ParetoNBDModel
+from clv_lib.models.poisson import PoissonModel
 from clv_lib.models.sbg import ShiftedBetaGeoModel, summary_from_survivors
 from clv_lib.models.timeunit import DAYS, MONTHS, WEEKS, TimeUnit
 
 __all__ = ["BetaGeoBetaBinomModel", "BetaGeoModel", "DAYS", "GammaGammaModel", "MONTHS", "ModifiedBetaGeoModel",
-           "NBDModel", "ParetoNBDModel", "ShiftedBetaGeoModel", "TimeUnit", "WEEKS", "summary_from_survivors"]
+           "NBDModel", "ParetoNBDModel", "PoissonModel", "ShiftedBetaGeoModel", "TimeUnit", "WEEKS", "summary_from_survivors"]

@@ -197,6 +197,8 @@ class TransactionModel(BaseModel):
     name = "transaction model"
     #: False for a model in which nobody drops out (the NBD): its P(alive) is 1 by construction.
     has_dropout = True
+    #: False for a model in which every customer buys at the same rate (the Poisson).
+    heterogeneous = True
 
     def __init__(self, *, min_customers: int = 10, min_repeat_buyers: int = 5):
         self.min_customers = min_customers

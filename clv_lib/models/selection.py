@@ -1,8 +1,9 @@
-"""Choice among the transaction models (BG/NBD, Pareto/NBD, MBG/NBD and their NBD limit) on holdout performance.
+"""Choice among the transaction models (BG/NBD, Pareto/NBD, MBG/NBD and their NBD and Poisson limits) on holdout
+performance.
 
 Each candidate is validated on the same calibration/holdout frame. A candidate whose likelihood is highest at
-the no-drop-out edge is replaced by its limit, the NBD, which is validated like the others (one NBD row however
-many candidates reach it). Among the models that produced predictions the best holdout verdict wins (pass
+the no-drop-out edge is replaced by its limit, the NBD (or, when everybody also buys at one rate, the Poisson),
+which is validated like the others (one row per limit however many candidates reach it). Among the models that produced predictions the best holdout verdict wins (pass
 before warning before fail), then the lowest per-customer MAE (ties within 0.5% broken by the smaller aggregate
 bias). A model that failed the check is still used when it predicts customers better than the naive baseline
 (each customer's past rate continued); otherwise, or when no model could be fitted, the selection has no model
@@ -50,8 +51,9 @@ def select_model(frame: pd.DataFrame, candidates: Sequence[TransactionModel] | N
     also be a `HoldoutValidation` already made on `frame`, which is ranked as it is.
 
     Table columns: log_likelihood, the accuracy metrics (`METRIC_KEYS`), verdict ("pass", "warn", "fail" or
-    "limit": the candidate's optimum is the NBD, whose row follows), status ("fitted", "limit" or "not fitted"),
-    failure (why a candidate has no metrics: "limit", "data" - too few customers or repeat buyers, "edge" - a
+    "limit": the candidate's optimum is a limit model, whose row follows), status ("fitted", "limit" or "not
+    fitted"), failure (why a candidate has no metrics: "limit" - replaced by the NBD, "homogeneous" - replaced by
+    the Poisson, "data" - too few customers or repeat buyers, "edge" - a
     parameter ran to the edge of its range, not the no-drop-out one, "optimum" - no finite optimum), edge (the
     parameters at the edge), limit (the model that replaced the candidate), limit_of (on a limit's row: the
     candidates it replaced) and reason (the English detail).
@@ -74,9 +76,11 @@ def select_model(frame: pd.DataFrame, candidates: Sequence[TransactionModel] | N
                          "edge": edge_text(exc) if isinstance(exc, BoundaryError) else None, "reason": str(exc)})
             continue
         if v.model.name != model.name:  # the no-drop-out limit was fitted instead
-            rows.append({"model": model.name, "verdict": "limit", "status": "limit", "failure": "limit",
+            where = "nobody drops out" + ("" if v.model.heterogeneous else " and everybody buys at one rate")
+            rows.append({"model": model.name, "verdict": "limit", "status": "limit",
+                         "failure": "limit" if v.model.heterogeneous else "homogeneous",
                          "edge": v.model.limit_reason_, "limit": v.model.name,
-                         "reason": f"the likelihood is highest where nobody drops out ({v.model.limit_reason_}): "
+                         "reason": f"the likelihood is highest where {where} ({v.model.limit_reason_}): "
                                    f"the {v.model.name} limit is validated instead"})
             limits.setdefault(v.model.name, []).append(model.name)
             validations.setdefault(v.model.name, v)

@@ -114,6 +114,15 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
     @cached_property
     def intervals(self) -> pd.DataFrame | None:
         """90 % intervals of the 12-month CLV, total and per RFM segment (parametric bootstrap)."""
+        job = self.intervals_job
+        return None if job is None else self.settle_intervals(job)
+
+    @property
+    def intervals_job(self):
+        """The intervals' computation as one picklable call (a report run makes it in its worker process, see
+        `report.ahead`); None without a transaction model."""
+        from functools import partial
+
         from clv_lib.value.intervals import clv_intervals
 
         result = self.clv
@@ -121,10 +130,16 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
             return None
         p = self.params
         spend = result.spend_model if result.spend_model is not None else result.customers["expected_spend"]
+        return partial(clv_intervals, self.summary, result.transaction_model, spend, time_unit=TIME_UNIT,
+                       horizon_months=12, annual_discount_rate=p.annual_discount_rate, margin=p.gross_margin,
+                       groups=self.segments["segment"].astype(str), n_draws=200)
+
+    @staticmethod
+    def settle_intervals(run) -> pd.DataFrame | None:
+        """The intervals from `run()` (the job, or the result of running it elsewhere); None when the model's
+        draws cannot give them."""
         try:
-            return clv_intervals(self.summary, result.transaction_model, spend, time_unit=TIME_UNIT,
-                                 horizon_months=12, annual_discount_rate=p.annual_discount_rate,
-                                 margin=p.gross_margin, groups=self.segments["segment"].astype(str), n_draws=200)
+            return run()
         except (ModelInputError, ConvergenceError, np.linalg.LinAlgError):
             return None
 
@@ -158,21 +173,28 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
             raise DataError(f"{self.source_name}: {str(exc).removeprefix('orders: ')}") from None
 
     @cached_property
+    def lapse_churn(self) -> pd.DataFrame:
+        """Monthly lapse churn with the report's lapse rule (one computation for the monthly KPIs, the period's and
+        the last 12 months')."""
+        return source_kpis.churn(self.source, self.cutoff, self.lapse.days)
+
+    @cached_property
     def monthly(self) -> pd.DataFrame:
         kpis = source_kpis.monthly_kpis(self.source, self.cutoff)
-        churn = source_kpis.churn(self.source, self.cutoff, self.lapse.days)
+        churn = self.lapse_churn
         return kpis.join(churn[["churn_rate", "churn_rate_trailing", "lapsed_customers", "small_base"]], how="left")
 
     @cached_property
     def period_kpis(self):
         return source_kpis.period_kpis(self.source, self.cutoff,
-                                       period_start=max(self.period.start, self.first_date), lapse_rule=self.lapse)
+                                       period_start=max(self.period.start, self.first_date), lapse_rule=self.lapse,
+                                       monthly_churn=self.lapse_churn)
 
     @cached_property
     def trailing_kpis(self):
         """KPIs over the 12 months to the cut-off: the basis of the unit economics."""
         return source_kpis.period_kpis(self.source, self.cutoff, period_start=self.trailing_start,
-                                       lapse_rule=self.lapse)
+                                       lapse_rule=self.lapse, monthly_churn=self.lapse_churn)
 
     @cached_property
     def unit_economics(self):
@@ -231,6 +253,10 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
 
     @cached_property
     def cohort_cells(self) -> pd.DataFrame:
+        if self.source.has_channel:  # the report needs the cells by channel anyway: the base's are their sums
+            from clv_lib.summary.cohorts import cells_of_all
+
+            return cells_of_all(self.cohort_cells_by_channel, "channel")
         return self.source.cohort_cells(self.cutoff)
 
     @cached_property

@@ -25,6 +25,7 @@ from matplotlib.ticker import Formatter as TickFormatter
 from clv_lib.exceptions import ClvError
 from clv_lib.report import blocks as B
 from clv_lib.report.chapter import Chapter
+from clv_lib.report.fmt import TickLabel
 
 
 def in_language(report, value, what: str):
@@ -139,9 +140,9 @@ def localise_axes(fig, fmt, money: set = frozenset(), percent: set = frozenset()
     for ax in fig.axes:
         for letter, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
             if letter in money:
-                axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.money_compact(v)))
+                axis.set_major_formatter(FuncFormatter(TickLabel(fmt, "money_compact")))
             elif letter in percent:
-                axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.pct(v, 0)))
+                axis.set_major_formatter(FuncFormatter(TickLabel(fmt, "pct", 0)))
             elif type(axis.get_major_formatter()) is ScalarFormatter and axis.get_scale() == "linear":
                 axis.set_major_formatter(LocaleTicks(fmt))
 

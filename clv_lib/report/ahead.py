@@ -1,10 +1,13 @@
-"""Analysis the report computes ahead, in a background thread, while it draws chapters that do not need it.
+"""Analysis the report computes ahead, in the background, while it draws chapters that do not need it.
 
 The CLV intervals (bootstrap draws of the model, the costliest step of the analysis after the fits) are needed
-from the segments chapter on; once the executive summary has fitted the models, they are computed in a thread
-while the since-the-last-report, data, KPI, concentration and cohort chapters are drawn (numpy's loops release
-the GIL, so on two cores the two overlap). Every other chapter call first waits for them, so each is computed once and
-a chapter never sees a half-done analysis.
+from the segments chapter on; once the executive summary has fitted the models, they are computed while the
+since-the-last-report, data, KPI, concentration and cohort chapters are drawn. Every other chapter call first
+waits for them, so each is computed once and a chapter never sees a half-done analysis.
+
+Where it runs: in the report run's worker process (`report.workers`) when the analysis offers the computation as
+a picklable call (`<name>_job`, with `settle_<name>` giving the result of running it: the orders' intervals);
+else in a background thread of the kernel (numpy's loops release the interpreter lock, Python's do not).
 """
 
 from __future__ import annotations
@@ -14,22 +17,36 @@ from functools import cached_property
 
 #: Attributes of the analysis worth computing ahead (when the analysis has them as cached properties).
 AHEAD = ("intervals",)
+#: What the worker imports for them, while the kernel loads the data and fits the models.
+PRELOAD = ("clv_lib.value.intervals",)
 
 
 class Ahead:
     """Background computations of an analysis' cached properties; `settle()` waits for them."""
 
-    def __init__(self) -> None:
+    def __init__(self, workers=None) -> None:
         self._pending: list[Future] = []
+        self._remote: list[tuple[object, str, object, Future]] = []  # (analysis, name, job, future)
+        self._workers = workers
+        if workers is not None:
+            workers.preload(*PRELOAD)
 
     def start(self, analysis) -> None:
-        """Compute the AHEAD attributes of `analysis` that are not computed yet, in one background thread."""
+        """Compute the AHEAD attributes of `analysis` that are not computed yet, in the worker or a thread."""
         names = [name for name in AHEAD if isinstance(getattr(type(analysis), name, None), cached_property)
                  and name not in vars(analysis)]
-        if not names:
+        local = []
+        for name in names:
+            job = getattr(analysis, f"{name}_job", None) if self._workers is not None else None
+            future = self._workers.call(job) if job is not None else None
+            if future is None:
+                local.append(name)
+            else:
+                self._remote.append((analysis, name, job, future))
+        if not local:
             return
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clv-ahead")
-        self._pending += [pool.submit(getattr, analysis, name) for name in names]
+        self._pending += [pool.submit(getattr, analysis, name) for name in local]
         pool.shutdown(wait=False)
 
     def settle(self) -> None:
@@ -37,3 +54,22 @@ class Ahead:
         pending, self._pending = self._pending, []
         for future in pending:
             future.result()
+        remote, self._remote = self._remote, []
+        for analysis, name, job, future in remote:
+            settle = getattr(analysis, f"settle_{name}")
+            try:
+                value = settle(future.result)
+            except _LOST:  # the worker died or the result could not come back: compute it here
+                value = settle(job)
+            vars(analysis)[name] = value  # as the cached property would have stored it
+
+
+def _lost_types() -> tuple:
+    import pickle
+    from concurrent.futures import CancelledError
+    from concurrent.futures.process import BrokenProcessPool
+
+    return BrokenProcessPool, CancelledError, pickle.PicklingError, EOFError
+
+
+_LOST = _lost_types()

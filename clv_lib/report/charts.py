@@ -18,7 +18,7 @@ from matplotlib.axis import XAxis
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from clv_lib.report.fmt import Formatter
+from clv_lib.report.fmt import Formatter, TickLabel
 
 ACCENT = "#0b6e99"
 PALETTE = ["#0b6e99", "#f29e4c", "#2f855a", "#c53030", "#6b46c1", "#718096", "#d69e2e", "#319795", "#b83280",
@@ -50,7 +50,7 @@ def _figure(width: float = 7.0, height: float = 3.2) -> Figure:
 def _money_axis(axis, fmt: Formatter) -> None:
     if isinstance(axis, XAxis):  # side by side, long labels ("125.000 €": Italian has no short thousands) collide
         axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.money_compact(v)))
+    axis.set_major_formatter(FuncFormatter(TickLabel(fmt, "money_compact")))
 
 
 def _log_money_axis(axis, fmt: Formatter) -> None:
@@ -61,7 +61,7 @@ def _log_money_axis(axis, fmt: Formatter) -> None:
     narrow = low > 0 and high / low < 100  # under two decades: label 1-2-5 steps, not just powers of ten
     axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
     axis.set_minor_formatter(NullFormatter())
-    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.money(v, 2) if v < 1 else fmt.money_compact(v)))
+    axis.set_major_formatter(FuncFormatter(TickLabel(fmt, "money_compact", small=("money", 2))))
 
 
 def monthly_revenue(frame: pd.DataFrame, fmt: Formatter, labels: dict) -> Figure:
@@ -348,7 +348,7 @@ def tracking(frame: pd.DataFrame, fmt: Formatter, labels: dict, split) -> Figure
         ax.plot(frame.index, frame["predicted"], color=ACCENT, lw=1.6, ls="--", label=labels["predicted"])
         ax.axvline(split, color=WARN, lw=1, ls=":")
         ax.text(split, ax.get_ylim()[1] * 0.97, " " + labels["holdout"], color=WARN, fontsize=8, va="top")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+        ax.yaxis.set_major_formatter(FuncFormatter(TickLabel(fmt, "number")))
         ax.set_ylabel(labels["y"])
         ax.legend(loc="lower right")  # the curves start low on the left, where the split label sits
         return fig
@@ -372,7 +372,7 @@ def grouped_bars(frame: pd.DataFrame, fmt: Formatter, labels: dict, percent: boo
         if percent:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         else:
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+            ax.yaxis.set_major_formatter(FuncFormatter(TickLabel(fmt, "number")))
         ax.set_xlabel(labels["x"])
         ax.set_ylabel(labels["y"])
         ax.legend()
@@ -424,30 +424,7 @@ def funnel(steps: pd.Series, fmt: Formatter, labels: dict) -> Figure:
         ax.set_yticks(y)
         ax.set_yticklabels(steps.index)
         ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+        ax.xaxis.set_major_formatter(FuncFormatter(TickLabel(fmt, "number")))
         ax.margins(x=0.18)
         ax.grid(axis="y", visible=False)
         return fig
-
-
-# ---- embedding ------------------------------------------------------------------------------------------------
-RASTER_DPI = 150  # resolution of the rasterized parts of a figure (dots and cells; text stays vector)
-DENSE_MARKS = 400  # a collection with more marks than this (scatter points, heatmap cells) is rasterized
-
-
-def rasterize_dense(fig) -> int:
-    """Mark the dense artists of `fig` (scatter plots of thousands of customers, heatmaps with hundreds of cells)
-    to be drawn as one embedded image at `RASTER_DPI`, while axes, ticks, labels and annotations stay vector.
-
-    Vector adds nothing to thousands of overlapping dots but makes them a path each: the demo's P(alive) x CLV
-    scatter was 0.9 MB of SVG and most of the PDF engine's work. Returns how many artists were marked.
-    """
-    marked = 0
-    for ax in fig.axes:
-        for artist in ax.collections:
-            values = artist.get_array() if hasattr(artist, "get_array") else None
-            marks = max(len(artist.get_offsets()), 0 if values is None else int(np.size(values)))
-            if marks > DENSE_MARKS and not artist.get_rasterized():
-                artist.set_rasterized(True)
-                marked += 1
-    return marked

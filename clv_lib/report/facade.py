@@ -44,6 +44,7 @@ class Report:
         self.output_dir = output_dir
         self.root = root
         self.generated_at = datetime.now()
+        self.workers = None  # set by `open` in a report run (`clv_lib.report.workers`)
 
     @classmethod
     def open(cls, client: str, period: str = "", language: str = "", output_dir: str = "") -> "Report":
@@ -57,6 +58,9 @@ class Report:
         with errors_in(language):
             report = cls(client, params, parse_period(period) if period else None, language, out, root)
         report.render_context  # noqa: B018 - chapters built without a context number and word as this report
+        from clv_lib.report import workers
+
+        report.workers = workers.start(Chapter)  # a report run: figures and intervals computed meanwhile
         return report
 
     # ---- shared state -------------------------------------------------------------------------------------
@@ -171,7 +175,7 @@ class Report:
         """Analysis computed in the background while chapters that do not need it are drawn (report.ahead)."""
         from clv_lib.report.ahead import Ahead
 
-        return Ahead()
+        return Ahead(self.workers)
 
     def cover(self, **layout) -> Chapter:
         """1. Client, period, cut-off, currency, horizons, margin and discount rate."""
@@ -265,9 +269,13 @@ class Report:
         """Write customers.csv, segments.csv, data_quality.csv, kpis.json and the run's metadata."""
         from clv_lib.report.outputs import save_outputs
 
-        with errors_in(self.language):
-            self.ahead.settle()
-            return save_outputs(self)
+        try:
+            with errors_in(self.language):
+                self.ahead.settle()
+                return save_outputs(self)
+        finally:
+            if self.workers is not None:  # the chapters shown with figures pending get them now
+                self.workers.finish()
 
     def meta(self) -> dict:
         t = self.t

@@ -101,3 +101,18 @@ def _currency_pattern(locale: str, decimals: int) -> str:
     base = Locale.parse(locale).currency_formats["standard"].pattern
     fraction = "." + "0" * decimals if decimals else ""
     return base.replace("#,##0.00", "#,##0" + fraction)
+
+
+class TickLabel:
+    """A tick label from one `Formatter` method, `TickLabel(fmt, "pct", 0)`; `small=("money", 2)`: another one
+    below 1. A lambda would do, but this one can be pickled, so that a figure can be drawn in another process
+    (`report.workers`)."""
+
+    def __init__(self, fmt: Formatter, method: str, *args, small: tuple | None = None):
+        self.fmt, self.method, self.args, self.small = fmt, method, args, small
+
+    def __call__(self, value, _position=None) -> str:
+        if self.small is not None and value < 1:
+            name, *args = self.small
+            return getattr(self.fmt, name)(value, *args)
+        return getattr(self.fmt, self.method)(value, *self.args)

@@ -8,8 +8,6 @@ order of the notebook's cells, analysts' additions included.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from markupsafe import Markup
 
 from clv_lib.report import blocks as B
 from clv_lib.report.fmt import MISSING, Formatter
+from clv_lib.report.svg import figure_uri  # noqa: F401 - also the index page's
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SHORT_TABLE_ROWS = 15  # a table this short moves to the next page whole rather than leave its header behind
@@ -67,9 +66,10 @@ def stylesheet() -> Markup:
                                                       .read_text(encoding="utf-8")))
 
 
-def render_chapter(chapter) -> str:
+def render_chapter(chapter, figures=None) -> str:
+    """The chapter's HTML; `figures`: a `workers.Workers` that draws the figures (tokens stand for them)."""
     context = chapter.context or (_active[0] if _active else Context())
-    prepared = [_prepare(block, context) for block in chapter.blocks]
+    prepared = [_prepare(block, context, figures) for block in chapter.blocks]
     return environment().get_template(chapter.template).render(chapter=chapter, blocks=prepared,
                                                                parts={b["name"]: b for b in prepared})
 
@@ -78,17 +78,18 @@ def render_template(name: str, **values) -> str:
     return environment().get_template(name).render(**values)
 
 
-def _prepare(block, context: Context) -> dict:
+def _prepare(block, context: Context, figures=None) -> dict:
     """A block as the template sees it: its fields, plus the HTML-ready parts (cells, SVG, numbers)."""
     out = {"kind": block.kind, "name": block.name, "block": block}
     if isinstance(block, B.Table):
         out.update(_table(block, context))
     elif isinstance(block, B.Figure):
-        out.update(src=figure_uri(block.figure), title=block.title, caption=block.caption,
+        src = figures.submit(block.figure) if figures is not None else None
+        out.update(src=src or figure_uri(block.figure), title=block.title, caption=block.caption,
                    number=context.number("figure") if block.caption else None,
                    alt=block.title or block.caption or "")
     elif isinstance(block, B.Group):
-        out["blocks"] = [_prepare(member, context) for member in block.blocks]
+        out["blocks"] = [_prepare(member, context, figures) for member in block.blocks]
     elif isinstance(block, B.Commentary):
         out.update(html=commentary_html(block.texts, context.language), title=block.title)
     elif isinstance(block, B.Html):
@@ -97,21 +98,6 @@ def _prepare(block, context: Context) -> dict:
 
 
 # ---- figures ------------------------------------------------------------------------------------------------
-def figure_uri(fig) -> str:
-    """A matplotlib Figure as an SVG data URI. The figure stays open: it can still be changed and shown again.
-
-    Dense artists (thousands of scatter points, hundreds of heatmap cells) are embedded as an image inside the
-    SVG (`charts.rasterize_dense`); a figure laid out by its layout engine is saved as laid out (a "tight"
-    bounding box would draw it twice), any other (an analyst's seaborn grid) with a tight bounding box."""
-    from clv_lib.report.charts import RASTER_DPI, rasterize_dense
-
-    rasterize_dense(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", dpi=RASTER_DPI, metadata={"Date": None},
-                bbox_inches=None if fig.get_layout_engine() is not None else "tight")
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 # ---- tables -------------------------------------------------------------------------------------------------
 _NUMERIC_FORMATS = {"money", "money_compact", "number", "pct", "ratio"}
 

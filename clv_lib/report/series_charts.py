@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from clv_lib.report.charts import ACCENT, GREY, PALETTE, _figure, _money_axis, themed
-from clv_lib.report.fmt import Formatter
+from clv_lib.report.fmt import Formatter, TickLabel
 
 TREND_PANELS = (("customers", ("customers", "active_customers"), "count"), ("revenue", ("revenue",), "money"),
                 ("clv", ("clv_12m_total", "clv_24m_total"), "money"), ("churn", ("churn_rate_monthly",), "share"))
@@ -49,7 +49,7 @@ def trends(frame: pd.DataFrame, fmt: Formatter, labels: dict) -> Figure:
                 ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             else:
                 ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+                ax.yaxis.set_major_formatter(FuncFormatter(TickLabel(fmt, "number")))
             ax.set_ylim(bottom=0)
             if len(cols) > 1:
                 ax.legend(loc="lower left")
@@ -73,7 +73,7 @@ def track_record(frame: pd.DataFrame, fmt: Formatter, labels: dict) -> Figure:
         width = 0.38
         left.bar(x - width / 2, frame["predicted"], width=width, color=ACCENT, label=labels["predicted"])
         left.bar(x + width / 2, frame["actual"], width=width, color=GREY, label=labels["actual"])
-        left.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+        left.yaxis.set_major_formatter(FuncFormatter(TickLabel(fmt, "number")))
         left.set_ylabel(labels["count"])
         left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)  # above the bars, never on them
         _x_periods(left, list(frame.index))

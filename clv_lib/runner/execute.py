@@ -22,7 +22,7 @@ class NotebookFailed(ExecutionError):
         self.log_path: Path | None = None
 
 
-PRELOAD = "import clv_lib.report"  # what the report's first cell imports, done while the kernel starts
+PRELOAD = "import clv_lib.report.facade"  # what the report's first cell imports, done while the kernel starts
 
 
 def start_kernel(cwd: Path, env: dict | None = None):

@@ -10,6 +10,7 @@ client's index page, `reports/<client>/index.html`, is rebuilt.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from clv_lib.runner.publish import publish_dir, staging_dir, write_atomic
 from clv_lib.runner.render_pdf import HINT, choose_engine, html_to_pdf
 
 META_FILE = "report_meta.json"
+WORKERS = "CLV_WORKERS"  # clv_lib.report.workers.ENV (importing clv_lib.report here costs 1 s)
 
 
 @dataclass
@@ -87,7 +89,8 @@ def build_report(client: str, period: str | None = None, language: str | None = 
 
     timings: dict[str, float] = {}  # seconds per step, kept in report_meta.json (`make bench BENCH_ARGS=report`)
     mark = time.perf_counter()
-    env = {"CLV_NOTEBOOK": chosen.path.as_posix(), "CLV_NOTEBOOK_SHA256": chosen.sha256}
+    env = {"CLV_NOTEBOOK": chosen.path.as_posix(), "CLV_NOTEBOOK_SHA256": chosen.sha256,
+           WORKERS: os.environ.get(WORKERS, "auto")}  # figures drawn beside the kernel
     # The kernel boots and imports clv_lib while this process imports papermill and nbconvert.
     kernel = start_kernel(root, env)
     client_dir = root / "reports" / client

@@ -118,6 +118,15 @@ def _tidy(size: np.ndarray, width: int, m0: int, last: int, columns: dict[str, n
     return out
 
 
+def cells_of_all(cells: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The cells of the whole base from its cells by `by` (e.g. the acquisition channel, one per customer, so the
+    groups are disjoint and every count adds up): what the engine would compute without `by`, without reading the
+    purchases again."""
+    keys = ["cohort", "months_since"]
+    out = cells.drop(columns=by).groupby(keys, sort=True).sum()
+    return out.reset_index()
+
+
 def _wide(cells: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
     keys = _cohort_keys(cells)
     frame = cells[keys + ["months_since"]].assign(_v=values.to_numpy())

@@ -130,12 +130,19 @@ class EngineOrders:
         return {"orders": int(row["n"] or 0), "revenue": float(row["s"] or 0.0), "customers": int(row["c"] or 0),
                 "first_date": as_ts(row["lo"]), "last_date": as_ts(row["hi"])}
 
-    def restrict(self, channel: str) -> "EngineOrders":
-        """The orders of the customers acquired through `channel` (their first order's channel)."""
+    @cached_property
+    def acquisition(self):
+        """Customer (`cust`) and the channel of the first purchase day (`ch`, NULL when unknown), cached in the
+        engine: one row per customer, computed once for every `restrict`."""
         d = self._with_first(self.days)
-        same = d.ch.isnull() if channel == "(unknown)" else d.ch == channel
-        acquired = d.filter((d.d == d.fd) & same).select(cust="customer_id").distinct()
-        days = self.days.semi_join(acquired, self.days.customer_id == acquired.cust)
+        return cache(d.filter(d.d == d.fd).select(cust="customer_id", ch="ch").distinct(), self.engine)
+
+    def restrict(self, channel: str) -> "EngineOrders":
+        """The orders of the customers acquired through `channel` (their first order's channel); their purchase
+        days cached in the engine, so each aggregate of the channel reads only its own rows."""
+        a = self.acquisition
+        acquired = a.filter(a.ch.isnull() if channel == "(unknown)" else a.ch == channel)
+        days = cache(self.days.semi_join(acquired, self.days.customer_id == acquired.cust), self.engine)
         return EngineOrders(self.orders.semi_join(acquired, self.orders.customer_id == acquired.cust), self.engine,
                             f"{self.label} (channel {channel})", has_channel=self.has_channel, days=days)
 
@@ -261,8 +268,8 @@ class EngineOrders:
         if by:
             import ibis
 
-            g = d.ch.min(where=d.d == d.fd).over(ibis.window(group_by=d.customer_id))
-            d = d.mutate(g=ibis.coalesce(g, "(none)"))
+            a = self.acquisition  # the first purchase day's channel, computed once (no window over every day)
+            d = d.join(a, d.customer_id == a.cust).select(*d.columns, g=ibis.coalesce(a.ch, "(none)"))
         else:
             d = d.mutate(g=ibis_literal(""))
         acquired = d.filter(d.fm <= last)

@@ -149,7 +149,8 @@ def estimate_clv(summary: pd.DataFrame, model: "TransactionModel | Sequence[Tran
     """Fit the transaction model (or the first of a ranked list that can be fitted) and a Gamma-Gamma spend
     model on `summary`, then value every customer.
 
-    A model whose optimum is the no-drop-out edge is replaced by its NBD limit (`clv_lib.models.limits`).
+    A model whose optimum is the no-drop-out edge is replaced by its NBD limit, or the Poisson when everybody
+    also buys at one rate (`clv_lib.models.limits`).
     Fallbacks, each recorded in `notes`: if the spend model cannot be fitted (too few repeat buyers, q <= 1),
     spend is each customer's observed mean repeat spend, or the overall mean for customers without one; if no
     transaction model can be fitted (too few customers or repeat buyers, no convergence), CLV is
@@ -173,7 +174,8 @@ def estimate_clv(summary: pd.DataFrame, model: "TransactionModel | Sequence[Tran
             continue
         source = getattr(fitted, "limit_of_", None)
         if source is not None:
-            notes.append(f"{source}'s likelihood on the whole history is highest where nobody drops out "
+            where = "nobody drops out" + ("" if fitted.heterogeneous else " and everybody buys at one rate")
+            notes.append(f"{source}'s likelihood on the whole history is highest where {where} "
                          f"({fitted.limit_reason_}): its limit, the {fitted.name}, is used")
         return ClvResult(table, "model", spend_method, notes, fitted, gamma)
     notes.append("no customer-base model could be used; CLV is the historical estimate: observed repeat rate and "

@@ -78,7 +78,8 @@ def _model(r, ch: Chapter) -> None:
                                 margin=f.pct(r.params.gross_margin, 0), rate=f.pct(r.params.annual_discount_rate, 1)))
         source, edge = _limit_source(r, model)
         if source:
-            ch.text("model.limit", t("predicted.model.limit", model=model.name, source=source, edge=edge))
+            key = "predicted.model.limit" if model.heterogeneous else "predicted.model.limit_poisson"
+            ch.text("model.limit", t(key, model=model.name, source=source, edge=edge))
         if a.activity == "silence":
             ch.text("model.activity", t("predicted.model.activity", model=model.name,
                                         lapse=f.number(a.lapse.days)))

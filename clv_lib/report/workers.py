@@ -1,0 +1,212 @@
+"""A worker process beside the report run's kernel: it draws the figures, and computes analysis that is started
+ahead (the CLV intervals), while the kernel goes on with the next chapter (report runs only).
+
+Saving the report's 19 figures as SVG is the kernel's largest single cost on the demo (about 3 s of CPU: layout,
+text metrics, paths), and nothing after a chapter needs its drawing. When the runner asks for it
+(`CLV_WORKERS`), a chapter is displayed with each figure's place held by a token; the figure itself, pickled as
+it is at that moment, is drawn by the worker with the kernel's matplotlib settings. When the notebook calls
+`report.save_outputs()`, every pending chapter is waited for and its display updated in place (`update_display`),
+so the executed notebook, and the HTML and PDF made from it, hold exactly what an inline drawing would have
+given. From then on chapters draw inline again.
+
+`call(function, ...)` runs any picklable call there (`report.ahead` sends the intervals' bootstrap: in a thread of
+the kernel it competed with the chapters for the interpreter lock).
+
+A figure that cannot be pickled (an analyst's chart with a lambda formatter) or a worker that fails is drawn in
+the kernel, as before. Interactive sessions never defer: there nobody calls `save_outputs()` at a known moment.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import os
+import pickle
+from concurrent.futures import Future
+from functools import partial
+
+ENV = "CLV_WORKERS"  # "auto" or a number of worker processes; unset or 0: everything in the kernel
+TOKEN = "clv-figure-pending:{}:"  # the closing colon: token 1 is no prefix of token 12
+_RC_SKIP = ("backend", "backend_fallback", "interactive")
+
+
+def workers_wanted() -> int:
+    """How many worker processes the environment asks for. `auto`: one per idle CPU, at most two (one takes the
+    intervals while the other draws); none on a single CPU or on a machine whose load average already fills its
+    CPUs, where another process only adds its own start-up."""
+    value = os.environ.get(ENV, "").strip().lower()
+    if value in ("", "0", "no", "off"):
+        return 0
+    if value == "auto":
+        try:
+            busy = os.getloadavg()[0]
+        except (AttributeError, OSError):  # Windows has no load average
+            busy = 0.0
+        cpus = os.cpu_count() or 1
+        return max(0, min(2, int(cpus - busy))) if cpus >= 2 else 0
+    try:
+        return max(0, int(value))
+    except ValueError:
+        return 0
+
+
+def draw(payload: bytes, rc: dict) -> str:
+    """In a worker: a pickled figure drawn as the SVG data URI `render.figure_uri` gives in the kernel."""
+    import matplotlib
+
+    from clv_lib.report.svg import figure_uri
+
+    with matplotlib.rc_context(rc):
+        return figure_uri(pickle.loads(payload))
+
+
+def _imported(name: str) -> None:
+    importlib.import_module(name)
+
+
+def _call(payload: bytes):
+    """In a worker: a pickled call (pickled by the kernel, so that what cannot be sent is known at once)."""
+    return pickle.loads(payload)()
+
+
+def _warm() -> None:
+    """Worker start: import what drawing needs, and leave when the kernel is gone (killed, not shut down)."""
+    import multiprocessing
+    import threading
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import clv_lib.report.fmt  # noqa: F401 - the tick labels the report's figures refer to
+    import clv_lib.report.svg  # noqa: F401
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        def watch() -> None:
+            parent.join()
+            os._exit(0)
+
+        threading.Thread(target=watch, daemon=True, name="clv-figure-parent").start()
+
+
+class Workers:
+    """Worker processes drawing figures (and running other calls), and the chapters displayed with figures
+    pending."""
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_warm)
+        for _ in range(workers):  # start the workers now: they import matplotlib while the data loads
+            self._executor.submit(int)
+        self._ids = itertools.count(1)
+        self._figures: dict[str, tuple[Future, bytes, dict]] = {}
+        self._pending: list[tuple[str, str, str]] = []  # (display id, html with tokens, plain text)
+        self.closed = False
+        self.on_finish = None
+
+    def call(self, function) -> Future | None:
+        """`function()` (a picklable callable, e.g. a `functools.partial`) in a worker; None when it cannot be sent
+        (run it here instead)."""
+        if self.closed:
+            return None
+        try:
+            return self._executor.submit(_call, pickle.dumps(function))
+        except Exception:  # noqa: BLE001 - a broken pool, an argument that cannot be pickled: run it here
+            return None
+
+    def preload(self, *modules: str) -> None:
+        """Import `modules` in the worker now, while it has nothing else to do."""
+        for name in modules:
+            self.call(partial(_imported, name))
+
+    def submit(self, fig) -> str | None:
+        """A token standing for `fig` as drawn by a worker; None when it cannot be sent (draw it inline)."""
+        import matplotlib
+
+        from clv_lib.report.svg import rasterize_dense
+
+        if self.closed:
+            return None
+        rasterize_dense(fig)  # as figure_uri does: the figure the analyst keeps is marked the same way
+        try:
+            payload = pickle.dumps(fig)
+        except Exception:  # noqa: BLE001 - an analyst's figure with a lambda formatter, an open file, ...
+            return None
+        rc = {k: v for k, v in matplotlib.rcParams.items() if k not in _RC_SKIP}
+        try:
+            future = self._executor.submit(draw, payload, rc)
+        except Exception:  # noqa: BLE001 - a broken pool: draw inline
+            return None
+        token = TOKEN.format(next(self._ids))
+        self._figures[token] = (future, payload, rc)
+        return token
+
+    def display(self, html: str, text: str) -> None:
+        """Display a chapter whose HTML may hold tokens; it is completed by `finish()`."""
+        from IPython.display import display
+
+        tokens = [t for t in self._figures if t in html]
+        if not tokens:
+            display({"text/html": html, "text/plain": text}, raw=True)
+            return
+        display_id = f"clv-chapter-{next(self._ids)}"
+        display({"text/html": html, "text/plain": text}, raw=True, display_id=display_id)
+        self._pending.append((display_id, html, text))
+
+    def finish(self) -> None:
+        """Wait for every figure, update the chapters displayed with them, stop the workers; idempotent."""
+        from IPython.display import update_display
+
+        if self.closed:
+            return
+        self.closed = True
+        for display_id, html, text in self._pending:
+            for token, (future, payload, rc) in self._figures.items():
+                if token in html:
+                    html = html.replace(token, _result(future, payload, rc))
+            update_display({"text/html": html, "text/plain": text}, raw=True, display_id=display_id)
+        self._pending.clear()
+        self._figures.clear()
+        self._executor.shutdown(wait=True, cancel_futures=True)  # all done: the workers exit now
+        if self.on_finish is not None:
+            self.on_finish()
+
+
+def _result(future: Future, payload: bytes, rc: dict) -> str:
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - a worker that died or failed: the figure is drawn here instead
+        return draw(payload, rc)
+
+
+def start(chapter_type) -> Workers | None:
+    """In a report run's kernel (`CLV_WORKERS` set, IPython running): the workers, and `chapter_type` displayed
+    through them; else None (chapters draw their figures inline, the intervals are computed in a thread)."""
+    workers = workers_wanted()
+    if workers < 1:
+        return None
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return None
+    try:
+        pool = Workers(workers)
+    except Exception:  # noqa: BLE001 - no processes on this system: inline, as always
+        return None
+
+    def show(chapter) -> None:
+        from clv_lib.report.render import render_chapter
+
+        pool.display(render_chapter(chapter, figures=pool), repr(chapter))
+
+    formatter = shell.display_formatter.ipython_display_formatter
+    formatter.for_type(chapter_type, show)
+    pool.on_finish = lambda: formatter.pop(chapter_type, None)  # chapters display as always again
+    return pool

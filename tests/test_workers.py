@@ -1,0 +1,161 @@
+"""The worker process of a report run: figures drawn there (`clv_lib.report.workers`): in a real kernel under
+papermill, the chapters displayed with figures pending are completed in place, byte for byte what the kernel would
+have drawn; a figure that cannot be pickled is drawn inline; after `finish()` chapters draw inline again."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from functools import cached_property, partial
+
+import nbformat
+import pandas as pd
+from nbformat.v4 import new_code_cell, new_notebook
+
+from clv_lib.report import charts
+from clv_lib.report.workers import TOKEN
+from clv_lib.report.fmt import Formatter
+from clv_lib.runner.execute import execute_notebook
+
+SETUP = """
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from clv_lib.report import charts, workers
+from clv_lib.report.chapter import Chapter
+from clv_lib.report.fmt import Formatter
+from clv_lib.report.svg import figure_uri
+
+matplotlib.rcParams["svg.hashsalt"] = "test"  # the same ids in the kernel and in the worker
+f = Formatter("it", "EUR")
+stake = pd.DataFrame({"value": [125000.0, 48000.5, 900.0]}, index=["A rischio", "Da non perdere", "Nuovi"])
+def chapter(name, fig):
+    ch = Chapter(name, name.title())
+    ch.figure("fig", fig, caption="Figura di prova")
+    return ch
+pool = workers.start(Chapter)
+print("POOL", pool is not None)
+"""
+
+LAMBDA_FIGURE = """
+odd = Figure(figsize=(3, 2))
+ax = odd.add_subplot()
+ax.plot([1, 2, 3])
+ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}!"))
+chapter("inline", odd)
+"""
+
+
+def _figure_sources(output) -> list[str]:
+    return re.findall(r'src="([^"]+)"', output["data"]["text/html"])
+
+
+def test_chapters_shown_with_pending_figures_are_completed_in_place(tmp_path):
+    cells = [
+        new_code_cell(SETUP),
+        new_code_cell('chapter("deferred", charts.value_at_stake(stake, f, {"x": "Valore"}))'),
+        new_code_cell(LAMBDA_FIGURE),
+        new_code_cell("print(figure_uri(charts.value_at_stake(stake, f, {'x': 'Valore'})))"),
+        new_code_cell('pool.finish()\nchapter("after", charts.value_at_stake(stake, f, {"x": "Valore"}))'),
+    ]
+    source, executed = tmp_path / "pool.ipynb", tmp_path / "pool.out.ipynb"
+    nbformat.write(new_notebook(cells=cells), source)
+    execute_notebook(source, executed, {}, cwd=tmp_path, progress=False, env={"CLV_WORKERS": "1"})
+
+    text = executed.read_text(encoding="utf-8")
+    assert "clv-figure-pending" not in text
+    nb = nbformat.reads(text, as_version=4)
+    outputs = [c["outputs"] for c in nb["cells"]]
+    assert "POOL True" in "".join(o.get("text", "") for o in outputs[0] if o["output_type"] == "stream")
+    drawn_inline = "".join(o["text"] for o in outputs[3] if o["output_type"] == "stream").strip()
+    (deferred,) = [o for o in outputs[1] if o["output_type"] == "display_data"]
+    assert _figure_sources(deferred) == [drawn_inline]  # the worker drew exactly what the kernel draws
+    (lambda_chapter,) = [o for o in outputs[2] if o["output_type"] in ("display_data", "execute_result")]
+    (uri,) = _figure_sources(lambda_chapter)
+    assert uri.startswith("data:image/svg+xml;base64,")
+    (after,) = [o for o in outputs[4] if o["output_type"] in ("display_data", "execute_result")]
+    assert _figure_sources(after)[0].startswith("data:image/svg+xml;base64,")
+
+
+def test_report_charts_can_be_sent_to_a_worker():
+    f = Formatter("en", "USD")
+    figures = [
+        charts.value_at_stake(pd.DataFrame({"value": [10.0, 0.5]}, index=["a", "b"]), f, {"x": "Value"}),
+        charts.funnel(pd.Series({"read": 1200, "valid": 1100}), f, {}),
+    ]
+    for fig in figures:
+        copy = pickle.loads(pickle.dumps(fig))
+        assert [t.get_text() for t in copy.axes[0].get_xticklabels()] == \
+               [t.get_text() for t in fig.axes[0].get_xticklabels()]
+
+
+def test_a_token_is_no_prefix_of_another():
+    assert TOKEN.format(1) not in TOKEN.format(12)
+
+
+class _Analysis:
+    """Stands for a pipeline analysis: one cached property offered as a picklable job."""
+
+    def __init__(self, job):
+        self._job = job
+
+    @cached_property
+    def intervals(self):
+        return self.settle_intervals(self._job)
+
+    @property
+    def intervals_job(self):
+        return self._job
+
+    @staticmethod
+    def settle_intervals(run):
+        try:
+            return run()
+        except ZeroDivisionError:
+            return None
+
+
+def test_intervals_computed_ahead_in_the_worker_are_what_the_kernel_computes():
+    from clv_lib.pipeline import analysis_for
+    from clv_lib.params import load_params, params_path, project_root
+    from clv_lib.report.ahead import Ahead
+    from clv_lib.report.workers import Workers
+
+    root = project_root()
+    analysis = analysis_for("demo", load_params(params_path("demo", root)), None, "en", root)
+    job = analysis.intervals_job
+    assert job is not None
+    pool = Workers(1)
+    try:
+        ahead = Ahead(pool)
+        remote = _Analysis(job)
+        ahead.start(remote)
+        ahead.start(failing := _Analysis(partial(divmod, 1, 0)))  # the job's own error: as inline, None
+        assert [name for _, name, _, _ in ahead._remote] == ["intervals", "intervals"]  # both sent to the worker
+        ahead.settle()
+        pd.testing.assert_frame_equal(vars(remote)["intervals"], analysis.intervals)
+        assert vars(failing)["intervals"] is None
+        assert remote.intervals.attrs == analysis.intervals.attrs
+    finally:
+        pool.finish()
+
+
+def test_auto_takes_workers_only_for_idle_cpus(monkeypatch):
+    from clv_lib.report import workers
+
+    monkeypatch.setenv("CLV_WORKERS", "auto")
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (0.5, 1.0, 1.0))
+    assert workers.workers_wanted() == 2
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (2.5, 1.0, 1.0))
+    assert workers.workers_wanted() == 1
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (3.5, 1.0, 1.0))  # a busy machine: all in the kernel
+    assert workers.workers_wanted() == 0
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert workers.workers_wanted() == 0
+    monkeypatch.setenv("CLV_WORKERS", "1")  # asked for: always
+    assert workers.workers_wanted() == 1
+    monkeypatch.setenv("CLV_WORKERS", "0")
+    assert workers.workers_wanted() == 0
