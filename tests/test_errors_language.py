@@ -143,7 +143,7 @@ MISTAKES = [
                      "non esiste"],
      ["engine duckdb: the database file archivio_2025.duckdb named by $CLV_TEST_DUCKDB_MISSING does not exist"]),
     ("duckrule", ["motore duckdb: data.delimiter (;) nei parametri vale per i file, ma i dati sono la tabella "
-                  "orders, le cui colonne hanno già un tipo in duckdb; togliere data.delimiter"],
+                  "orders, le cui colonne sono già tipizzate da duckdb; togliere data.delimiter"],
      ["engine duckdb: params data.delimiter (;) applies to files, but the data is the table orders, whose columns "
       "duckdb already types; remove data.delimiter"]),
 ]

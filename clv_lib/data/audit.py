@@ -35,18 +35,14 @@ class Audited:
 
 def data_path(params, root: Optional[Path] = None) -> tuple[Path, str]:
     """The data file of a client and how to name it in messages (relative to the project root when inside it)."""
-    from clv_lib.params.clients import project_root, resolve_data_path
+    from clv_lib.params.clients import project_root, resolve_data_path, shown_path
 
     spec = params.data
     if not spec.path:
         raise EngineError(key="engine.not_a_file", engine=spec.engine, what=spec.table or Msg("engine.a_sql_query"))
     root = root or project_root()
     path = resolve_data_path(spec.path, root)
-    try:
-        display = str(path.resolve().relative_to(Path(root).resolve()))
-    except ValueError:
-        display = str(path)
-    return path, display
+    return path, shown_path(path, root)
 
 
 def check_usable(frame: pd.DataFrame, ledger: Ledger, min_customers: int, kind: str) -> None:

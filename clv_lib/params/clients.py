@@ -24,6 +24,15 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+def shown_path(path: str | Path, root: Path | None = None) -> str:
+    """How messages and documents name a file: relative to the project root when inside it (`params/acme.yaml`,
+    `data/acme/orders.csv`), else as given; never the folders above the project on the consultant's machine."""
+    try:
+        return Path(path).resolve().relative_to(Path(root or project_root()).resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def check_client_name(client: str) -> str:
     """Validate a CLIENT value so that nothing can be written outside `reports/<client>/`."""
     if not client or not CLIENT_PATTERN.fullmatch(client):

@@ -8,6 +8,7 @@ import yaml
 from pydantic import ValidationError
 
 from clv_lib.exceptions import Clauses, Msg, ParamsError
+from clv_lib.params.clients import shown_path
 from clv_lib.params.schema import ClientParams
 
 
@@ -22,22 +23,26 @@ _StringDatesLoader.yaml_implicit_resolvers = {
 
 
 def read_yaml(path: Path) -> dict:
-    """Parse a YAML mapping, dates kept as strings; raise ParamsError naming the file on any problem."""
+    """Parse a YAML mapping, dates kept as strings; raise ParamsError naming the file (relative to the project
+    root when inside it) on any problem."""
+    shown = shown_path(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ParamsError(key="params.file_not_found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParamsError(key="params.unreadable", file=path, reason=exc) from None
+        raise ParamsError(key="params.file_not_found", file=shown) from None
+    except UnicodeDecodeError as exc:
+        raise ParamsError(key="params.unreadable", file=shown, reason=exc) from None
+    except OSError as exc:  # its text repeats the absolute path: the reason alone
+        raise ParamsError(key="params.unreadable", file=shown, reason=exc.strerror or type(exc).__name__) from None
     try:
         content = yaml.load(text, Loader=_StringDatesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = Msg("params.at_line", line=mark.line + 1) if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParamsError(key="params.invalid_yaml", file=path, where=where, problem=problem) from None
+        raise ParamsError(key="params.invalid_yaml", file=shown, where=where, problem=problem) from None
     if not isinstance(content, dict):
-        raise ParamsError(key="params.not_mapping", file=path, got=type(content).__name__)
+        raise ParamsError(key="params.not_mapping", file=shown, got=type(content).__name__)
     return content
 
 
@@ -48,7 +53,7 @@ def load_params(path: str | Path) -> ClientParams:
     try:
         return ClientParams.model_validate(raw)
     except ValidationError as exc:
-        raise ParamsError(key="params.invalid", file=path, problems=problems(exc)) from None
+        raise ParamsError(key="params.invalid", file=shown_path(path), problems=problems(exc)) from None
 
 
 def problems(exc: ValidationError) -> Clauses:

@@ -14,15 +14,6 @@ from pydantic_core import PydanticCustomError
 
 from clv_lib.exceptions import render_message
 
-CANONICAL_ORDER_COLUMNS = (
-    "customer_id", "order_id", "order_date", "amount", "quantity", "unit_price", "currency", "status", "email",
-    "channel",
-)
-CANONICAL_SUBSCRIPTION_COLUMNS = (
-    "customer_id", "subscription_id", "start_date", "end_date", "mrr", "amount", "billing_interval", "plan",
-    "currency", "status", "email", "channel",
-)
-
 
 def _invalid(key: str, **details) -> PydanticCustomError:
     """A value the schema rejects, as catalogue key `key` (clv_lib/errors.yaml) with its details: pydantic's
@@ -84,7 +75,9 @@ class DataSpec(_Strict):
     encoding: Optional[str] = Field(None, description="Text encoding; UTF-8 (with or without BOM) or cp1252 tried.")
     columns: dict[str, Union[str, int]] = Field(
         default_factory=dict, description="Canonical column name -> the client's header (or its 1-based position "
-                                          "when the file has no header row). Empty: detect headers.")
+                                          "when the file has no header row). Empty: detect headers. The canonical "
+                                          "names are clv_lib.data.mapping's ORDER_FIELDS / SUBSCRIPTION_FIELDS, "
+                                          "checked when the data is read.")
     header: bool = Field(True, description="False when the file's first row is data (columns then map by position).")
     decimal: Optional[Literal[",", "."]] = Field(None, description="Decimal mark; inferred per column when absent.")
     dayfirst: Optional[bool] = Field(None, description="Read ambiguous dates as day first (default true).")

@@ -18,6 +18,7 @@ import yaml
 
 from clv_lib.exceptions import DataError, ParamsError
 from clv_lib.params import check_client_name, load_params
+from clv_lib.params.clients import shown_path
 from clv_lib.runner.inspect_export import Export, Finding, inspect
 
 COMMENT_COLUMN = 40  # evidence comments start here, so the values read as a column
@@ -29,12 +30,12 @@ def new_client(client: str, data: str, root: Path, out=None) -> Path:
     check_client_name(client)
     target = Path(root) / "params" / f"{client}.yaml"
     if target.exists():
-        raise ParamsError(key="client.params_exists", file=_shown(target, root))
+        raise ParamsError(key="client.params_exists", file=shown_path(target, root))
     if not data:
         raise DataError(key="client.no_data")
     path = Path(data).expanduser()
     path = (path if path.is_absolute() else Path.cwd() / path).resolve()
-    shown = _shown(path, root)
+    shown = shown_path(path, root)
     if not path.is_file():
         raise DataError(key="data.file_not_found", file=shown)
     export = inspect(path, shown)
@@ -48,16 +49,8 @@ def new_client(client: str, data: str, root: Path, out=None) -> Path:
         tmp.unlink()
         raise
     tmp.replace(target)
-    print(summary(client, export, _shown(target, root)), file=out)
+    print(summary(client, export, shown_path(target, root)), file=out)
     return target
-
-
-def _shown(path: Path, root: Path) -> str:
-    """A path relative to the project root when inside it (what params and messages show), else absolute."""
-    try:
-        return str(Path(path).resolve().relative_to(Path(root).resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _value(value: Any) -> str:

@@ -104,5 +104,14 @@ def _subscription(r) -> Chapter:
         (t("kpis.row.grr"), f.pct(period.grr), f.pct(trailing.grr)),
     ]
     _table(r, ch, rows)
-    ch.text("note", t("kpis.subscription.note"), "note")
+    ch.text("note", t("kpis.subscription.note", months=f.number(churn_window_months(r)),
+                      recent=f.pct(r.headline["churn_rate_monthly"], 2)), "note")
     return ch
+
+
+def churn_window_months(r) -> int:
+    """The months whose mean monthly churn the summary's tile and the unit economics use (the pipeline's choice:
+    the trailing mean, or for subscriptions without one the 12 months' mean), so that both say which churn it is."""
+    if r.subscription and r.analysis.trailing_kpis.logo_churn_rate_trailing is None:
+        return 12
+    return TRAILING_MONTHS

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from clv_lib.report.chapter import Chapter
 from clv_lib.report.chapters import new_customers
+from clv_lib.report.chapters.kpis import churn_window_months
 
 
 def render(r, actions: int = 3) -> Chapter:
@@ -34,7 +35,8 @@ def tiles(r) -> list[tuple[str, str, str]]:
              t("tiles.of_subscribers", total=f.number(h["customers"]))),
             (t("tiles.mrr"), f.money_compact(h["mrr"]), t("tiles.arr", arr=f.money_compact(h["arr"]))),
         ]
-        churn_sub = t("tiles.logo_churn_sub", lifetime=f.number(h["lifetime_months"], 0))
+        churn_sub = t("tiles.logo_churn_sub", lifetime=f.number(h["lifetime_months"], 0),
+                      months=f.number(churn_window_months(r)))
     else:
         first = [
             (t("tiles.active_customers"), f.number(h["active_customers"]),
@@ -42,7 +44,8 @@ def tiles(r) -> list[tuple[str, str, str]]:
             (t("tiles.revenue_12m"), f.money_compact(h["revenue"]),
              t("tiles.orders_aov", orders=f.number(h["orders"]), aov=f.money(h["aov"], 2))),
         ]
-        churn_sub = t("tiles.lapse_churn_sub", lifetime=f.number(h["lifetime_months"], 0))
+        churn_sub = t("tiles.lapse_churn_sub", lifetime=f.number(h["lifetime_months"], 0),
+                      months=f.number(churn_window_months(r)))
     out = first + [
         (t("tiles.clv_12m"), f.money_compact(h["clv_12m_total"]),
          t("tiles.per_active", value=f.money(h["clv_12m_per_active_customer"], 2))),
