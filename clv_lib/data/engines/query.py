@@ -58,7 +58,9 @@ def double(value: float):
 #: Spend is summed as an exact decimal (micro-units of the currency), then read back as float64: a float sum's
 #: result depends on the order of its terms, which the engine's threads vary from run to run, so the same data
 #: could give a customer's mean spend 66.105 + or - 1e-13 and round to 66.11 in one run and 66.10 in the next.
-MONEY = "decimal(38, 6)"
+#: 18 digits (amounts below 10^12) keep DuckDB's sums on 64-bit integers: as fast as the float sum on 10M orders,
+#: where 38 digits cost a quarter more.
+MONEY = "decimal(18, 6)"
 
 
 def money_sum(column, where=None):
