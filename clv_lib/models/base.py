@@ -273,19 +273,25 @@ class TransactionModel(BaseModel):
         path = self.expected_purchases_path(summary, [float(t)], p_alive=p_alive)
         return pd.Series(path[:, 0], index=summary.index, name="expected_purchases")
 
-    def expected_purchases_path(self, summary: pd.DataFrame, times, *, p_alive=None) -> np.ndarray:
-        """Cumulative expected purchases of each customer at each future time in `times` (summary unit).
-
-        Returns an array of shape (customers, len(times)). The alive-conditional part depends on frequency
-        and T only, so it is computed once per distinct (frequency, T) pair.
-        """
+    def _patterns(self, summary: pd.DataFrame, times):
+        """The checked prediction `times`, the summary's (frequency, recency, T) columns, its distinct (frequency, T)
+        pairs and each customer's code among them: what the expected-purchase paths start from."""
         self._check_fitted()
         times = np.asarray(times, dtype=float).reshape(-1)
         if np.any(~np.isfinite(times)) or np.any(times < 0):
             raise ValueError(f"{self.name}: prediction times must be finite and >= 0, got {times}")
         cols = self._read(summary)
         x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
-        (ux, uT), codes = unique_rows(x, T)
+        patterns, codes = unique_rows(x, T)
+        return times, (x, t_x, T), patterns, codes
+
+    def expected_purchases_path(self, summary: pd.DataFrame, times, *, p_alive=None) -> np.ndarray:
+        """Cumulative expected purchases of each customer at each future time in `times` (summary unit).
+
+        Returns an array of shape (customers, len(times)). The alive-conditional part depends on frequency
+        and T only, so it is computed once per distinct (frequency, T) pair.
+        """
+        times, (x, t_x, T), (ux, uT), codes = self._patterns(summary, times)
         alive_path = self._alive_path(times, ux, uT)
         p = np.clip(self._p_alive(x, t_x, T) if p_alive is None else np.asarray(p_alive, dtype=float), 0.0, 1.0)
         return p[:, None] * alive_path[codes]
@@ -294,13 +300,7 @@ class TransactionModel(BaseModel):
         """The summary's total expected purchases at each future time in `times` (the column sums of
         `expected_purchases_path`), without its customers x times array: P(alive) summed per distinct
         (frequency, T) pair, times each pair's path."""
-        self._check_fitted()
-        times = np.asarray(times, dtype=float).reshape(-1)
-        if np.any(~np.isfinite(times)) or np.any(times < 0):
-            raise ValueError(f"{self.name}: prediction times must be finite and >= 0, got {times}")
-        cols = self._read(summary)
-        x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
-        (ux, uT), codes = unique_rows(x, T)
+        times, (x, t_x, T), (ux, uT), codes = self._patterns(summary, times)
         p = np.clip(self._p_alive(x, t_x, T), 0.0, 1.0)
         return np.bincount(codes, weights=p, minlength=len(ux)) @ self._alive_path(times, ux, uT)
 
