@@ -22,7 +22,7 @@ from clv_lib.runner.notebooks import TEMPLATE as NOTEBOOK
 from clv_lib.runner.notebooks import choose_notebook
 from clv_lib.runner.publish import publish_dir, staging_dir, write_atomic
 from clv_lib.runner.early import EarlyKernel, kernel_env
-from clv_lib.runner.render_pdf import HINT, choose_engine, html_to_pdf
+from clv_lib.runner.render_pdf import HINT, choose_engine, html_to_pdf, start_browser
 
 META_FILE = "report_meta.json"
 
@@ -109,21 +109,25 @@ def build_report(client: str, period: str | None = None, language: str | None = 
     executed = staging / "clv_report.ipynb"
     parameters = {"client": client, "period": period or "",
                   "language": language or "", "output_dir": str(staging)}
+    browser = None
     try:
         import nbformat  # heavy imports only once the inputs are known to be valid
 
         from clv_lib.runner.render_html import notebook_to_html
 
-        preload(engine)  # the HTML and PDF steps' imports, while the kernel works
+        browser = start_browser(engine)  # the PDF's browser gets ready while the kernel works
+        preload(engine)  # and the HTML and PDF steps' imports too
         execute_notebook(root / chosen.path, executed, parameters, cwd=root, progress=progress, kernel=kernel,
                          env=env)
     except ExecutionError as exc:
+        _close(browser)
         log = _keep_failed_log(executed, client_dir)
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, NotebookFailed):
             exc.log_path = log
         raise
     except BaseException:
+        _close(browser)
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
@@ -143,7 +147,7 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         if engine != "none":
             mark = time.perf_counter()
             try:
-                used = html_to_pdf(html_path, staging / "clv_report.pdf", engine)
+                used = html_to_pdf(html_path, staging / "clv_report.pdf", engine, browser)
             except RenderError as exc:
                 pdf_error = exc
                 warning = f"PDF not written: {exc}"
@@ -159,6 +163,8 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         log = _keep_failed_log(executed, client_dir)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        _close(browser)
     from clv_lib.runner.index_page import write_index
 
     write_index(client, root)  # the client's index page lists every published period, this one included
@@ -177,6 +183,11 @@ class PdfMissing(RenderError):
         hint = "" if "install" in reason.render("en") else Msg("runner.then_hint", hint=HINT)
         super().__init__(key="runner.pdf_not_written", reason=reason, hint=hint)
         self.result = result
+
+
+def _close(browser) -> None:
+    if browser is not None:
+        browser.close()
 
 
 def _keep_failed_log(executed: Path, client_dir: Path) -> Path | None:
