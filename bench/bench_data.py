@@ -6,7 +6,8 @@ which DuckDB reads a file from disk, so it goes the way most clients' exports go
 (ingestion), then cleaned and aggregated by DuckDB. `BENCH_BEFORE=<git ref>` runs the same report with that
 commit's whole project tree (exported once into `bench/.before/<ref>-tree`), in the same run, side by side.
 `BENCH_DATA_ROWS` changes the size (e.g. 1000000 for a quick look).
-Measured: wall seconds of the report (HTML only, `PDF_ENGINE=none`: the PDF's time does not depend on the rows)
+Measured: wall and CPU seconds of the report (CPU: user + system of its whole process tree, with the load
+average before and after) (HTML only, `PDF_ENGINE=none`: the PDF's time does not depend on the rows)
 and the peak RSS of the largest process of the report (runner, kernel, rendering).
 """
 
@@ -77,7 +78,8 @@ def report(name: str, root, path, rows: int) -> dict:
     if "error" in result:
         return {"run": name, "note": result["error"][:160]}
     steps = result.get("timings", {})
-    return {"run": name, "report s": result["report_s"], "notebook s": steps.get("notebook"),
+    return {"run": name, "report s": result["report_s"], "CPU s": result.get("cpu_s"), "load": result.get("load"),
+            "notebook s": steps.get("notebook"),
             "HTML s": steps.get("html"), "peak MB": result["tree_peak_mb"],
             "x target": result["tree_peak_mb"] / TARGET_MB}
 
@@ -90,4 +92,4 @@ def main() -> None:
         rows.append(report(f"clv_lib @{BEFORE}", before_project(BEFORE), path, ROWS))
     print(f"make report on {ROWS:,} orders in a {size_mb:,.0f} MB CSV (HTML only); peak MB: the largest process of "
           f"the report; target below {TARGET_MB:,} MB ('x target' = peak / target)")
-    print(table(rows, ["run", "report s", "notebook s", "HTML s", "peak MB", "x target", "note"]), flush=True)
+    print(table(rows, ["run", "report s", "CPU s", "load", "notebook s", "HTML s", "peak MB", "x target", "note"]), flush=True)
