@@ -75,6 +75,7 @@ def test_lapse_churn_hand_computed():
     assert np.isnan(out["churn_rate"].iloc[0])  # nobody live at the start of the first month
     np.testing.assert_allclose(out["churn_rate"].iloc[1:], [0 / 2, 3 / 3, 1 / 1])
     np.testing.assert_allclose(out["churn_rate_trailing"].iloc[1:], [0, 0.5, 2 / 3])  # means of 0; 0,1; 0,1,1
+    assert out["churn_months_trailing"].tolist() == [0, 1, 2, 3]  # how many rates each mean rests on
     assert out["small_base"].all()
 
 
@@ -87,6 +88,7 @@ def test_order_period_kpis():
     assert full.median_days_between_orders == 41
     assert full.monthly_churn_rate == pytest.approx(2 / 3)  # mean of 0, 1, 1 (January undefined)
     assert full.trailing_churn_rate == pytest.approx(2 / 3)
+    assert (full.churn_months, full.trailing_churn_months) == (3, 3)  # four months, January has no rate
     assert full.churn_events == 4
     # live customers per month, (start + end) / 2: 1 + 2.5 + 2 + 1 = 6.5 customer-months
     assert full.monthly_revenue_per_customer == pytest.approx(53 / 6.5)
@@ -119,6 +121,7 @@ def test_subscription_kpis_hand_computed():
     np.testing.assert_allclose(out["quick_ratio"].iloc[1:3], [7 / 5, 10 / 7])
     assert out["quick_ratio"].iloc[3:].isna().all()  # no losses: undefined, not infinite
     assert out["logo_churn_rate_trailing"].iloc[-1] == pytest.approx(0.2)  # mean of 0.5, 0.5, 0, 0, 0
+    assert out["logo_churn_months_trailing"].tolist() == [0, 1, 2, 3, 4, 5]  # the first month has no rate
     np.testing.assert_allclose(out["nrr"].iloc[2:4], [20 / 15, 20 / 17])
     assert out["nrr"].iloc[:2].isna().all()
     assert not np.isinf(out.select_dtypes("number").to_numpy()).any()
@@ -131,6 +134,7 @@ def test_subscription_period_kpis_feed_unit_economics():
     assert period.new_customers == 3 and period.churned_customers == 2
     assert period.arpa == pytest.approx(13.5)
     assert period.logo_churn_rate == pytest.approx(0.2)
+    assert (period.logo_churn_months, period.logo_churn_months_trailing) == (5, 5)  # six months, January no rate
     assert period.quick_ratio == pytest.approx((22 + 10 + 7) / 12)
     assert period.nrr is None and any("NRR" in w for w in period.warnings)
     economics = unit_economics(period.arpa, period.logo_churn_rate_trailing, gross_margin=0.8,

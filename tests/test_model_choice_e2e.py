@@ -8,38 +8,20 @@ to historical CLV, in English too, with a positive predicted value in every segm
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from html import unescape
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from generated_orders import PARAMS, generated_orders, write_export
+from generated_orders import generated_orders, publish
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
 def _publish(tmp_path_factory, client: str, orders, name: str, language: str = "it") -> Path:
-    root = tmp_path_factory.mktemp(f"{client}_client")
-    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    (root / "params").mkdir()
-    write_export(orders, root / "data" / f"{client}.csv")
-    params = PARAMS.format(name=name, path=f"data/{client}.csv").replace("language: it", f"language: {language}")
-    (root / "params" / f"{client}.yaml").write_text(params, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", client, "--quiet"],
-                          capture_output=True, text=True, cwd=root, timeout=900,
-                          env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    folders = [p for p in (root / "reports" / client).iterdir() if p.is_dir() and p.name != "failed"]
-    assert len(folders) == 1, folders
-    return folders[0]
+    return publish(tmp_path_factory.mktemp(f"{client}_client"), client, orders, name, language)
 
 
 @pytest.fixture(scope="module")

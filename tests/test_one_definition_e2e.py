@@ -87,7 +87,8 @@ def test_revenue_churn_and_clv_are_one_number_everywhere(built):
     assert plain(f.money(k["revenue"])) in pdf_row(pdf, t("kpis.row.revenue"))
     # Monthly churn: tile, unit economics table (2 decimals), kpis.json.
     assert html.tiles[t("tiles.churn")]["value"] == plain(f.pct(k["churn_rate_monthly"]))
-    window = t("tiles.lapse_churn_sub", months=f.number(6), lifetime="0").split(";")[0]  # which months' churn
+    window = t("tiles.lapse_churn_sub", window=t("churn_window.mean", months=f.number(6)),
+               lifetime="0").split(";")[0]  # which months' churn
     assert html.tiles[t("tiles.churn")]["sub"].startswith(plain(window)), html.tiles[t("tiles.churn")]
     assert html_row(html, t("economics.row.churn"))[0] == plain(f.pct(k["churn_rate_monthly"], 2))
     assert plain(f.pct(k["churn_rate_monthly"], 2)) in pdf_row(pdf, t("economics.row.churn"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -68,6 +69,24 @@ def test_missing_chromium_says_what_to_install(tmp_path, monkeypatch):
     (tmp_path / "r.html").write_text("<p>x</p>")
     with pytest.raises(RenderError, match="apt-get install chromium"):
         html_to_pdf(tmp_path / "r.html", tmp_path / "r.pdf", "chromium")
+
+
+def test_a_browser_that_fails_leaves_the_print_to_the_command_line(tmp_path):
+    """A browser started ahead that is gone (here a program that exits at once) is no PDF and no error: the
+    runner then prints with `--print-to-pdf`."""
+    from clv_lib.runner.browser import Browser, BrowserError
+    from clv_lib.runner.render_pdf import _print_in
+
+    browser = Browser.launch(shutil.which("true") or "/bin/true")
+    assert browser is not None
+    try:
+        with pytest.raises(BrowserError):
+            browser.print_pdf(tmp_path / "r.html", tmp_path / "r.pdf", timeout_s=20)
+        assert not _print_in(browser, tmp_path / "r.html", tmp_path / "r.pdf")
+        assert not (tmp_path / "r.pdf").exists()
+    finally:
+        browser.close()
+    assert Browser.launch(str(tmp_path / "no-such-browser")) is None
 
 
 def test_write_atomic_leaves_no_partial_file(tmp_path):

@@ -139,15 +139,34 @@ def test_pdf_has_the_chapters_and_no_blank_page(built, tmp_path):
         missing("poppler-utils (pdftoppm) not installed (.ci/run installs it)")
     from PIL import Image
 
-    pdf = built["demo"].folder / "clv_report.pdf"
-    subprocess.run(["pdftoppm", "-png", "-r", "20", str(pdf), str(tmp_path / "page")], check=True)
-    pages = sorted(tmp_path.glob("page-*.png"))
-    assert len(pages) >= 8
-    for page in pages:
-        gray = Image.open(page).convert("L")
-        dark = sum(gray.histogram()[:200])
-        # A page with only its footer (or a stray heading) has ~0.1 % dark pixels; a text page has several %.
-        assert dark > 0.003 * gray.width * gray.height, f"{page.name} is (nearly) blank"
+    for client in ("demo", "demo-subscription"):  # WeasyPrint's PDF, and Chromium's (PDF_ENGINE=auto)
+        pdf = built[client].folder / "clv_report.pdf"
+        subprocess.run(["pdftoppm", "-png", "-r", "20", str(pdf), str(tmp_path / client)], check=True)
+        pages = sorted(tmp_path.glob(f"{client}-*.png"))
+        assert len(pages) >= 8
+        for page in pages:
+            gray = Image.open(page).convert("L")
+            dark = sum(gray.histogram()[:200])
+            # A page with only its footer (or a stray heading) has ~0.1 % dark pixels; a text page has several %.
+            assert dark > 0.003 * gray.width * gray.height, f"{client} {page.name} is (nearly) blank"
+
+
+def test_browser_started_ahead_prints_what_print_to_pdf_prints(built, tmp_path):
+    """The report's Chromium PDF comes from a browser started while the notebook ran (runner/browser.py); its
+    pages are the pages `chromium --print-to-pdf` makes of the same HTML."""
+    if built["demo-subscription"].pdf_engine != "chromium" or not shutil.which("pdftoppm"):
+        missing("chromium and poppler-utils (pdftoppm) (.ci/run installs them)")
+    from clv_lib.runner.render_pdf import _chromium
+
+    folder = built["demo-subscription"].folder
+    _chromium(folder / "clv_report.html", tmp_path / "cli.pdf")
+    for name, pdf in (("ahead", folder / "clv_report.pdf"), ("cli", tmp_path / "cli.pdf")):
+        subprocess.run(["pdftoppm", "-png", "-r", "30", str(pdf), str(tmp_path / name)], check=True)
+    ahead = sorted(tmp_path.glob("ahead-*.png"))
+    cli = sorted(tmp_path.glob("cli-*.png"))
+    assert len(ahead) == len(cli) >= 8
+    for a, b in zip(ahead, cli):
+        assert a.read_bytes() == b.read_bytes(), f"page {a.name} differs from --print-to-pdf's"
 
 
 def test_headline_numbers_match_the_data_outputs(built):

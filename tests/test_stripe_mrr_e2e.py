@@ -161,9 +161,11 @@ def test_mrr_and_subscribers_are_one_number_everywhere(built, client, language):
     assert html_row(html, t("economics.row.churn"))[0] == plain(f.pct(k["churn_rate_monthly"], 2))
     # Two churn numbers, each with its window: the tile's (the last 6 months) and the KPI table's (each column's
     # months), whose note gives the tile's value, so that a client is never shown two unexplained "churn" numbers.
-    window = t("tiles.logo_churn_sub", months=f.number(6), lifetime="0").split(";")[0]
+    six = t("churn_window.mean", months=f.number(6))
+    window = t("tiles.logo_churn_sub", window=six, lifetime="0").split(";")[0]
     assert html.tiles[t("tiles.churn")]["sub"].startswith(plain(window)), html.tiles[t("tiles.churn")]
-    note = t("kpis.subscription.note", months=f.number(6), recent=f.pct(k["churn_rate_monthly"], 2), ch_economics="§")
+    note = t("kpis.subscription.note", window=six, months="", measured="", recent=f.pct(k["churn_rate_monthly"], 2),
+             ch_economics="§")
     page = plain(unescape(re.sub(r"<[^>]+>", "", (folder / "clv_report.html").read_text(encoding="utf-8"))))
     assert plain(note.split("§")[1]) in page
     for months in (12, 24):

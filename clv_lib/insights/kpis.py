@@ -148,6 +148,7 @@ def lapse_churn_frame(first: int, last: int, new_months, returned_months, lapse_
     with np.errstate(divide="ignore", invalid="ignore"):
         out["churn_rate"] = lapsed / np.where(start > 0, start, np.nan)
     out["churn_rate_trailing"] = trailing_mean(out["churn_rate"], trailing_months)
+    out["churn_months_trailing"] = measured_months(out["churn_rate"], trailing_months)
     out["small_base"] = out["start_customers"] < min_customers
     return out
 
@@ -157,6 +158,12 @@ def trailing_mean(rates: pd.Series, months: int = TRAILING_MONTHS) -> pd.Series:
     if int(months) != months or months < 1:
         raise ParamsError(f"trailing months must be a whole number >= 1, got {months}")
     return rates.rolling(int(months), min_periods=1).mean()
+
+
+def measured_months(rates: pd.Series, months: int = TRAILING_MONTHS) -> pd.Series:
+    """How many defined monthly rates `trailing_mean` averages at each month (fewer than `months` on a short
+    history), so that a report can say which months a churn rate rests on."""
+    return rates.rolling(int(months), min_periods=1).count().astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,8 @@ class OrderPeriodKpis:
     trailing_churn_rate: float | None  #: trailing mean at the period's last month
     monthly_revenue_per_customer: float | None  #: revenue per live customer per month (ARPA analogue)
     churn_events: int | None  #: lapses in the period
+    churn_months: int | None = None  #: monthly churn rates measured in the period (months with live customers)
+    trailing_churn_months: int | None = None  #: of which averaged by the trailing mean (at most TRAILING_MONTHS)
     warnings: tuple[str, ...] = field(default=())
 
 
@@ -204,13 +213,15 @@ def period_kpis_from_counts(start: int, last: int, *, customers: int, new_custom
     """``OrderPeriodKpis`` for months `start`..`last` from the period's totals and the monthly lapse churn frame
     (``lapse_churn``, or None without a lapse threshold). Shared by the in-memory and the engine paths."""
     warnings = []
-    churn = trailing = per_customer = events = lapse_days = None
+    churn = trailing = per_customer = events = lapse_days = churn_months = trailing_months = None
     if threshold is not None and monthly_churn is not None:
         lapse_days = threshold.days
         warnings += list(threshold.warnings)
         monthly = monthly_churn[monthly_churn.index >= periods([start])[0]]
         churn = _none(monthly["churn_rate"].mean())
         trailing = _none(monthly["churn_rate_trailing"].iloc[-1])
+        churn_months = int(monthly["churn_rate"].notna().sum())
+        trailing_months = int(monthly["churn_months_trailing"].iloc[-1])
         events = int(monthly["lapsed_customers"].sum())
         live = ((monthly["start_customers"] + monthly["end_customers"]) / 2).sum()
         per_customer = _none(revenue / live) if live > 0 else None
@@ -224,7 +235,8 @@ def period_kpis_from_counts(start: int, last: int, *, customers: int, new_custom
         repeat_customer_share=_none(repeat_customers / customers),
         median_days_between_orders=_none(median_gap) if median_gap is not None else None,
         lapse_days=lapse_days, monthly_churn_rate=churn, trailing_churn_rate=trailing,
-        monthly_revenue_per_customer=per_customer, churn_events=events, warnings=tuple(warnings))
+        monthly_revenue_per_customer=per_customer, churn_events=events, churn_months=churn_months,
+        trailing_churn_months=trailing_months, warnings=tuple(warnings))
 
 
 # ------------------------------------------------------------------------------------------ subscriptions
@@ -249,6 +261,7 @@ def subscription_kpis_frame(bridge: pd.DataFrame, retention: pd.DataFrame, *, tr
         out["quick_ratio"] = (out["new"] + out["expansion"] + out["reactivation"]) / losses.where(losses > 0)
     for name in ("logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"):
         out[f"{name}_trailing"] = trailing_mean(out[name], trailing_months)
+    out["logo_churn_months_trailing"] = measured_months(out["logo_churn_rate"], trailing_months)
     out["nrr"] = retention["nrr"].reindex(out.index)
     out["grr"] = retention["grr"].reindex(out.index)
     out["small_base"] = out["start_customers"] < min_customers
@@ -282,6 +295,8 @@ class SubscriptionPeriodKpis:
     quick_ratio: float | None  #: over the period's summed movements
     nrr: float | None  #: at the last month, over the retention window
     grr: float | None
+    logo_churn_months: int = 0  #: monthly customer churn rates measured in the period
+    logo_churn_months_trailing: int = 0  #: of which averaged by the trailing mean (at most TRAILING_MONTHS)
     warnings: tuple[str, ...] = field(default=())
 
 
@@ -313,4 +328,6 @@ def period_kpis_from_monthly(monthly: pd.DataFrame, *, period_start=None, window
         gross_mrr_churn_rate=_none(part["gross_mrr_churn_rate"].mean()),
         net_mrr_churn_rate=_none(part["net_mrr_churn_rate"].mean()),
         quick_ratio=_none(gains / losses) if losses > 0 else None,
-        nrr=_none(end_row["nrr"]), grr=_none(end_row["grr"]), warnings=tuple(warnings))
+        nrr=_none(end_row["nrr"]), grr=_none(end_row["grr"]),
+        logo_churn_months=int(part["logo_churn_rate"].notna().sum()),
+        logo_churn_months_trailing=int(end_row["logo_churn_months_trailing"]), warnings=tuple(warnings))

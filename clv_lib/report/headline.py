@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from clv_lib.report.chapters import new_customers
+from clv_lib.report.churn_window import churn_window_months
 
 
 def _money(value) -> float | None:
@@ -55,6 +56,8 @@ def headline(report) -> dict:
     h["churn_rate_monthly"] = _share(ue.churn_rate)
     h["lifetime_months"] = round(float(ue.lifetime.months), 1)
     h["lifetime_capped"] = bool(ue.lifetime.capped)
+    h["churn_window_months"] = churn_window_months(report)  # monthly rates the churn averages (fewer on a short history)
+    h["history_months"] = round(float(a.history_months), 1)
     h["ltv"] = _money(ue.ltv)
     h["cac"] = _money(ue.cac) if ue.cac is not None else None
     h["ltv_cac"] = round(float(ue.ltv_to_cac), 2) if ue.ltv_to_cac is not None else None

@@ -90,7 +90,14 @@ def main(argv: list[str] | None = None) -> int:
             path = write_index(args.client.strip())
             print(f"{args.client} index -> {_rel(path)}")
             return 0
-        return _series(args)
+        from clv_lib.runner.early import start_early
+
+        early = start_early(args.client.strip(), args.notebook.strip() or None)  # boots while the params are read
+        try:
+            return _series(args, early)
+        finally:
+            if early is not None:
+                early.close()  # unless a report took it
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -115,18 +122,19 @@ def _language(args) -> str:
     return raw.get("language") if raw.get("language") in LANGUAGES else "en"
 
 
-def _series(args) -> int:
-    """One report, or each period of a range in order (stopping at the first that is not published)."""
+def _series(args, early=None) -> int:
+    """One report, or each period of a range in order (stopping at the first that is not published); `early`: a
+    kernel already started for the (first) report."""
     from clv_lib.params import is_period_range, parse_period_range
 
     text = args.period.strip()
     if not is_period_range(text):
-        return _report(args, text)[0]
+        return _report(args, text, early)[0]
     periods = [p.label for p in parse_period_range(text)]
     worst = 0
     for i, label in enumerate(periods):
         try:
-            code, published = _report(args, label)
+            code, published = _report(args, label, early if i == 0 else None)
         except ClvError as exc:
             print(error_line(exc, _language(args)), file=sys.stderr)
             code, published = 2, False
@@ -140,7 +148,7 @@ def _series(args) -> int:
     return worst
 
 
-def _report(args, period: str) -> tuple[int, bool]:
+def _report(args, period: str, early=None) -> tuple[int, bool]:
     """Build one report: (exit code, whether a report was published)."""
     from clv_lib.runner.execute import NotebookFailed  # light: papermill is imported when it runs
     from clv_lib.runner.job import NOTEBOOK, PdfMissing, build_report
@@ -148,7 +156,8 @@ def _report(args, period: str) -> tuple[int, bool]:
     try:
         result = build_report(args.client.strip(), period or None, args.language.strip() or None,
                               args.pdf_engine, progress=not args.quiet, notebook=args.notebook.strip() or None,
-                              on_warning=lambda text: print(f"warning: {text}", file=sys.stderr, flush=True))
+                              on_warning=lambda text: print(f"warning: {text}", file=sys.stderr, flush=True),
+                              early=early)
     except NotebookFailed as exc:  # a user mistake's message is already in the report's language (errors_in)
         language = _language(args)
         where = "\n" + render_message("runner.log_kept", language, {"path": _rel(exc.log_path)}) \

@@ -10,7 +10,6 @@ client's index page, `reports/<client>/index.html`, is rebuilt.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -22,10 +21,10 @@ from clv_lib.params import check_client_name, load_params, params_path, parse_pe
 from clv_lib.runner.notebooks import TEMPLATE as NOTEBOOK
 from clv_lib.runner.notebooks import choose_notebook
 from clv_lib.runner.publish import publish_dir, staging_dir, write_atomic
-from clv_lib.runner.render_pdf import HINT, choose_engine, html_to_pdf
+from clv_lib.runner.early import EarlyKernel, kernel_env
+from clv_lib.runner.render_pdf import HINT, choose_engine, html_to_pdf, start_browser
 
 META_FILE = "report_meta.json"
-WORKERS = "CLV_WORKERS"  # clv_lib.report.workers.ENV (importing clv_lib.report here costs 1 s)
 
 
 @dataclass
@@ -42,7 +41,8 @@ class ReportResult:
 
 
 def validate(client: str, period: str | None, root: Path):
-    """Everything that can be checked before a kernel starts: client name, params, period, data file."""
+    """Everything checked before the notebook runs: client name, params, period, data file; returns the params
+    file and whether a database engine's drivers were installed just now."""
     check_client_name(client)
     path = params_path(client, root)
     params = load_params(path)
@@ -60,59 +60,74 @@ def validate(client: str, period: str | None, root: Path):
         connection_url(spec)  # a database source: its connection variable must be set (named in the error)
         from clv_lib.runner.drivers import ensure_drivers
 
-        ensure_drivers(spec.engine, root)  # the engine's drivers, installed on the first report that needs them
-    return path, params
+        return path, bool(ensure_drivers(spec.engine, root))  # installed on the first report that needs them
+    return path, False
 
 
 def build_report(client: str, period: str | None = None, language: str | None = None, pdf_engine: str = "auto",
                  progress: bool = True, root: Path | None = None, notebook: str | None = None,
-                 on_warning=None) -> ReportResult:
+                 on_warning=None, early: EarlyKernel | None = None) -> ReportResult:
     """Build one client's report for one period and publish it; raise a ClvError on failure.
 
     The notebook is the client's own (`notebooks/clients/<client>.ipynb`) when it exists, else the template, or
     `notebook`; `on_warning(text)` hears, before the run, that the template changed since the client's copy.
+    `early`: a kernel started for this run before its checks (`clv_lib.runner.early`); it is used when it fits,
+    and stopped otherwise.
     """
     from clv_lib.runner.warm import preload, skip_unused_imports
 
-    started = time.perf_counter()
+    started = early.started if early is not None else time.perf_counter()
     skip_unused_imports()  # before anything imports nbformat (the notebook choice may)
-    root = root or project_root()
-    path, _ = validate(client, period, root)
-    chosen = choose_notebook(client, root, notebook)
-    if chosen.warning and on_warning:
-        on_warning(chosen.warning)
-    engine = choose_engine(pdf_engine)
-    if language and language not in ("it", "en"):
-        raise RenderError(key="runner.bad_language", language=language)
+    try:
+        root = root or project_root()
+        _, installed = validate(client, period, root)
+        chosen = choose_notebook(client, root, notebook)
+        if chosen.warning and on_warning:
+            on_warning(chosen.warning)
+        engine = choose_engine(pdf_engine)
+        if language and language not in ("it", "en"):
+            raise RenderError(key="runner.bad_language", language=language)
+    except BaseException:
+        if early is not None:
+            early.close()
+        raise
 
     from clv_lib.runner.execute import NotebookFailed, execute_notebook, start_kernel, stop_kernel
 
     timings: dict[str, float] = {}  # seconds per step, kept in report_meta.json (`make bench BENCH_ARGS=report`)
-    mark = time.perf_counter()
-    env = {"CLV_NOTEBOOK": chosen.path.as_posix(), "CLV_NOTEBOOK_SHA256": chosen.sha256,
-           WORKERS: os.environ.get(WORKERS, "auto")}  # figures drawn beside the kernel
-    # The kernel boots and imports clv_lib while this process imports papermill and nbconvert.
-    kernel = start_kernel(root, env)
+    mark = early.started if early is not None else time.perf_counter()
+    env = kernel_env(chosen.path, chosen.sha256)
+    # The kernel boots and imports clv_lib while this process imports papermill and nbconvert; a kernel started
+    # before the checks serves unless a database driver was installed since (it would not see it).
+    kernel = early.take(root, env) if early is not None and not installed else None
+    if kernel is None:
+        if early is not None:
+            early.close()
+        kernel = start_kernel(root, env)
     client_dir = root / "reports" / client
     staging = staging_dir(client_dir)
     executed = staging / "clv_report.ipynb"
     parameters = {"client": client, "period": period or "",
                   "language": language or "", "output_dir": str(staging)}
+    browser = None
     try:
         import nbformat  # heavy imports only once the inputs are known to be valid
 
         from clv_lib.runner.render_html import notebook_to_html
 
-        preload(engine)  # the HTML and PDF steps' imports, while the kernel works
+        browser = start_browser(engine)  # the PDF's browser gets ready while the kernel works
+        preload(engine)  # and the HTML and PDF steps' imports too
         execute_notebook(root / chosen.path, executed, parameters, cwd=root, progress=progress, kernel=kernel,
                          env=env)
     except ExecutionError as exc:
+        _close(browser)
         log = _keep_failed_log(executed, client_dir)
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, NotebookFailed):
             exc.log_path = log
         raise
     except BaseException:
+        _close(browser)
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
@@ -132,7 +147,7 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         if engine != "none":
             mark = time.perf_counter()
             try:
-                used = html_to_pdf(html_path, staging / "clv_report.pdf", engine)
+                used = html_to_pdf(html_path, staging / "clv_report.pdf", engine, browser)
             except RenderError as exc:
                 pdf_error = exc
                 warning = f"PDF not written: {exc}"
@@ -148,6 +163,8 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         log = _keep_failed_log(executed, client_dir)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        _close(browser)
     from clv_lib.runner.index_page import write_index
 
     write_index(client, root)  # the client's index page lists every published period, this one included
@@ -166,6 +183,11 @@ class PdfMissing(RenderError):
         hint = "" if "install" in reason.render("en") else Msg("runner.then_hint", hint=HINT)
         super().__init__(key="runner.pdf_not_written", reason=reason, hint=hint)
         self.result = result
+
+
+def _close(browser) -> None:
+    if browser is not None:
+        browser.close()
 
 
 def _keep_failed_log(executed: Path, client_dir: Path) -> Path | None:

@@ -39,16 +39,21 @@ def client_notebook(client: str) -> Path:
 def choose_notebook(client: str, root: Path, explicit: str | None = None) -> NotebookChoice:
     """The client's own notebook when it exists (or `explicit`), else the template; with a warning when the
     template changed since the client's copy was made."""
+    path = notebook_path(client, root, explicit)
+    warnings = [w for w in (stale_pair_warning(root / path),
+                            template_warning(root, path) if path != TEMPLATE else None) if w]
+    return NotebookChoice(path, file_sha256(root / path), "; ".join(warnings) or None)
+
+
+def notebook_path(client: str, root: Path, explicit: str | None = None) -> Path:
+    """Which notebook runs (relative to the project root): `explicit`, else the client's own, else the template."""
     if explicit:
         path = Path(explicit)
         path = path.relative_to(root) if path.is_absolute() and path.is_relative_to(root) else path
         if not (root / path).is_file():
             raise ParamsError(key="notebook.not_found", file=explicit)
-    else:
-        path = client_notebook(client) if (root / client_notebook(client)).is_file() else TEMPLATE
-    warnings = [w for w in (stale_pair_warning(root / path),
-                            template_warning(root, path) if path != TEMPLATE else None) if w]
-    return NotebookChoice(path, file_sha256(root / path), "; ".join(warnings) or None)
+        return path
+    return client_notebook(client) if (root / client_notebook(client)).is_file() else TEMPLATE
 
 
 def stale_pair_warning(path: Path) -> str | None:

@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 
 from clv_lib.exceptions import Msg, RenderError, render_message
+from clv_lib.runner.browser import SWITCHES, profile_env
 
 ENGINES = ("auto", "chromium", "weasyprint", "none")
 _BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "msedge",
@@ -59,10 +60,23 @@ def choose_engine(requested: str) -> str:
     return requested
 
 
-def html_to_pdf(html_path: Path, pdf_path: Path, engine: str) -> str:
-    """Print `html_path` to `pdf_path` with `engine` (already resolved); return the engine used."""
+def start_browser(engine: str):
+    """For the chromium engine, a browser started now that the PDF step then uses (`clv_lib.runner.browser`:
+    it starts while the notebook runs); else None. The caller closes it."""
+    if engine != "chromium":
+        return None
+    from clv_lib.runner.browser import Browser  # noqa: PLC0415
+
+    executable = find_chromium()
+    return Browser.launch(executable) if executable else None
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path, engine: str, browser=None) -> str:
+    """Print `html_path` to `pdf_path` with `engine` (already resolved); return the engine used. `browser`: one
+    from `start_browser`, used when it answers; else the browser is started for this print."""
     if engine == "chromium":
-        _chromium(Path(html_path), Path(pdf_path))
+        if not _print_in(browser, Path(html_path), Path(pdf_path)):
+            _chromium(Path(html_path), Path(pdf_path))
     elif engine == "weasyprint":
         _weasyprint(Path(html_path), Path(pdf_path))
     else:
@@ -72,18 +86,28 @@ def html_to_pdf(html_path: Path, pdf_path: Path, engine: str) -> str:
     return engine
 
 
+def _print_in(browser, html_path: Path, pdf_path: Path) -> bool:
+    """Print with a browser started ahead; False when there is none or it failed (nothing is left written)."""
+    if browser is None:
+        return False
+    from clv_lib.runner.browser import BrowserError
+
+    try:
+        browser.print_pdf(html_path, pdf_path)
+        return True
+    except (BrowserError, OSError, ValueError, KeyError):
+        pdf_path.unlink(missing_ok=True)
+        return False
+
+
 def _chromium(html_path: Path, pdf_path: Path) -> None:
     browser = find_chromium()
     if not browser:
         raise RenderError(key="render.no_chromium", hint=HINT)
     with tempfile.TemporaryDirectory(prefix="clv-chromium-") as profile:
-        command = [
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--no-pdf-header-footer", "--print-to-pdf-no-header", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-extensions", "--disable-quic",
-            f"--user-data-dir={profile}", f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri(),
-        ]
-        env = {**os.environ, "HOME": profile, "XDG_CONFIG_HOME": profile, "XDG_CACHE_HOME": profile}
+        command = [browser, *SWITCHES, "--no-pdf-header-footer", "--print-to-pdf-no-header",
+                   f"--user-data-dir={profile}", f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        env = profile_env(profile)
         try:
             proc = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
         except (OSError, subprocess.TimeoutExpired) as exc:

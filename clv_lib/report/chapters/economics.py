@@ -16,6 +16,7 @@ import pandas as pd
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
 from clv_lib.report.chapters import new_customers, new_subscribers
+from clv_lib.report.churn_window import churn_window
 
 RATINGS = {"loses money": "loses", "weak": "weak", "healthy": "healthy",
            "very high: room to invest more in acquisition": "high"}
@@ -26,11 +27,13 @@ def render(r) -> Chapter:
     ue = a.unit_economics
     key = "subscription" if r.subscription else "orders"
     ch = Chapter("economics", t("toc.economics"))
-    ch.text("lead", t(f"economics.{key}.lead"))
+    months = f.number(a.trailing_kpis.months)
+    ch.text("lead", t(f"economics.{key}.lead", months=months, average=churn_window(r, "average")))
     rows = [
-        (t("economics.row.arpa"), f.money(ue.arpa, 2), t(f"economics.formula.arpa_{key}")),
+        (t("economics.row.arpa"), f.money(ue.arpa, 2), t(f"economics.formula.arpa_{key}", months=months)),
         (t("economics.row.margin"), f.pct(ue.gross_margin, 0), t("economics.formula.margin")),
-        (t("economics.row.churn"), f.pct(ue.churn_rate, 2), t(f"economics.formula.churn_{key}")),
+        (t("economics.row.churn"), f.pct(ue.churn_rate, 2), t(f"economics.formula.churn_{key}",
+                                                                     average=churn_window(r, "average"))),
         (t("economics.row.lifetime"), t("economics.months", months=f.number(ue.lifetime.months, 1)),
          t("economics.formula.lifetime")),
         (t("economics.row.ltv"), f.money(ue.ltv, 2), t("economics.formula.ltv")),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from clv_lib.insights.kpis import TRAILING_MONTHS
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
+from clv_lib.report.churn_window import churn_window
 
 MAX_MONTHS = 36
 
@@ -54,7 +54,8 @@ def _orders(r) -> Chapter:
         (t("kpis.row.lapse_churn"), f.pct(period.monthly_churn_rate), f.pct(trailing.monthly_churn_rate)),
     ]
     _table(r, ch, rows)
-    recent = {"months": f.number(TRAILING_MONTHS), "recent": f.pct(trailing.trailing_churn_rate)}
+    recent = {"window": churn_window(r), "recent": f.pct(trailing.trailing_churn_rate),
+              "measured": f.number(trailing.churn_months or 0), "months": f.number(trailing.months)}
     ch.text("note", t("kpis.orders.note", lapse=f.number(a.lapse.days), quantile=f.pct(a.lapse.quantile or 0.9, 0),
                       gaps=f.number(a.lapse.repeat_purchases), **recent) if a.lapse.source == "data"
             else t("kpis.orders.note_params", lapse=f.number(a.lapse.days), **recent), "note")
@@ -66,7 +67,7 @@ def _table(r, ch: Chapter, rows) -> None:
     t = r.t
     frame = pd.DataFrame(rows, columns=["kpi", "period", "trailing"])
     ch.table("kpis", frame, labels={"kpi": t("kpis.kpi"), "period": t("kpis.period", period=r.period.label),
-                                    "trailing": t("kpis.trailing")}, align_right={"period", "trailing"})
+                                    "trailing": t("kpis.trailing", months=r.fmt.number(r.analysis.trailing_kpis.months))}, align_right={"period", "trailing"})
 
 
 def _share(part, whole):
@@ -104,14 +105,7 @@ def _subscription(r) -> Chapter:
         (t("kpis.row.grr"), f.pct(period.grr), f.pct(trailing.grr)),
     ]
     _table(r, ch, rows)
-    ch.text("note", t("kpis.subscription.note", months=f.number(churn_window_months(r)),
+    ch.text("note", t("kpis.subscription.note", window=churn_window(r), months=f.number(trailing.months),
+                      measured=f.number(trailing.logo_churn_months),
                       recent=f.pct(r.headline["churn_rate_monthly"], 2)), "note")
     return ch
-
-
-def churn_window_months(r) -> int:
-    """The months whose mean monthly churn the summary's tile and the unit economics use (the pipeline's choice:
-    the trailing mean, or for subscriptions without one the 12 months' mean), so that both say which churn it is."""
-    if r.subscription and r.analysis.trailing_kpis.logo_churn_rate_trailing is None:
-        return 12
-    return TRAILING_MONTHS

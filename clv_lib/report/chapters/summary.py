@@ -1,14 +1,14 @@
 """Chapter 2: executive summary — KPI tiles, three findings written from the numbers, top three actions.
 
 Parts: text `lead`, tiles `tiles`, heading `findings.title`, bullets `findings`, heading `actions.title`, bullets
-`actions`, callout `reliability`. Option `actions`: how many top actions to list (3).
+`actions`, callout `reliability`, callout `history` (less than a year of data: which figures are provisional). Option `actions`: how many top actions to list (3).
 """
 
 from __future__ import annotations
 
 from clv_lib.report.chapter import Chapter
 from clv_lib.report.chapters import new_customers
-from clv_lib.report.chapters.kpis import churn_window_months
+from clv_lib.report.churn_window import churn_window, short_history
 
 
 def render(r, actions: int = 3) -> Chapter:
@@ -24,6 +24,9 @@ def render(r, actions: int = 3) -> Chapter:
     verdict = h["validation_verdict"]
     kind = {"pass": "good", "warn": "warn", "fail": "bad"}.get(verdict, "warn")
     ch.callout("reliability", t(f"summary.reliability.{verdict.replace(' ', '_')}", model=h["model"]), kind)
+    history = short_history(r)
+    if history is not None:
+        ch.callout("history", history, "warn")
     return ch
 
 
@@ -35,8 +38,7 @@ def tiles(r) -> list[tuple[str, str, str]]:
              t("tiles.of_subscribers", total=f.number(h["customers"]))),
             (t("tiles.mrr"), f.money_compact(h["mrr"]), t("tiles.arr", arr=f.money_compact(h["arr"]))),
         ]
-        churn_sub = t("tiles.logo_churn_sub", lifetime=f.number(h["lifetime_months"], 0),
-                      months=f.number(churn_window_months(r)))
+        churn_sub = t("tiles.logo_churn_sub", lifetime=f.number(h["lifetime_months"], 0), window=churn_window(r))
     else:
         first = [
             (t("tiles.active_customers"), f.number(h["active_customers"]),
@@ -44,8 +46,7 @@ def tiles(r) -> list[tuple[str, str, str]]:
             (t("tiles.revenue_12m"), f.money_compact(h["revenue"]),
              t("tiles.orders_aov", orders=f.number(h["orders"]), aov=f.money(h["aov"], 2))),
         ]
-        churn_sub = t("tiles.lapse_churn_sub", lifetime=f.number(h["lifetime_months"], 0),
-                      months=f.number(churn_window_months(r)))
+        churn_sub = t("tiles.lapse_churn_sub", lifetime=f.number(h["lifetime_months"], 0), window=churn_window(r))
     out = first + [
         (t("tiles.clv_12m"), f.money_compact(h["clv_12m_total"]),
          t("tiles.per_active", value=f.money(h["clv_12m_per_active_customer"], 2))),

@@ -1,0 +1,54 @@
+"""Through the front door: a shop whose export covers only its first ten weeks (tests/generated_orders.py, an
+Italian export, report in Italian), run by `python -m clv_lib.runner report` (what `make report` runs) to HTML and
+PDF. The first month starts with nobody live, so only one month's lapse churn can be measured: the report must
+say so wherever it quotes the churn (the summary's tile, the KPI note, the unit economics), label the last
+column with the months it really covers, and warn in the summary that churn, lifetime and the SaaS unit
+economics are provisional, instead of calling one month "the mean of the last 6 months"."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from generated_orders import generated_orders, publish
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def short(tmp_path_factory) -> Path:
+    # 500 customers acquired in the first month, one purchase every 20 days on average, ten weeks of orders.
+    orders = generated_orders(500, dropout=True, seed=4, years=70 / 365.25, acquisition_months=1, alpha=20.0)
+    return publish(tmp_path_factory.mktemp("short_client"), "short", orders, "Negozio Giovane")
+
+
+def _text(folder: Path) -> str:
+    html = unescape((folder / "clv_report.html").read_text(encoding="utf-8"))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html)))
+
+
+def test_the_churn_says_it_rests_on_the_one_month_measured(short):
+    kpis = json.loads((short / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["history_months"] < 3 and kpis["churn_window_months"] == 1
+    text = _text(short)
+    assert "per inattività, il solo mese misurato; vita media" in text  # the summary's tile
+    assert "(1 su 2); l'economia unitaria (capitolo" in text and "usa il solo mese misurato" in text  # KPI note
+    assert "Ultimi 2 mesi" in text  # the KPI table's last column
+    assert "mensile, un solo mese" in text and "ultimi 2 mesi" in text  # unit economics: churn and ARPA rows
+    for nominal in ("media degli ultimi 6 mesi", "media dei 12 tassi", "media a 6 mesi", "Ultimi 12 mesi"):
+        assert nominal not in text
+    assert re.search(r"\bnan\b|\binf\b", text, re.IGNORECASE) is None
+
+
+def test_the_summary_warns_that_churn_and_unit_economics_are_provisional(short):
+    text = _text(short)
+    warning = re.search(r"I dati coprono solo (\d+,\d) mesi, dal (.+?) al (.+?)\. (.+?) un anno di dati\.", text)
+    assert warning is not None, text[:3000]
+    assert "la soglia di inattività di" in warning.group(4) and "economia unitaria SaaS" in warning.group(4)
+    pypdf = pytest.importorskip("pypdf")
+    pdf = " ".join(page.extract_text() for page in pypdf.PdfReader(short / "clv_report.pdf").pages)
+    assert "I dati coprono solo" in re.sub(r"\s+", " ", pdf)
