@@ -132,10 +132,21 @@ class EngineOrders:
 
     @cached_property
     def acquisition(self):
-        """Customer (`cust`) and the channel of the first purchase day (`ch`, NULL when unknown), cached in the
-        engine: one row per customer, computed once for every `restrict`."""
+        """Customer (`cust`), the channel of the first purchase day (`ch`, NULL when unknown), that day `fd` and
+        its month `fm`, cached in the engine: one row per customer, computed once for every `restrict` and every
+        aggregate by acquisition channel."""
         d = self._with_first(self.days)
-        return cache(d.filter(d.d == d.fd).select(cust="customer_id", ch="ch").distinct(), self.engine)
+        return cache(d.filter(d.d == d.fd).select(cust="customer_id", ch="ch", fd="d", fm="m").distinct(),
+                     self.engine)
+
+    def by_acquisition(self, days):
+        """`days` with each customer's first purchase day `fd` and month `fm` and acquisition channel `g` (its
+        first purchase day's channel, "(unknown)" when missing), from `acquisition`: a join, no window."""
+        import ibis
+
+        a = self.acquisition
+        return days.join(a, days.customer_id == a.cust).select(*days.columns, fd=a.fd, fm=a.fm,
+                                                                g=ibis.coalesce(a.ch, "(unknown)"))
 
     def restrict(self, channel: str) -> "EngineOrders":
         """The orders of the customers acquired through `channel` (their first order's channel); their purchase
@@ -247,13 +258,18 @@ class EngineOrders:
 
     def gap_histogram(self, days) -> tuple[np.ndarray, np.ndarray]:
         """Days between consecutive purchase days of each customer in `days`: (distinct gaps, counts)."""
+        hist = self.gap_counts(days)
+        return hist["gap"].to_numpy(np.int64), hist["k"].to_numpy(np.int64)
+
+    def gap_counts(self, days, by: tuple[str, ...] = ()) -> pd.DataFrame:
+        """How often each gap (days between consecutive purchase days of a customer in `days`) occurs, per value of
+        the columns `by` (each customer in one group): a frame of `by`, `gap`, `k`."""
         import ibis
 
         prev = days.d.lag().over(ibis.window(group_by=days.customer_id, order_by=days.d))
         gaps = days.mutate(gap=days.d - prev)
         gaps = gaps.filter(gaps.gap.notnull())
-        hist = self._run(gaps.group_by("gap").aggregate(k=gaps.count()))
-        return hist["gap"].to_numpy(np.int64), hist["k"].to_numpy(np.int64)
+        return self._run(gaps.group_by([*by, "gap"]).aggregate(k=gaps.count()))
 
     # ---- cohorts ------------------------------------------------------------------------------------------
     def cohort_cells(self, observation_end, *, by: str | None = None) -> pd.DataFrame:
