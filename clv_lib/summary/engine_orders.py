@@ -213,11 +213,13 @@ class EngineOrders:
     def history(self, observation_end) -> pd.DataFrame:
         """`clv_lib.summary.customers.customer_history`: orders, revenue, first/last order, days since, channel."""
         end = _day(observation_end)
-        d = self._with_first(self._upto(end))
-        agg = dict(orders=d.n.sum(), revenue=money_sum(d.s), first=d.fd.min(), last=d.d.max())
-        if self.has_channel:
-            agg["channel"] = d.ch.min(where=d.d == d.fd)
-        table = self._customers(d.group_by("customer_id").aggregate(**agg))
+        d = self._upto(end)
+        per = d.group_by("customer_id").aggregate(orders=d.n.sum(), revenue=money_sum(d.s), first=d.d.min(),
+                                                  last=d.d.max())
+        if self.has_channel:  # the first purchase day's channel, from the cached acquisition table (no window)
+            a = self.acquisition
+            per = per.left_join(a, per.customer_id == a.cust).select(*per.columns, channel=a.ch)
+        table = self._customers(per)
         last = table.column("last").to_numpy()
         columns = {"orders": table.column("orders").to_numpy().astype("int64"), "revenue": _floats(table, "revenue"),
                    "first_order": _dates(table.column("first").to_numpy()), "last_order": _dates(last),
