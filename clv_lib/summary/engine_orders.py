@@ -113,12 +113,11 @@ class EngineOrders:
         return self.days.filter(self.days.d <= end_day)
 
     def _with_first(self, days):
-        """`days` with each customer's first purchase day `fd` and month `fm` (over the rows given)."""
-        import ibis
-
-        w = ibis.window(group_by=days.customer_id)
-        fd = days.d.min().over(w)
-        return days.mutate(fd=fd, fm=days.m.min().over(w))
+        """`days` (some of the customers' purchase days, each customer's first among them) with each customer's
+        first purchase day `fd` and month `fm`, from `acquisition`: a join, where a window over every purchase day
+        would partition them all again for each aggregate."""
+        a = self.acquisition
+        return days.join(a, days.customer_id == a.cust).select(*days.columns, fd=a.fd, fm=a.fm)
 
     # ---- what the data holds ------------------------------------------------------------------------------
     def totals(self) -> dict:
@@ -135,18 +134,21 @@ class EngineOrders:
         """Customer (`cust`), the channel of the first purchase day (`ch`, NULL when unknown), that day `fd` and
         its month `fm`, cached in the engine: one row per customer, computed once for every `restrict` and every
         aggregate by acquisition channel."""
-        d = self._with_first(self.days)
+        import ibis
+
+        d = self.days
+        d = d.mutate(fd=d.d.min().over(ibis.window(group_by=d.customer_id)))  # the one window over every day
         return cache(d.filter(d.d == d.fd).select(cust="customer_id", ch="ch", fd="d", fm="m").distinct(),
                      self.engine)
 
-    def by_acquisition(self, days):
-        """`days` with each customer's first purchase day `fd` and month `fm` and acquisition channel `g` (its
-        first purchase day's channel, "(unknown)" when missing), from `acquisition`: a join, no window."""
+    def by_acquisition(self, days, missing: str = "(unknown)"):
+        """`days` with `fd` and `fm` (see `_with_first`) and each customer's acquisition channel `g` (the first
+        purchase day's channel, `missing` when it has none), from `acquisition`: a join, no window."""
         import ibis
 
         a = self.acquisition
         return days.join(a, days.customer_id == a.cust).select(*days.columns, fd=a.fd, fm=a.fm,
-                                                                g=ibis.coalesce(a.ch, "(unknown)"))
+                                                                g=ibis.coalesce(a.ch, missing))
 
     def restrict(self, channel: str) -> "EngineOrders":
         """The orders of the customers acquired through `channel` (their first order's channel); their purchase
@@ -282,14 +284,10 @@ class EngineOrders:
             raise DataError(f"{self.label}: cohorts by {by!r} need a mapped {by} column")
         end = _day(observation_end)
         last = last_complete_month(pd.Timestamp(observation_end))
-        d = self._with_first(self._upto(end))
-        if by:
-            import ibis
-
-            a = self.acquisition  # the first purchase day's channel, computed once (no window over every day)
-            d = d.join(a, d.customer_id == a.cust).select(*d.columns, g=ibis.coalesce(a.ch, "(none)"))
+        if by:  # the first purchase day's channel, computed once
+            d = self.by_acquisition(self._upto(end), missing="(none)")
         else:
-            d = d.mutate(g=ibis_literal(""))
+            d = self._with_first(self._upto(end)).mutate(g=ibis_literal(""))
         acquired = d.filter(d.fm <= last)
         sizes = self._run(acquired.filter(acquired.d == acquired.fd).group_by(["g", "fm"]).aggregate(
             k=lambda x: x.count()))
