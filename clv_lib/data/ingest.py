@@ -22,7 +22,7 @@ import pyarrow as pa
 from clv_lib.data.amounts import parse_amounts
 from clv_lib.data.dates import parse_dates
 from clv_lib.data.mapping import ColumnMapping
-from clv_lib.data.read import RawTable, as_ids, as_text
+from clv_lib.data.read import RawTable, as_ids, as_text, rows_hash
 
 @dataclass
 class FileRows:
@@ -100,7 +100,9 @@ def _date_sentence(canon: str, text: str) -> str:
 
 def _row_hash(raw: RawTable) -> np.ndarray:
     """A 64-bit hash of every cell of each row (the columns left out of `raw.frame` are in `raw.rest_hash`)."""
-    h = pd.util.hash_pandas_object(raw.frame.reset_index(drop=True), index=False).to_numpy()
+    h = rows_hash({c: raw.frame[c] for c in raw.frame.columns})
+    if h is None:
+        h = np.zeros(len(raw.row_numbers), dtype=np.uint64)
     if raw.rest_hash is not None:
         h = (h * np.uint64(1_000_003)) ^ raw.rest_hash
     return h.view(np.int64)

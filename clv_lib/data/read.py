@@ -98,13 +98,29 @@ def _wanted(headers: list[str], columns: Columns) -> list[str]:
 
 
 def rows_hash(columns: dict) -> Optional[np.ndarray]:
-    """A 64-bit hash per row of several columns (pandas Series or Arrow arrays), None when there is none."""
-    out = None
-    for values in columns.values():
-        series = values if isinstance(values, pd.Series) else values.to_pandas()
-        h = pd.util.hash_pandas_object(series.reset_index(drop=True), index=False).to_numpy()
-        out = h if out is None else (out * np.uint64(1_000_003)) ^ h
-    return out
+    """A 64-bit hash per row of several columns (pandas Series or Arrow arrays), None when there is none: DuckDB's
+    `hash` of the cells, on all cores (at 10M rows of six text columns, about a third of pandas' time); a column
+    Arrow cannot hold (mixed Excel cells) is hashed by pandas first."""
+    if not columns:
+        return None
+    import duckdb
+    import pyarrow as pa
+
+    arrays = {}
+    for i, values in enumerate(columns.values()):
+        if isinstance(values, pd.Series):
+            try:
+                values = pa.array(values.reset_index(drop=True), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                values = pa.array(pd.util.hash_pandas_object(values.reset_index(drop=True), index=False).to_numpy())
+        arrays[f"c{i}"] = values
+    cells = pa.table(arrays)  # noqa: F841 - read by DuckDB below
+    con = duckdb.connect()
+    try:
+        got = con.sql(f"SELECT hash({', '.join(arrays)}) AS h FROM cells").to_arrow_table()
+    finally:
+        con.close()
+    return got.column("h").to_numpy()
 
 
 def detect_format(path: Path, declared: Optional[str] = None) -> str:
@@ -393,8 +409,11 @@ def as_ids(values: pd.Series) -> pd.Series:
     """Identifiers as text (`as_text`); a text column whose every value is an integer written as a float
     (`17850.0`, as pandas writes ids of a column with gaps) loses the `.0`, so the ids read as the client knows them."""
     text = as_text(values)
-    present = pd.Series(text.dropna().unique(), dtype="string")
-    if len(present) and present.str.fullmatch(_FLOAT_ID).all():
+    given = text.dropna()
+    if not len(given) or not given.iloc[:1000].str.fullmatch(_FLOAT_ID).all():  # most ids answer here
+        return text
+    present = pd.Series(given.unique(), dtype="string")
+    if present.str.fullmatch(_FLOAT_ID).all():
         text = text.str.replace(r"\.0+$", "", regex=True)
     return text
 

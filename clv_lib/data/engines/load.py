@@ -185,13 +185,19 @@ def clean_file_rows(raw, mapping: ColumnMapping, spec, currency: str, timezone: 
 
     typed, identity, file_rows = ingest(raw, mapping, spec, timezone)
     con = scratch_duckdb(typed.num_rows)
-    table = con.create_table("file_rows", typed)
+    # The typed rows are read by DuckDB where they are (Arrow, no copy); the cleaning's first step materialises
+    # them with their rules, after which they are let go.
+    con.con.register("file_rows", typed)
     del typed
-    if business_model == "subscription":
-        return clean_engine_subscriptions(table, identity, spec, currency, timezone, end, raw.info.display,
-                                          "duckdb", file_rows), con
-    return clean_engine_orders(table, identity, spec, currency, end, raw.info.display, "duckdb", timezone,
-                               file_rows), con
+    table = con.table("file_rows")
+    try:
+        if business_model == "subscription":
+            return clean_engine_subscriptions(table, identity, spec, currency, timezone, end, raw.info.display,
+                                              "duckdb", file_rows), con
+        return clean_engine_orders(table, identity, spec, currency, end, raw.info.display, "duckdb", timezone,
+                                   file_rows), con
+    finally:
+        con.con.unregister("file_rows")
 
 
 def open_source(params, root: Optional[Path] = None):
