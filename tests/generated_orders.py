@@ -10,16 +10,12 @@ months or so and none has stopped).
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
+from scratch import build, scratch_project
 
 START = pd.Timestamp("2023-01-01")
 
@@ -77,19 +73,10 @@ data:
 
 
 def publish(root: Path, client: str, orders: pd.DataFrame, name: str, language: str = "it") -> Path:
-    """Run `python -m clv_lib.runner report` (what `make report` runs) for `orders` written as an Italian export in
-    a scratch project at `root` (the real notebooks, params from `PARAMS`), to HTML and PDF; return the report's
-    folder."""
-    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    (root / "params").mkdir()
+    """Build the report of `orders`, written as an Italian export with params from `PARAMS`, in the scratch project
+    `root` through the runner (HTML and PDF); return the report's folder."""
+    scratch_project(root)
     write_export(orders, root / "data" / f"{client}.csv")
     params = PARAMS.format(name=name, path=f"data/{client}.csv").replace("language: it", f"language: {language}")
     (root / "params" / f"{client}.yaml").write_text(params, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", client, "--quiet"],
-                          capture_output=True, text=True, cwd=root, timeout=900,
-                          env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    folders = [p for p in (root / "reports" / client).iterdir() if p.is_dir() and p.name != "failed"]
-    assert len(folders) == 1, folders
-    return folders[0]
+    return build(root, client)

@@ -13,9 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 from html import unescape
 from pathlib import Path
 
@@ -27,8 +24,8 @@ from clv_lib.params import load_params
 from clv_lib.pipeline import analysis_for
 from clv_lib.report.spreadsheets import restore
 from generated_orders import PARAMS, generated_orders, write_export
+from scratch import build, scratch_project
 
-ROOT = Path(__file__).resolve().parents[1]
 CHANNELS = {"search": dict(n=700, alpha=120.0), "email": dict(n=500, alpha=40.0), "tv": dict(n=12, alpha=120.0)}
 
 
@@ -109,17 +106,9 @@ def test_a_shop_without_channels_gets_the_overall_value_of_a_new_customer(tmp_pa
 # ---- through the front door ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("channels_report")
-    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    root = scratch_project(tmp_path_factory.mktemp("channels_report"))
     _client(root, "canali", channel_shop())  # no CAC in the params
-    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", "canali", "--quiet"],
-                          capture_output=True, text=True, cwd=root, timeout=900,
-                          env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    folders = [p for p in (root / "reports" / "canali").iterdir() if p.is_dir() and p.name != "failed"]
-    assert len(folders) == 1, folders
-    return folders[0]
+    return build(root, "canali")
 
 
 @pytest.mark.slow
@@ -165,11 +154,7 @@ def demo_italian(tmp_path_factory) -> Path:
     """The demo (four channels with their CACs) in Italian, HTML and PDF, in a scratch copy of the project."""
     from clv_lib.runner.job import build_report
 
-    root = tmp_path_factory.mktemp("demo_it")
-    for name in ("notebooks", "params", "data"):
-        (root / name).symlink_to(ROOT / name, target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    (root / "reports").mkdir()
+    root = scratch_project(tmp_path_factory.mktemp("demo_it"), shipped=("params", "data"))
     old = os.environ.get("CLV_PROJECT_ROOT")
     os.environ["CLV_PROJECT_ROOT"] = str(root)
     try:

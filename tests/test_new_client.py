@@ -5,16 +5,14 @@ accounting), through `make reports` in a scratch project."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from export_kinds import italian_accounting, online_retail, shopify, stripe
+from scratch import runner, scratch_project
 
 from clv_lib.params import load_params
 
@@ -25,19 +23,10 @@ SHIPPED = {"bottega": "data/demo/orders.csv", "nuvola": "data/demo/subscriptions
            "cdnow-sample": "data/cdnow/CDNOW_sample.txt"}
 
 
-def runner(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "clv_lib.runner", *args], capture_output=True, text=True,
-                          cwd=project, timeout=1800, env={**os.environ, "CLV_PROJECT_ROOT": str(project)})
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> dict:
     """A scratch project with the real notebook; params written by `client` for every export."""
-    root = tmp_path_factory.mktemp("clients")
-    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    (root / "params").mkdir()
-    (root / "data").symlink_to(ROOT / "data", target_is_directory=True)  # the shipped exports, relative paths
+    root = scratch_project(tmp_path_factory.mktemp("clients"), shipped=("data",))  # the shipped exports, relative paths
     incoming = tmp_path_factory.mktemp("incoming")  # a consultant's download folder, outside the project
     exports = {client: make(incoming / name) for client, (make, name) in MADE.items()}
     exports.update({client: Path(path) for client, path in SHIPPED.items()})

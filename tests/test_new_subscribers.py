@@ -18,11 +18,7 @@ and PDF. Subscribers of channels that do not differ must keep the pooled retenti
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from html import unescape
 from pathlib import Path
 
@@ -37,8 +33,8 @@ from clv_lib.pipeline import analysis_for
 from clv_lib.value.acquisition import channel_budgets
 from clv_lib.value.clv import monthly_rate
 from clv_lib.value.new_subscriber import new_subscriber_value
+from scratch import build, scratch_project
 
-ROOT = Path(__file__).resolve().parents[1]
 REGULAR = {"alpha": 0.704, "beta": 1.182}
 HIGH_END = {"alpha": 0.668, "beta": 3.806}
 END = pd.Timestamp("2025-12-31")
@@ -235,15 +231,8 @@ def test_one_channel_and_one_plan_give_the_value_of_a_new_subscriber_overall(tmp
 # ---- through the front door -----------------------------------------------------------------------------------------
 def _publish(root: Path, client: str, *args: str) -> Path:
     """Run the real report (runner, notebook, HTML, PDF) of `client` in the scratch project `root`."""
-    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", client, "--quiet", *args],
-                          capture_output=True, text=True, cwd=root, timeout=900,
-                          env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    folders = [p for p in (root / "reports" / client).iterdir() if p.is_dir() and p.name != "failed"]
-    assert len(folders) == 1, folders
-    return folders[0]
+    scratch_project(root)
+    return build(root, client, *args)
 
 
 def _text(folder: Path) -> tuple[str, str]:

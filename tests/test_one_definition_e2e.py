@@ -11,11 +11,6 @@ table's last-12-months column; before issue 17 the summary counted 365 days back
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -24,8 +19,8 @@ from clv_lib.report.fmt import Formatter
 from clv_lib.report.i18n import Texts
 from export_kinds import shopify
 from report_numbers import html_numbers, html_row, pdf_row, pdf_text, plain
+from scratch import build, scratch_project
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 PARAMS = """\
@@ -43,18 +38,10 @@ data:
 def built(request, tmp_path_factory) -> dict:
     """The Shopify export's report (HTML and PDF), in English and in Italian."""
     language = request.param
-    root = tmp_path_factory.mktemp(f"shop-{language}")
-    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    (root / "params").mkdir()
-    (root / "data").mkdir()
+    root = scratch_project(tmp_path_factory.mktemp(f"shop-{language}"))
     shopify(root / "data" / "orders_export.csv")
     (root / "params" / "shop.yaml").write_text(PARAMS.replace("{language}", language), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", "shop", "--quiet"],
-                          capture_output=True, text=True, cwd=root, timeout=1200,
-                          env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    folder = next((root / "reports" / "shop").glob("*/clv_report.html")).parent
+    folder = build(root, "shop", timeout=1200)
     return {"folder": folder, "language": language, "t": Texts(language), "f": Formatter(language, "EUR"),
             "kpis": json.loads((folder / "kpis.json").read_text(encoding="utf-8")),
             "html": html_numbers(folder / "clv_report.html"), "pdf": pdf_text(folder / "clv_report.pdf"),

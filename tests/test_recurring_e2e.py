@@ -11,16 +11,15 @@ models use). From 1997-09-30 to 1998-06-30 that is the paper's 39-week holdout: 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from html import unescape
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from scratch import runner, scratch_project
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIODS = ("1997Q3", "1997Q4", "1998Q1", "1998Q2")
@@ -36,21 +35,15 @@ def series(tmp_path_factory) -> Path:
     own PDF step and the index page rebuilt by its command, as after any run."""
     from clv_lib.runner.render_pdf import choose_engine, html_to_pdf
 
-    root = tmp_path_factory.mktemp("series")
-    for name in ("notebooks", "params", "data"):
-        (root / name).symlink_to(ROOT / name, target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    env = {**os.environ, "CLV_PROJECT_ROOT": str(root)}
-    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", "cdnow", "--period",
-                           "1997Q3..1998Q2", "--pdf-engine", "none", "--quiet"], capture_output=True, text=True,
-                          cwd=root, timeout=1200, env=env)
+    root = scratch_project(tmp_path_factory.mktemp("series"), shipped=("params", "data"))
+    proc = runner(root, "report", "--client", "cdnow", "--period", "1997Q3..1998Q2", "--pdf-engine", "none",
+                  "--quiet", timeout=1200)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "cdnow: 4 reports built, 1997Q3 to 1998Q2" in proc.stdout
     folder = root / "reports" / "cdnow"
     last = folder / PERIODS[-1]
     html_to_pdf(last / "clv_report.html", last / "clv_report.pdf", choose_engine("auto"))
-    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "index", "--client", "cdnow"],
-                          capture_output=True, text=True, cwd=root, timeout=120, env=env)
+    proc = runner(root, "index", "--client", "cdnow", timeout=120)
     assert proc.returncode == 0 and "cdnow index -> " in proc.stdout, proc.stderr
     return folder
 

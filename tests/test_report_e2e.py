@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from scratch import scratch_project
 from system_tools import missing
 
 from clv_lib.report.fmt import Formatter
 from clv_lib.report.i18n import catalogue
 from clv_lib.runner.job import build_report
 
-ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ("summary", "since", "data", "kpis", "concentration", "cohorts", "segments", "predicted", "economics",
             "validation", "actions", "appendix")
 
@@ -29,12 +29,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="session")
 def project(tmp_path_factory) -> Path:
     """A scratch project root: the real notebooks, params and demo data, an empty reports folder."""
-    root = tmp_path_factory.mktemp("project")
-    for name in ("notebooks", "params", "data"):
-        (root / name).symlink_to(ROOT / name, target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    (root / "reports").mkdir()
-    return root
+    return scratch_project(tmp_path_factory.mktemp("project"), shipped=("params", "data"))
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from scratch import scratch_project
 from system_tools import missing
 
 from engines import cdnow_table, pg_binary, postgres_server
@@ -46,13 +47,7 @@ data:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """A scratch project: the real notebooks and demo data, params written by the fixtures below."""
-    root = tmp_path_factory.mktemp("engines-project")
-    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-    (root / "data").symlink_to(ROOT / "data", target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    (root / "params").mkdir()
-    (root / "reports").mkdir()
-    return root
+    return scratch_project(tmp_path_factory.mktemp("engines-project"), shipped=("data",))
 
 
 @pytest.fixture(scope="module")

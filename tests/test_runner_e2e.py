@@ -5,13 +5,12 @@ client and exits non-zero; the notebook's own defaults run top to bottom from no
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from scratch import runner, scratch_project
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -30,11 +29,7 @@ data:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """A scratch project: the real notebook, a small client (600 demo customers) and a broken one."""
-    root = tmp_path_factory.mktemp("runner")
-    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    (root / "params").mkdir()
-    (root / "data").mkdir()
+    root = scratch_project(tmp_path_factory.mktemp("runner"))
     orders = pd.read_csv(ROOT / "data" / "demo" / "orders.csv", sep=";", dtype=str, encoding="utf-8-sig")
     keep = orders["Cliente"].dropna().drop_duplicates().head(600)
     small = orders[orders["Cliente"].isin(keep)].rename(columns={"Cliente": "cliente", "Data": "data",
@@ -48,13 +43,8 @@ def project(tmp_path_factory) -> Path:
     return root
 
 
-def run(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "clv_lib.runner", *args], capture_output=True, text=True,
-                          cwd=project, timeout=600, env={**os.environ, "CLV_PROJECT_ROOT": str(project), **(env or {})})
-
-
 def test_failed_run_publishes_nothing_and_keeps_the_log(project):
-    proc = run(project, "report", "--client", "broken", "--period", "2025Q4", "--quiet")
+    proc = runner(project, "report", "--client", "broken", "--period", "2025Q4", "--quiet")
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("errore: ")]  # the params say it
@@ -68,7 +58,7 @@ def test_failed_run_publishes_nothing_and_keeps_the_log(project):
 
 
 def test_html_is_delivered_when_no_pdf_engine_runs(project):
-    proc = run(project, "report", "--client", "small", "--period", "2025Q4", "--pdf-engine", "chromium", "--quiet",
+    proc = runner(project, "report", "--client", "small", "--period", "2025Q4", "--pdf-engine", "chromium", "--quiet",
                env={"CLV_CHROMIUM": str(project / "no-such-browser")})
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
@@ -84,7 +74,7 @@ def test_html_is_delivered_when_no_pdf_engine_runs(project):
 
 
 def test_reports_continue_past_a_failing_client(project):
-    proc = run(project, "reports", "--jobs", "2", "--pdf-engine", "none")
+    proc = runner(project, "reports", "--jobs", "2", "--pdf-engine", "none")
     assert proc.returncode == 1
     table = proc.stdout
     assert "broken" in table and "FAILED" in table and "small" in table

@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 import re
-import shutil
-import subprocess
-import sys
 import zipfile
 from html import unescape
 from pathlib import Path
@@ -22,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clv_lib.report.spreadsheets import TRIGGERS, neutralise, restore, write_csv, write_xlsx
+from scratch import build, scratch_project
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -145,9 +142,7 @@ def hostile(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     elsewhere = tmp_path_factory.mktemp("consultant-home") / "clients" / "acme"
     elsewhere.mkdir(parents=True)
-    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    (root / "params").mkdir()
+    scratch_project(root)
     orders = pd.read_csv(ROOT / "data" / "demo" / "orders.csv", sep=";", dtype=str, encoding="utf-8-sig")
     keep = orders["Cliente"].dropna().drop_duplicates().head(500)
     small = orders[orders["Cliente"].isin(keep)].copy()
@@ -159,11 +154,7 @@ def hostile(tmp_path_factory):
     (root / "params" / "acme.yaml").write_text(
         "client_name: Acme\nbusiness_model: transactional\ncurrency: EUR\nlanguage: en\ngross_margin: 0.4\n"
         f"data:\n  path: {data}\n  decimal: ','\n  dayfirst: true\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "clv_lib.runner", "report", "--client", "acme", "--period",
-                           "2025Q4", "--quiet"], capture_output=True, text=True, cwd=root, timeout=900,
-                          env={**os.environ, "CLV_PROJECT_ROOT": str(root)})
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return {"folder": root / "reports" / "acme" / "2025Q4", "ids": set(codes.values()), "data": data}
+    return {"folder": build(root, "acme", "--period", "2025Q4"), "ids": set(codes.values()), "data": data}
 
 
 @pytest.mark.slow

@@ -197,7 +197,8 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
     if spec.start_date:
         start = pd.Timestamp(spec.start_date)
         rules.append((t.day < ibis.literal(start.date()), f"before the start date ({start.date()})", "excluded"))
-    t = cache(t.mutate(rule=ibis.cases(*[(cond, i) for i, (cond, _, _) in enumerate(rules)], else_=-1)), engine)
+    t = t.mutate(rule=ibis.cases(*[(cond, i) for i, (cond, _, _) in enumerate(rules)], else_=-1))
+    t = cache(t.drop(*[c for c in ("dup", "given", "priced") if c in t.columns]), engine)  # read by the rules only
 
     read = run(t.aggregate(n=t.count(), v=t.value.sum(where=~t.total_row)), engine, f"cleaning {source}")
     malformed = file_rows.malformed if file_rows is not None else np.zeros(0, dtype="int64")

@@ -37,11 +37,11 @@ RECORDS = (  # event name, ledger rule, treatment; in the ledger's order
 )
 
 
-def _capped(frame, key: str, order: list, cap: str):
-    """Refunds `frame.v` netted in order within `key` up to the target's `cap`: the applied part of each."""
+def _capped(frame, key: list, order: list, cap: str):
+    """Refunds `frame.v` netted in order within `key` (columns) up to the target's `cap`: the applied part of each."""
     import ibis
 
-    w = ibis.window(group_by=frame[key], order_by=order, preceding=None, following=0)
+    w = ibis.window(group_by=[frame[k] for k in key], order_by=order, preceding=None, following=0)
     cum = frame.v.sum().over(w)
     return frame.mutate(applied=ibis.greatest(ibis.least(cum, frame[cap]) - ibis.least(cum - frame.v, frame[cap]),
                                               0.0))
@@ -49,7 +49,11 @@ def _capped(frame, key: str, order: list, cap: str):
 
 def net_refunds_and_merge(alive, refund_status, ledger: Ledger, engine: str, source: str, *,
                           has_refunded: bool = False):
-    """One row per order (`cid`, `oid`, `day`, `value` net, `status`, `channel`, `quantity`), the ledger filled."""
+    """One row per order (`cid`, `oid`, `day`, `value` net, `status`, `channel`, `quantity`), the ledger filled.
+
+    Only the merged orders are materialised (one row per order, in a file of 10M orders the one large step); the
+    refunds are netted on a few rows, and the net value of each order is its merged value less what the refunds
+    took from it (a small table joined on the order's customer and id)."""
     import ibis
 
     t = alive.mutate(refund_status=ibis.coalesce(refund_status, False))
@@ -60,8 +64,9 @@ def net_refunds_and_merge(alive, refund_status, ledger: Ledger, engine: str, sou
     # Line items: one order per (customer, order id); a sale without an order id is an order of its own.
     keyed = sales.filter(sales.oid.notnull())
     agg = dict(day=keyed.day.min(), value=keyed.value.sum(), rows=keyed.count(), status=keyed.status.min(),
-               channel=keyed.channel.min(), refunded=keyed.refunded.sum().cast("float64"), _row=keyed._row.min(),
-               _ex=keyed._ex.min())
+               channel=keyed.channel.min(), _row=keyed._row.min(), _ex=keyed._ex.min())
+    if has_refunded:
+        agg["refunded"] = keyed.refunded.sum().cast("float64")
     if "qty" in keyed.columns:
         agg["quantity"] = keyed.qty.sum()
     merged = keyed.group_by(["cid", "oid"]).aggregate(**agg)
@@ -70,12 +75,12 @@ def net_refunds_and_merge(alive, refund_status, ledger: Ledger, engine: str, sou
         loose.day, loose._row, loose.value, loose.status, loose.channel, loose.email])) + 1
     loose_cols = dict(cid=loose.cid, oid="row " + ibis.coalesce(loose._row.cast("string"), n.cast("string")),
                       day=loose.day, value=loose.value, rows=ibis.literal(1, "int64"), status=loose.status,
-                      channel=loose.channel, refunded=loose.refunded.cast("float64"), _row=loose._row,
-                      _ex=loose._ex)
+                      channel=loose.channel, _row=loose._row, _ex=loose._ex)
+    if has_refunded:
+        loose_cols["refunded"] = loose.refunded.cast("float64")
     if "qty" in keyed.columns:
         loose_cols["quantity"] = loose.qty
-    orders = merged.union(loose.select(**loose_cols).select(*merged.columns), distinct=False)
-    orders = cache(orders.mutate(key=orders.cid + SEP + orders.oid, gross=orders.value), engine)
+    orders = cache(merged.union(loose.select(**loose_cols).select(*merged.columns), distinct=False), engine)
     several = orders.filter(orders.rows > 1).select(mcid="cid", moid="oid")
     lines = keyed.semi_join(several, (keyed.cid == several.mcid) & (keyed.oid == several.moid))
     line = ibis.row_number().over(ibis.window(group_by=[lines.cid, lines.oid], order_by=[
@@ -83,18 +88,19 @@ def net_refunds_and_merge(alive, refund_status, ledger: Ledger, engine: str, sou
     later = lines.mutate(line=line).filter(lambda x: x.line > 0)
     parts.append(events(later, "merged", 1, later.value))
 
+    gross = orders.value  # the merged value, before any refund
     if has_refunded:  # partial refunds written on the order itself, subtracted once
         cut = ibis.least(orders.refunded, ibis.greatest(orders.value, 0.0))
         orders = orders.mutate(cut=cut)
         partial = orders.filter((orders.cut > CENT) & (orders.value - orders.cut > CENT))
         parts.append(events(partial, "partial", 1, partial.cut))
-        orders = cache(orders.mutate(value=orders.value - orders.cut).drop("cut"), engine)
+        orders = orders.mutate(gross=gross, value=orders.value - orders.cut).drop("cut")
+    else:
+        orders = orders.mutate(gross=gross)
 
-    order_keys = orders.select(okey="key", cap="value")
-    refunds = refunds.mutate(key=ibis.cases((refunds.oid.notnull(), refunds.cid + SEP + refunds.oid),
-                                            else_=ibis.null("string")))
-    refunds = refunds.left_join(order_keys, refunds.key == order_keys.okey)
-    refunds = refunds.mutate(v=refunds.value.abs(), matched=refunds.okey.notnull())
+    order_keys = orders.select(ocid="cid", ooid="oid", cap="value")
+    refunds = refunds.left_join(order_keys, (refunds.cid == order_keys.ocid) & (refunds.oid == order_keys.ooid))
+    refunds = refunds.mutate(v=refunds.value.abs(), matched=refunds.ooid.notnull())
     full = refunds.refund_status & (refunds.value >= 0) & ~refunds.matched & refunds.oid.notnull()
     refunds = cache(refunds.mutate(full=full), engine)  # a few rows, read by every netting step
     parts.append(events(refunds.filter(refunds.full), "full", 1, refunds.filter(refunds.full).value))
@@ -104,28 +110,37 @@ def net_refunds_and_merge(alive, refund_status, ledger: Ledger, engine: str, sou
     refunds = refunds.mutate(rid=refunds.cid + SEP + rid.cast("string"))
 
     # 1. refunds of a known order, in date order, each up to what is left of it
-    matched = _capped(refunds.filter(refunds.matched), "okey", ["day", "rid"], "cap")
-    applied1 = matched.group_by("okey").aggregate(a1=matched.applied.sum())
-    orders = orders.left_join(applied1, orders.key == applied1.okey).drop("okey")
-    orders = orders.mutate(value1=orders.value - ibis.coalesce(orders.a1, 0.0)).drop("a1")
+    matched = _capped(refunds.filter(refunds.matched), ["ocid", "ooid"], ["day", "rid"], "cap")
+    applied1 = matched.group_by(["ocid", "ooid"]).aggregate(a1=matched.applied.sum())
+    first = orders.left_join(applied1, (orders.cid == applied1.ocid) & (orders.oid == applied1.ooid))
+    first = first.mutate(value1=first.value - ibis.coalesce(first.a1, 0.0))
     # 2. the rest, against the customer's latest order on or before the refund with value left
     surplus = matched.mutate(v=matched.v - matched.applied, surplus=True).filter(lambda x: x.v > CENT)
     unmatched = refunds.filter(~refunds.matched).mutate(applied=double(0.0), surplus=False)
     cols = ["rid", "cid", "day", "v", "surplus", "_row", "_ex"]
     rest = surplus.select(*cols).union(unmatched.select(*cols), distinct=False)
-    targets = orders.filter(orders.value1 > CENT).select(tkey="key", tcid="cid", tday="day", trow="_row",
-                                                         left="value1")
+    targets = first.filter(first.value1 > CENT).select(tcid="cid", toid="oid", tday="day", trow="_row",
+                                                       left="value1")
     pairs = rest.join(targets, (rest.cid == targets.tcid) & (targets.tday <= rest.day))
+    # the customer is the same within a refund's candidates, so the order id breaks the last ties
     pick = ibis.row_number().over(ibis.window(group_by=pairs.rid, order_by=[
-        ibis.desc(pairs.tday), ibis.desc(pairs.trow), ibis.desc(pairs.tkey)]))
-    chosen = pairs.mutate(k=pick).filter(lambda x: x.k == 0).select(crid="rid", tkey="tkey", left="left")
+        ibis.desc(pairs.tday), ibis.desc(pairs.trow), ibis.desc(pairs.toid)]))
+    chosen = pairs.mutate(k=pick).filter(lambda x: x.k == 0).select(crid="rid", tcid="tcid", toid="toid",
+                                                                    left="left")
     rest = rest.left_join(chosen, rest.rid == chosen.crid).drop("crid")
-    on_target = _capped(rest.filter(rest.tkey.notnull()), "tkey", ["day", "rid"], "left")
-    rest = cache(rest.filter(rest.tkey.isnull()).mutate(applied=double(0.0)).union(on_target, distinct=False), engine)
-    applied2 = on_target.group_by("tkey").aggregate(a2=on_target.applied.sum())
-    orders = orders.left_join(applied2, orders.key == applied2.tkey).drop("tkey")
-    orders = orders.mutate(value=ibis.greatest(orders.value1 - ibis.coalesce(orders.a2, 0.0), 0.0)).drop("a2")
-    orders = cache(orders, engine)
+    on_target = _capped(rest.filter(rest.toid.notnull()), ["tcid", "toid"], ["day", "rid"], "left")
+    rest = cache(rest.filter(rest.toid.isnull()).mutate(applied=double(0.0)).union(on_target, distinct=False),
+                 engine)
+    applied2 = rest.filter(rest.toid.notnull())
+    applied2 = applied2.group_by(["tcid", "toid"]).aggregate(a2=applied2.applied.sum())
+    # What the refunds took from each order (a few rows): a1 then a2, subtracted in that order as written.
+    taken = applied1.select(kcid="ocid", koid="ooid", a1="a1", a2=double(0.0)).union(
+        applied2.select(kcid="tcid", koid="toid", a1=double(0.0), a2="a2"), distinct=False)
+    taken = cache(taken.group_by(["kcid", "koid"]).aggregate(a1=taken.a1.sum(), a2=taken.a2.sum()), engine)
+    orders = orders.left_join(taken, (orders.cid == taken.kcid) & (orders.oid == taken.koid))
+    value1 = orders.value - ibis.coalesce(orders.a1, 0.0)
+    orders = orders.mutate(value=ibis.greatest(value1 - ibis.coalesce(orders.a2, 0.0), 0.0)).drop(
+        "kcid", "koid", "a1", "a2")
 
     spill = rest.filter(rest.surplus)
     other = rest.filter(~rest.surplus)
