@@ -4,11 +4,15 @@ Each run is the real command (`python -m clv_lib.runner report --client demo`) i
 warm-up run; the runner records its steps (`report_meta.json` -> `timings`) and the executed notebook records each
 cell's duration (papermill), so a run splits into:
 
-* start: the runner process (Python, its imports, validating the params and the data file);
-* kernel: starting the Jupyter kernel and shutting it down (the notebook's time outside its cells);
+* start: the runner process until it starts the kernel (Python and the command line; the kernel is started
+  first, `runner/early.py`), plus publishing the folder and the client's index page at the end;
+* kernel: from the kernel's start to its first cell, and its shutdown (the notebook's time outside its cells):
+  the kernel's boot and clv_lib's imports, with the runner's checks of params, period, data and notebook and its
+  own imports beside them;
 * notebook: the cells (the first one imports clv_lib; the chapters compute the analysis once and draw it);
-* HTML: nbconvert, and PDF: the print of that HTML, by each engine (`BENCH_REPORT_ENGINES`, default chromium and
-  weasyprint when both are available).
+* HTML: nbconvert (its exporter built while the notebook ran), and PDF: the print of that HTML, by each engine
+  (`BENCH_REPORT_ENGINES`, default chromium and weasyprint when both are available; Chromium started while the
+  notebook ran, `runner/browser.py`).
 
 The table gives the median of `BENCH_REPORT_RUNS` (3) runs per engine, wall seconds and the CPU seconds of the
 whole process tree (less sensitive to a busy machine), the slowest cells, and each step's share of the total.

@@ -94,3 +94,27 @@ def test_make_help_is_the_default_goal():
     assert proc.returncode == 0
     for target in ("report", "reports", "test", "setup", "lab", "bench", "clean", "help"):
         assert f"  {target}" in proc.stdout.replace("\x1b[1m", "  ")
+
+
+def test_a_kernel_started_early_serves_only_the_run_it_was_started_for():
+    """`make report` starts the kernel before its checks (runner/early.py): the run takes it when the project,
+    notebook and settings are the ones it was started with; otherwise it is stopped, and nothing starts for a
+    client name that cannot be valid."""
+    from clv_lib.runner.early import EarlyKernel, start_early
+
+    stopped = []
+
+    class Manager:
+        async def shutdown_kernel(self, now=False):
+            stopped.append(now)
+
+    env = {"CLV_NOTEBOOK": "notebooks/clv_report.ipynb", "CLV_NOTEBOOK_SHA256": "abc", "CLV_WORKERS": "auto"}
+    early = EarlyKernel(Manager(), ROOT, env)
+    manager = early.manager
+    assert early.take(ROOT, dict(env)) is manager
+    early.close()
+    assert stopped == []  # the run took it: the run stops it
+    other = EarlyKernel(Manager(), ROOT, env)
+    assert other.take(ROOT, {**env, "CLV_NOTEBOOK": "notebooks/clients/acme.ipynb"}) is None
+    assert stopped == [True]
+    assert start_early("../x") is None and start_early("a b") is None

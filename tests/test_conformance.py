@@ -299,6 +299,10 @@ def order_answers(data) -> dict:
                                                       lapse_rule=rule))
         out["period_email"] = outcome(lambda: K.period_kpis(source.restrict("email"), END,
                                                             period_start=pd.Period("2025-01", "M"), lapse_rule=rule))
+        out["period_by_channel"] = outcome(lambda: K.period_kpis_by_channel(
+            source, END, period_start=pd.Period("2025-01", "M"), lapse_rule=rule))
+        if isinstance(out["period_by_channel"], dict) and not isinstance(out["period_email"], tuple):
+            assert_same(out["period_email"], out["period_by_channel"]["email"], "period_by_channel[email]")
     return out
 
 
@@ -353,6 +357,10 @@ def assert_same(a, b, where: str) -> None:
         pd.testing.assert_frame_equal(a, b, obj=where, **close)
     elif isinstance(a, pd.Series) and isinstance(b, pd.Series):
         pd.testing.assert_series_equal(a, b, obj=where, **close)
+    elif isinstance(a, dict) and isinstance(b, dict):
+        assert sorted(a) == sorted(b), where
+        for key in a:
+            assert_same(a[key], b[key], f"{where}[{key}]")
     elif dataclasses.is_dataclass(a) and dataclasses.is_dataclass(b):
         assert type(a) is type(b), where
         for f in dataclasses.fields(a):

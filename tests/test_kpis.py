@@ -14,6 +14,7 @@ import pytest
 
 from clv_lib.exceptions import DataError, ParamsError
 from clv_lib.insights import source_kpis as K
+from clv_lib.summary.engine_orders import EngineOrders
 from clv_lib.value.unit_economics import unit_economics
 from tests.test_mrr import subs
 
@@ -101,6 +102,36 @@ def test_order_period_kpis():
     assert spring.monthly_churn_rate is None and spring.lapse_days is None
     with pytest.raises(ParamsError):
         K.period_kpis(ORDERS, END, period_start="2024-06")
+
+
+def test_period_kpis_by_channel_are_each_channel_alone():
+    """The grouped per-channel KPIs (unit economics by acquisition channel) equal `period_kpis` on each channel's
+    customers alone: each from its own first month, with its own lapse churn; a channel without a complete month is
+    left out, as `period_kpis` stops on it."""
+    orders = pd.concat([ORDERS, pd.DataFrame({
+        "customer_id": ["d", "d", "e"], "order_id": ["o7", "o8", "o9"],
+        "order_date": pd.to_datetime(["2024-03-15", "2024-04-20", "2024-05-10"]), "amount": [3.0, 4.0, 9.0]})])
+    # a's first day has two orders: the channel is the first order's (o0, web)
+    orders["channel"] = ["web", "shop", "shop", "web", "shop", "web", None, "shop", "web", "new"]
+    source = EngineOrders.from_frame(orders.reset_index(drop=True))
+    end = "2024-05-15"  # April is the last complete month; e's May purchase is after it
+    for start in (None, "2024-02", "2024-04"):
+        by_channel = K.period_kpis_by_channel(source, end, period_start=start, lapse_rule=40)
+        assert set(by_channel) <= {"web", "shop", "(unknown)"}
+        for channel in ("web", "shop", "(unknown)", "new"):
+            try:
+                alone = K.period_kpis(source.restrict(channel), end, period_start=start, lapse_rule=40)
+            except DataError:
+                assert channel not in by_channel
+                continue
+            assert by_channel[channel] == alone, (start, channel)
+    spring = K.period_kpis_by_channel(source, end, period_start="2024-02", lapse_rule=40)
+    assert (spring["web"].customers, spring["web"].orders) == (1, 2)  # a: 10 Feb and 3 Apr
+    assert (spring["shop"].customers, spring["shop"].orders, spring["shop"].new_customers) == (2, 3, 1)  # b, d
+    assert spring["(unknown)"].customers == 1 and spring["(unknown)"].revenue == pytest.approx(7.0)  # c
+    whole = K.period_kpis_by_channel(source, end, lapse_rule=40)
+    assert whole["shop"].first_month == pd.Period("2024-01", "M")  # b
+    assert whole["(unknown)"].first_month == pd.Period("2024-02", "M")  # c's channel starts in February
 
 
 SUBS = subs([("a", "2024-01-10", "2024-03-10", 10), ("a", "2024-03-10", None, 20),

@@ -50,6 +50,20 @@ def test_html_has_outputs_only():
     assert "@page" in html and "counter(pages)" in html
 
 
+def test_the_exporter_built_ahead_renders_each_notebook_as_a_fresh_one_would():
+    """The runner builds the HTML exporter while the notebook runs and reuses it (render_html.html_exporter): a
+    second notebook through it comes out as through a new exporter, with nothing of the first."""
+    from clv_lib.runner.render_html import html_exporter
+
+    other = executed_notebook()
+    other.cells[3].outputs[2]["data"]["text/html"] = "<div class='clv'><h2>Segments</h2></div>"
+    other.metadata["title"] = "CLV – Beta"
+    first, second = notebook_to_html(executed_notebook()), notebook_to_html(other)
+    html_exporter.cache_clear()
+    assert notebook_to_html(other) == second and notebook_to_html(executed_notebook()) != second
+    assert "Segments" in second and "Executive summary" not in second and "Executive summary" in first
+
+
 def test_pdf_with_weasyprint_has_the_text(tmp_path):
     pypdf = pytest.importorskip("pypdf")
     html_path = tmp_path / "r.html"

@@ -3,7 +3,9 @@ Italian export, report in Italian), run by `python -m clv_lib.runner report` (wh
 PDF. The first month starts with nobody live, so only one month's lapse churn can be measured: the report must
 say so wherever it quotes the churn (the summary's tile, the KPI note, the unit economics), label the last
 column with the months it really covers, and warn in the summary that churn, lifetime and the SaaS unit
-economics are provisional, instead of calling one month "the mean of the last 6 months"."""
+economics are provisional, instead of calling one month "the mean of the last 6 months". A shop with one month
+of orders has no month's churn at all: churn, lifetime, LTV and LTV:CAC are then unknown and said to be, never
+0% churn, the ten-year lifetime cap and an LTV:CAC in the hundreds."""
 
 from __future__ import annotations
 
@@ -26,6 +28,13 @@ def short(tmp_path_factory) -> Path:
     return publish(tmp_path_factory.mktemp("short_client"), "short", orders, "Negozio Giovane")
 
 
+@pytest.fixture(scope="module")
+def newborn(tmp_path_factory) -> Path:
+    # 400 customers acquired in the first two weeks of January, one purchase every 20 days on average, one month.
+    orders = generated_orders(400, dropout=True, seed=5, years=31 / 365.25, acquisition_months=0.5, alpha=20.0)
+    return publish(tmp_path_factory.mktemp("newborn_client"), "newborn", orders, "Negozio Appena Nato")
+
+
 def _text(folder: Path) -> str:
     html = unescape((folder / "clv_report.html").read_text(encoding="utf-8"))
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html)))
@@ -36,7 +45,7 @@ def test_the_churn_says_it_rests_on_the_one_month_measured(short):
     assert kpis["history_months"] < 3 and kpis["churn_window_months"] == 1
     text = _text(short)
     assert "per inattività, il solo mese misurato; vita media" in text  # the summary's tile
-    assert "(1 su 2); l'economia unitaria (capitolo" in text and "usa il solo mese misurato" in text  # KPI note
+    assert "(1 su 2). L'economia unitaria (capitolo" in text and "usa il solo mese misurato" in text  # KPI note
     assert "Ultimi 2 mesi" in text  # the KPI table's last column
     assert "mensile, un solo mese" in text and "ultimi 2 mesi" in text  # unit economics: churn and ARPA rows
     for nominal in ("media degli ultimi 6 mesi", "media dei 12 tassi", "media a 6 mesi", "Ultimi 12 mesi"):
@@ -52,3 +61,19 @@ def test_the_summary_warns_that_churn_and_unit_economics_are_provisional(short):
     pypdf = pytest.importorskip("pypdf")
     pdf = " ".join(page.extract_text() for page in pypdf.PdfReader(short / "clv_report.pdf").pages)
     assert "I dati coprono solo" in re.sub(r"\s+", " ", pdf)
+
+
+def test_without_a_measured_month_the_saas_figures_are_unknown_not_capped(newborn):
+    kpis = json.loads((newborn / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["churn_window_months"] == 0
+    assert all(kpis[k] is None for k in ("churn_rate_monthly", "lifetime_months", "ltv", "ltv_cac", "break_even_cac",
+                                         "max_affordable_cac")), kpis
+    text = _text(newborn)
+    assert text.count("nessun mese di abbandono ancora misurato") == 2  # the churn and LTV:CAC tiles
+    assert "un abbandono mensile richiede un mese che inizi con clienti vivi" in text  # the unit economics chapter
+    assert "nessun mese di abbandono si può ancora misurare" in text  # the summary's warning
+    assert "120 mesi" not in text and "vita media –" not in text
+    assert re.search(r"\bnan\b|\binf\b", text, re.IGNORECASE) is None
+    pypdf = pytest.importorskip("pypdf")
+    pdf = " ".join(page.extract_text() for page in pypdf.PdfReader(newborn / "clv_report.pdf").pages)
+    assert "un abbandono mensile richiede" in re.sub(r"\s+", " ", pdf)

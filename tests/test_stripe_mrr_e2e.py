@@ -153,8 +153,7 @@ def test_mrr_and_subscribers_are_one_number_everywhere(built, client, language):
     six = t("churn_window.mean", months=f.number(6))
     window = t("tiles.logo_churn_sub", window=six, lifetime="0").split(";")[0]
     assert html.tiles[t("tiles.churn")]["sub"].startswith(plain(window)), html.tiles[t("tiles.churn")]
-    note = t("kpis.subscription.note", window=six, months="", measured="", recent=f.pct(k["churn_rate_monthly"], 2),
-             ch_economics="§")
+    note = t("kpis.subscription.recent", window=six, recent=f.pct(k["churn_rate_monthly"], 2), ch_economics="§")
     page = plain(unescape(re.sub(r"<[^>]+>", "", (folder / "clv_report.html").read_text(encoding="utf-8"))))
     assert plain(note.split("§")[1]) in page
     for months in (12, 24):

@@ -16,7 +16,7 @@ from clv_lib.data.engines.query import count_if, money_sum
 from clv_lib.exceptions import DataError, ParamsError
 from clv_lib.insights import kpis
 from clv_lib.summary.engine_orders import _day, _months_of_days, _number, _spread
-from clv_lib.summary.months import periods
+from clv_lib.summary.months import last_complete_month, periods
 from clv_lib.summary.engine_orders import EngineOrders
 from clv_lib.summary.engine_subscriptions import EngineSubscriptions
 
@@ -71,21 +71,39 @@ def churn(source, observation_end, threshold_days: int, **options) -> pd.DataFra
     import ibis
 
     source = _orders(source)
+    thr = _whole_days(threshold_days)
+    end, first, last = source.axis(observation_end)
+    counts = _churn_counts(source, source._upto(end).mutate(g=ibis.literal("")), thr)
+    return _churn_frame(counts, "", first, last, thr, **options)
+
+
+def _whole_days(threshold_days) -> int:
     if int(threshold_days) != threshold_days or threshold_days < 1:
         raise ParamsError(f"threshold_days must be a whole number >= 1, got {threshold_days}")
-    end, first, last = source.axis(observation_end)
-    d = source._upto(end)
+    return int(threshold_days)
+
+
+def _churn_counts(source: EngineOrders, d, thr: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The lapse events of the purchase days `d` (with a group column `g`, each customer in one group), counted
+    per group and month: (first purchases and returns after a lapse; lapses by lapse day and month)."""
+    import ibis
+
     w = ibis.window(group_by=d.customer_id, order_by=d.d)
     t = d.mutate(prev=d.d.lag().over(w), nxt=d.d.lead().over(w))
-    thr = int(threshold_days)
     t = t.mutate(first=t.prev.isnull(), returned=t.prev.notnull() & ((t.d - t.prev) > thr),
                  lapses=t.nxt.isnull() | ((t.nxt - t.d) > thr))
-    events = source._run(t.group_by(["m", "first", "returned"]).aggregate(k=t.count()))
+    events = source._run(t.group_by(["g", "m", "first", "returned"]).aggregate(k=t.count()))
     lapsed = t.filter(t.lapses)
-    lapse_rows = source._run(lapsed.group_by(ld=lapsed.d + thr + 1, m=lapsed.m).aggregate(k=lapsed.count()))
-    lapse_month = _months_of_days(lapse_rows["ld"].to_numpy(np.int64))
-    live = lapse_rows["m"].to_numpy(np.int64) < lapse_month
-    k = lapse_rows["k"].to_numpy(np.int64)
+    lapses = source._run(lapsed.group_by(g=lapsed.g, ld=lapsed.d + thr + 1, m=lapsed.m).aggregate(k=lapsed.count()))
+    return events, lapses
+
+
+def _churn_frame(counts, group: str, first: int, last: int, thr: int, **options) -> pd.DataFrame:
+    """`kpis.lapse_churn_frame` of one group of `_churn_counts`."""
+    events, lapses = (frame[frame["g"] == group] for frame in counts)
+    lapse_month = _months_of_days(lapses["ld"].to_numpy(np.int64))
+    live = lapses["m"].to_numpy(np.int64) < lapse_month
+    k = lapses["k"].to_numpy(np.int64)
     new = events[events["first"].astype(bool)]
     back = events[events["returned"].astype(bool)]
     return kpis.lapse_churn_frame(first, last, (new["m"].to_numpy(np.int64), new["k"].to_numpy()),
@@ -98,31 +116,80 @@ def period_kpis(source, observation_end, *, period_start=None, lapse_rule=None,
     """`kpis.order_period_kpis` over the whole months from `period_start` to the last complete one; `lapse_rule`
     a `LapseThreshold` or a number of days (None: no lapse churn); `monthly_churn` the source's `churn` with that
     rule when it is already computed (the report's KPIs of the period and of the last 12 months share one)."""
+    import ibis
+
     source = _orders(source)
     end, first, last = source.axis(observation_end)
     start = kpis._period_months(period_start, first, last)
-    d = source._with_first(source._upto(end))
-    inside = d.filter((d.m >= start) & (d.m <= last))
-    per = inside.group_by("customer_id").aggregate(pdays=inside.count(), n=inside.n.sum(), s=money_sum(inside.s),
-                                                   new_s=money_sum(inside.s, where=inside.fm >= start))
-    row = source._run(per.aggregate(customers=per.count(), repeat=count_if(per.pdays >= 2),
-                                    orders=per.n.sum(), revenue=money_sum(per.s), new_revenue=money_sum(per.new_s))).iloc[0]
-    if not row["customers"]:
+    d = source._with_first(source._upto(end)).mutate(g=ibis.literal(""))
+    threshold = _threshold(source, observation_end, lapse_rule)
+    if threshold is not None and monthly_churn is None:
+        monthly_churn = churn(source, observation_end, threshold.days)
+    out = _period_kpis(source, d, {"": first}, start, last, threshold, {"": monthly_churn})
+    if "" not in out:
         raise DataError(f"orders: no order between {periods([start])[0]} and {periods([last])[0]}")
-    firsts = d.filter((d.d == d.fd) & (d.fm >= start) & (d.fm <= last))
-    new_customers = int(source._run(firsts.count()))
-    values, counts = source.gap_histogram(inside.select("customer_id", "d"))
-    monthly = threshold = None
-    if lapse_rule is not None:
-        threshold = lapse_rule if isinstance(lapse_rule, kpis.LapseThreshold) else lapse(
-            source, observation_end, days=lapse_rule)
-        monthly = churn(source, observation_end, threshold.days) if monthly_churn is None else monthly_churn
-    return kpis.period_kpis_from_counts(
-        start, last, customers=int(row["customers"]), new_customers=new_customers, orders=int(row["orders"]),
-        revenue=float(row["revenue"]), new_revenue=_number(row["new_revenue"]),
-        repeat_customers=int(row["repeat"]),
-        median_gap=kpis.quantile_of_counts(values, counts, 0.5) if counts.sum() else None,
-        threshold=threshold, monthly_churn=monthly)
+    return out[""]
+
+
+def period_kpis_by_channel(source: EngineOrders, observation_end, *, period_start=None,
+                           lapse_rule=None) -> dict[str, kpis.OrderPeriodKpis]:
+    """`period_kpis` of each acquisition channel's customers (the channel of their first purchase day; "(unknown)"
+    when missing), as `period_kpis(source.restrict(channel), ...)` gives them one channel at a time, each channel
+    from its own first month and with its own lapse churn; computed by grouped queries (a handful in all, however
+    many channels). A channel without a complete month, or without an order in the period, is left out."""
+    source = _orders(source)
+    end = _day(observation_end)
+    last = last_complete_month(pd.Timestamp(observation_end))
+    d = source.by_acquisition(source._upto(end))
+    firsts = source._run(d.group_by("g").aggregate(first=d.m.min()))
+    firsts = {g: int(m) for g, m in zip(firsts["g"], firsts["first"]) if int(m) <= last}
+    if not firsts:
+        return {}
+    lower = kpis._period_months(period_start, min(firsts.values()), last)  # each channel's rows start later
+    threshold = _threshold(source, observation_end, lapse_rule)
+    monthly = {}
+    if threshold is not None:
+        counts = _churn_counts(source, d, threshold.days)
+        monthly = {g: _churn_frame(counts, g, first, last, threshold.days) for g, first in firsts.items()}
+    return _period_kpis(source, d, firsts, lower, last, threshold, monthly)
+
+
+def _threshold(source, observation_end, lapse_rule) -> kpis.LapseThreshold | None:
+    if lapse_rule is None or isinstance(lapse_rule, kpis.LapseThreshold):
+        return lapse_rule
+    return lapse(source, observation_end, days=lapse_rule)
+
+
+def _period_kpis(source: EngineOrders, d, firsts: dict, lower: int, last: int, threshold,
+                 monthly: dict) -> dict[str, kpis.OrderPeriodKpis]:
+    """The period KPIs of each group `g` of the purchase days `d` (with `fd`, `fm` and `g`; each customer in one
+    group; `firsts` the groups' first months) over the months from each group's start to `last`, by grouped
+    queries. A group starts at the later of `lower` (the period's start for the earliest group) and its first
+    month, so one filter `m >= lower` serves all: every row of a group is in or after its first month, and so is
+    each customer's first month `fm`."""
+    inside = d.filter((d.m >= lower) & (d.m <= last))
+    per = inside.group_by(["g", "customer_id"]).aggregate(
+        pdays=inside.count(), n=inside.n.sum(), s=money_sum(inside.s), new_s=money_sum(inside.s, where=inside.fm >= lower))
+    rows = source._run(per.group_by("g").aggregate(customers=per.count(), repeat=count_if(per.pdays >= 2),
+                                                    orders=per.n.sum(), revenue=money_sum(per.s),
+                                                    new_revenue=money_sum(per.new_s)))
+    acquired = d.filter((d.d == d.fd) & (d.fm >= lower) & (d.fm <= last))
+    new = source._run(acquired.group_by("g").aggregate(k=acquired.count()))
+    new = dict(zip(new["g"], new["k"].astype(int)))
+    gaps = source.gap_counts(inside.select("customer_id", "d", "g"), by=("g",))
+    out = {}
+    for row in rows.itertuples(index=False):
+        if row.g not in firsts or not row.customers:
+            continue
+        start = max(lower, firsts[row.g])
+        mine = gaps[gaps["g"] == row.g]
+        values, counts = mine["gap"].to_numpy(np.int64), mine["k"].to_numpy(np.int64)
+        out[row.g] = kpis.period_kpis_from_counts(
+            start, last, customers=int(row.customers), new_customers=new.get(row.g, 0), orders=int(row.orders),
+            revenue=float(row.revenue), new_revenue=_number(row.new_revenue), repeat_customers=int(row.repeat),
+            median_gap=kpis.quantile_of_counts(values, counts, 0.5) if counts.sum() else None,
+            threshold=threshold, monthly_churn=monthly.get(row.g) if threshold is not None else None)
+    return out
 
 
 # ------------------------------------------------------------------------------------------ subscriptions

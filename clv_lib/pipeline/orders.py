@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from clv_lib.exceptions import ConvergenceError, DataError, ModelInputError
+from clv_lib.exceptions import ConvergenceError, DataError, ModelInputError, ParamsError
 from clv_lib.insights import source_kpis
 from clv_lib.pipeline.acquisition import AcquisitionAnalysis
 from clv_lib.pipeline.base import BaseAnalysis
@@ -234,13 +234,14 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
         rows = []
         cac = self.cac_by_channel or {}
         channel_of = self.history["channel"]
+        try:  # every channel at once; a channel without orders in the window has no economics
+            by_channel = source_kpis.period_kpis_by_channel(self.source, self.cutoff, period_start=self.trailing_start,
+                                                            lapse_rule=self.lapse)
+        except ParamsError:  # the window starts after the last complete month: no channel has economics
+            return None
         for channel, ids in channel_of.groupby(channel_of).groups.items():
-            try:
-                k = source_kpis.period_kpis(self.source.restrict(channel), self.cutoff,
-                                            period_start=self.trailing_start, lapse_rule=self.lapse)
-            except Exception:  # noqa: BLE001 - a channel without orders in the window has no economics
-                continue
-            if not k.monthly_revenue_per_customer or k.trailing_churn_rate is None:
+            k = by_channel.get(channel)
+            if k is None or not k.monthly_revenue_per_customer or k.trailing_churn_rate is None:
                 continue
             ue = unit_economics(k.monthly_revenue_per_customer, k.trailing_churn_rate,
                                 gross_margin=self.params.gross_margin,

@@ -19,6 +19,13 @@ def churn_window_months(r) -> int:
     return k.trailing_churn_months or 0
 
 
+def churn_measured(r) -> bool:
+    """Whether any month's churn could be measured. Without one (less than two months of history: the first month
+    starts with nobody live) the churn, lifetime and every SaaS figure built on them are unknown, not 0% and
+    the lifetime cap."""
+    return churn_window_months(r) > 0
+
+
 def churn_window(r, style: str = "mean") -> str:
     """`the mean of the last 6 months` (style `mean`) or `6-month average` (style `average`); the one month
     measured, or none, when the history allows no more."""
@@ -37,7 +44,9 @@ def short_history(r) -> str | None:
     if a.history_months >= SHORT_HISTORY_MONTHS:
         return None
     values = {"months": r.fmt.number(a.history_months, 1), "first": r.fmt.date(a.first_date),
-              "cutoff": r.fmt.date(a.cutoff), "window": churn_window(r)}
+              "cutoff": r.fmt.date(a.cutoff),
+              "churn": r.t("summary.short_history.churn", window=churn_window(r)) if churn_measured(r)
+              else r.t("summary.short_history.no_churn")}
     if not r.subscription and a.lapse.source == "data":
         return r.t("summary.short_history.lapse", lapse=r.fmt.number(a.lapse.days), **values)
     return r.t("summary.short_history.plain", **values)

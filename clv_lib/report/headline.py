@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from clv_lib.report.chapters import new_customers
-from clv_lib.report.churn_window import churn_window_months
+from clv_lib.report.churn_window import churn_measured, churn_window_months
 
 
 def _money(value) -> float | None:
@@ -53,17 +53,18 @@ def headline(report) -> dict:
         h["aov"] = _money(k.aov)
         h["arpa"] = _money(ue.arpa)
         h["repeat_customer_share"] = _share(k.repeat_customer_share)
-    h["churn_rate_monthly"] = _share(ue.churn_rate)
-    h["lifetime_months"] = round(float(ue.lifetime.months), 1)
-    h["lifetime_capped"] = bool(ue.lifetime.capped)
     h["churn_window_months"] = churn_window_months(report)  # monthly rates the churn averages (fewer on a short history)
     h["history_months"] = round(float(a.history_months), 1)
-    h["ltv"] = _money(ue.ltv)
+    measured = churn_measured(report)  # else churn and all built on it are unknown (None), not 0% and the cap
+    h["churn_rate_monthly"] = _share(ue.churn_rate) if measured else None
+    h["lifetime_months"] = round(float(ue.lifetime.months), 1) if measured else None
+    h["lifetime_capped"] = bool(ue.lifetime.capped) if measured else None
+    h["ltv"] = _money(ue.ltv) if measured else None
     h["cac"] = _money(ue.cac) if ue.cac is not None else None
-    h["ltv_cac"] = round(float(ue.ltv_to_cac), 2) if ue.ltv_to_cac is not None else None
+    h["ltv_cac"] = round(float(ue.ltv_to_cac), 2) if measured and ue.ltv_to_cac is not None else None
     h["payback_months"] = round(float(ue.payback_months), 1) if ue.payback_months is not None else None
-    h["break_even_cac"] = _money(ue.break_even_cac)
-    h["max_affordable_cac"] = _money(ue.max_affordable_cac)
+    h["break_even_cac"] = _money(ue.break_even_cac) if measured else None
+    h["max_affordable_cac"] = _money(ue.max_affordable_cac) if measured else None
     risk = a.risk.customers
     at_risk = risk["high_value"] & risk["at_risk"]
     h["winback_customers"] = int(at_risk.sum())

@@ -42,7 +42,7 @@ class ReportResult:
 
 def validate(client: str, period: str | None, root: Path):
     """Everything checked before the notebook runs: client name, params, period, data file; returns the params
-    file and whether a database engine's drivers were installed just now."""
+    file, the params and whether a database engine's drivers were installed just now."""
     check_client_name(client)
     path = params_path(client, root)
     params = load_params(path)
@@ -60,8 +60,8 @@ def validate(client: str, period: str | None, root: Path):
         connection_url(spec)  # a database source: its connection variable must be set (named in the error)
         from clv_lib.runner.drivers import ensure_drivers
 
-        return path, bool(ensure_drivers(spec.engine, root))  # installed on the first report that needs them
-    return path, False
+        return path, params, bool(ensure_drivers(spec.engine, root))  # on the first report that needs them
+    return path, params, False
 
 
 def build_report(client: str, period: str | None = None, language: str | None = None, pdf_engine: str = "auto",
@@ -80,7 +80,7 @@ def build_report(client: str, period: str | None = None, language: str | None = 
     skip_unused_imports()  # before anything imports nbformat (the notebook choice may)
     try:
         root = root or project_root()
-        _, installed = validate(client, period, root)
+        _, params, installed = validate(client, period, root)
         chosen = choose_notebook(client, root, notebook)
         if chosen.warning and on_warning:
             on_warning(chosen.warning)
@@ -116,7 +116,7 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         from clv_lib.runner.render_html import notebook_to_html
 
         browser = start_browser(engine)  # the PDF's browser gets ready while the kernel works
-        preload(engine)  # and the HTML and PDF steps' imports too
+        preload(engine, language or params.language)  # and the HTML step's exporter, the PDF step's imports
         execute_notebook(root / chosen.path, executed, parameters, cwd=root, progress=progress, kernel=kernel,
                          env=env)
     except ExecutionError as exc:

@@ -113,12 +113,11 @@ class EngineOrders:
         return self.days.filter(self.days.d <= end_day)
 
     def _with_first(self, days):
-        """`days` with each customer's first purchase day `fd` and month `fm` (over the rows given)."""
-        import ibis
-
-        w = ibis.window(group_by=days.customer_id)
-        fd = days.d.min().over(w)
-        return days.mutate(fd=fd, fm=days.m.min().over(w))
+        """`days` (some of the customers' purchase days, each customer's first among them) with each customer's
+        first purchase day `fd` and month `fm`, from `acquisition`: a join, where a window over every purchase day
+        would partition them all again for each aggregate."""
+        a = self.acquisition
+        return days.join(a, days.customer_id == a.cust).select(*days.columns, fd=a.fd, fm=a.fm)
 
     # ---- what the data holds ------------------------------------------------------------------------------
     def totals(self) -> dict:
@@ -132,10 +131,24 @@ class EngineOrders:
 
     @cached_property
     def acquisition(self):
-        """Customer (`cust`) and the channel of the first purchase day (`ch`, NULL when unknown), cached in the
-        engine: one row per customer, computed once for every `restrict`."""
-        d = self._with_first(self.days)
-        return cache(d.filter(d.d == d.fd).select(cust="customer_id", ch="ch").distinct(), self.engine)
+        """Customer (`cust`), the channel of the first purchase day (`ch`, NULL when unknown), that day `fd` and
+        its month `fm`, cached in the engine: one row per customer, computed once for every `restrict` and every
+        aggregate by acquisition channel."""
+        import ibis
+
+        d = self.days
+        d = d.mutate(fd=d.d.min().over(ibis.window(group_by=d.customer_id)))  # the one window over every day
+        return cache(d.filter(d.d == d.fd).select(cust="customer_id", ch="ch", fd="d", fm="m").distinct(),
+                     self.engine)
+
+    def by_acquisition(self, days, missing: str = "(unknown)"):
+        """`days` with `fd` and `fm` (see `_with_first`) and each customer's acquisition channel `g` (the first
+        purchase day's channel, `missing` when it has none), from `acquisition`: a join, no window."""
+        import ibis
+
+        a = self.acquisition
+        return days.join(a, days.customer_id == a.cust).select(*days.columns, fd=a.fd, fm=a.fm,
+                                                                g=ibis.coalesce(a.ch, missing))
 
     def restrict(self, channel: str) -> "EngineOrders":
         """The orders of the customers acquired through `channel` (their first order's channel); their purchase
@@ -155,8 +168,8 @@ class EngineOrders:
         import ibis
 
         d = self._upto(end_day)
-        agg = d.group_by("customer_id").aggregate(first=d.d.min(), last=d.d.max(), n=d.n.count(),
-                                                  total=money_sum(d.s), first_s=d.s.argmin(d.d))
+        agg = d.group_by("customer_id").aggregate(first=d.d.min(), last=d.d.max(), n=d.count(),
+                                                  total=money_sum(d.s), first_s=_at_smallest(d.s, d.d))
         unit = ibis.literal(UNIT_DAYS[time_unit], "float64")
         repeat = (agg.total - agg.first_s) / (agg.n - 1).cast("float64")
         return agg.select("customer_id", frequency=(agg.n - 1).cast("float64"),
@@ -202,11 +215,13 @@ class EngineOrders:
     def history(self, observation_end) -> pd.DataFrame:
         """`clv_lib.summary.customers.customer_history`: orders, revenue, first/last order, days since, channel."""
         end = _day(observation_end)
-        d = self._with_first(self._upto(end))
-        agg = dict(orders=d.n.sum(), revenue=money_sum(d.s), first=d.fd.min(), last=d.d.max())
-        if self.has_channel:
-            agg["channel"] = d.ch.min(where=d.d == d.fd)
-        table = self._customers(d.group_by("customer_id").aggregate(**agg))
+        d = self._upto(end)
+        per = d.group_by("customer_id").aggregate(orders=d.n.sum(), revenue=money_sum(d.s), first=d.d.min(),
+                                                  last=d.d.max())
+        if self.has_channel:  # the first purchase day's channel, from the cached acquisition table (no window)
+            a = self.acquisition
+            per = per.left_join(a, per.customer_id == a.cust).select(*per.columns, channel=a.ch)
+        table = self._customers(per)
         last = table.column("last").to_numpy()
         columns = {"orders": table.column("orders").to_numpy().astype("int64"), "revenue": _floats(table, "revenue"),
                    "first_order": _dates(table.column("first").to_numpy()), "last_order": _dates(last),
@@ -247,13 +262,18 @@ class EngineOrders:
 
     def gap_histogram(self, days) -> tuple[np.ndarray, np.ndarray]:
         """Days between consecutive purchase days of each customer in `days`: (distinct gaps, counts)."""
+        hist = self.gap_counts(days)
+        return hist["gap"].to_numpy(np.int64), hist["k"].to_numpy(np.int64)
+
+    def gap_counts(self, days, by: tuple[str, ...] = ()) -> pd.DataFrame:
+        """How often each gap (days between consecutive purchase days of a customer in `days`) occurs, per value of
+        the columns `by` (each customer in one group): a frame of `by`, `gap`, `k`."""
         import ibis
 
         prev = days.d.lag().over(ibis.window(group_by=days.customer_id, order_by=days.d))
         gaps = days.mutate(gap=days.d - prev)
         gaps = gaps.filter(gaps.gap.notnull())
-        hist = self._run(gaps.group_by("gap").aggregate(k=gaps.count()))
-        return hist["gap"].to_numpy(np.int64), hist["k"].to_numpy(np.int64)
+        return self._run(gaps.group_by([*by, "gap"]).aggregate(k=gaps.count()))
 
     # ---- cohorts ------------------------------------------------------------------------------------------
     def cohort_cells(self, observation_end, *, by: str | None = None) -> pd.DataFrame:
@@ -264,14 +284,10 @@ class EngineOrders:
             raise DataError(f"{self.label}: cohorts by {by!r} need a mapped {by} column")
         end = _day(observation_end)
         last = last_complete_month(pd.Timestamp(observation_end))
-        d = self._with_first(self._upto(end))
-        if by:
-            import ibis
-
-            a = self.acquisition  # the first purchase day's channel, computed once (no window over every day)
-            d = d.join(a, d.customer_id == a.cust).select(*d.columns, g=ibis.coalesce(a.ch, "(none)"))
+        if by:  # the first purchase day's channel, computed once
+            d = self.by_acquisition(self._upto(end), missing="(none)")
         else:
-            d = d.mutate(g=ibis_literal(""))
+            d = self._with_first(self._upto(end)).mutate(g=ibis_literal(""))
         acquired = d.filter(d.fm <= last)
         sizes = self._run(acquired.filter(acquired.d == acquired.fd).group_by(["g", "fm"]).aggregate(
             k=lambda x: x.count()))
@@ -303,6 +319,27 @@ class EngineOrders:
         else:
             out = out.drop(columns="_group")
         return out.reset_index(drop=True)
+
+
+def _at_smallest(value, key):
+    """`value` at the smallest `key` of each group, for keys distinct within a group and values never NULL (a
+    customer's purchase days and their spend). Ibis spells `argmin` on DuckDB as `FIRST(value ORDER BY key)`, to
+    keep a NULL value at the smallest key, and DuckDB runs that with a sort-key blob per row: on 10M orders the RFM
+    summary's slowest aggregate. Without NULLs DuckDB's own `arg_min` gives the same value, as the hand-written
+    summary does; other backends keep Ibis's `argmin` (Spark's `min_by`, PostgreSQL's ordered `array_agg`)."""
+    if value.get_backend().name == "duckdb":
+        return _duckdb_arg_min(value, key)
+    return value.argmin(key)
+
+
+def _duckdb_arg_min(value, key):
+    import ibis
+
+    def arg_min(arg, key):
+        """DuckDB's arg_min(arg, key)."""
+
+    arg_min.__annotations__ = {"arg": value.type(), "key": key.type(), "return": value.type()}
+    return ibis.udf.agg.builtin(arg_min)(value, key)
 
 
 def ibis_literal(value):

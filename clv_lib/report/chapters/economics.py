@@ -16,7 +16,7 @@ import pandas as pd
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
 from clv_lib.report.chapters import new_customers, new_subscribers
-from clv_lib.report.churn_window import churn_window
+from clv_lib.report.churn_window import churn_measured, churn_window
 
 RATINGS = {"loses money": "loses", "weak": "weak", "healthy": "healthy",
            "very high: room to invest more in acquisition": "high"}
@@ -29,6 +29,10 @@ def render(r) -> Chapter:
     ch = Chapter("economics", t("toc.economics"))
     months = f.number(a.trailing_kpis.months)
     ch.text("lead", t(f"economics.{key}.lead", months=months, average=churn_window(r, "average")))
+    if not churn_measured(r):
+        ch.callout("no_churn", t("economics.no_churn", months=f.number(a.history_months, 1)), "warn")
+        (new_subscribers if r.subscription else new_customers).add_to_economics(r, ch)
+        return ch
     rows = [
         (t("economics.row.arpa"), f.money(ue.arpa, 2), t(f"economics.formula.arpa_{key}", months=months)),
         (t("economics.row.margin"), f.pct(ue.gross_margin, 0), t("economics.formula.margin")),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
-from clv_lib.report.churn_window import churn_window
+from clv_lib.report.churn_window import churn_measured, churn_window
 
 MAX_MONTHS = 36
 
@@ -54,12 +54,19 @@ def _orders(r) -> Chapter:
         (t("kpis.row.lapse_churn"), f.pct(period.monthly_churn_rate), f.pct(trailing.monthly_churn_rate)),
     ]
     _table(r, ch, rows)
-    recent = {"window": churn_window(r), "recent": f.pct(trailing.trailing_churn_rate),
-              "measured": f.number(trailing.churn_months or 0), "months": f.number(trailing.months)}
-    ch.text("note", t("kpis.orders.note", lapse=f.number(a.lapse.days), quantile=f.pct(a.lapse.quantile or 0.9, 0),
-                      gaps=f.number(a.lapse.repeat_purchases), **recent) if a.lapse.source == "data"
-            else t("kpis.orders.note_params", lapse=f.number(a.lapse.days), **recent), "note")
+    counts = {"measured": f.number(trailing.churn_months or 0), "months": f.number(trailing.months)}
+    note = (t("kpis.orders.note", lapse=f.number(a.lapse.days), quantile=f.pct(a.lapse.quantile or 0.9, 0),
+              gaps=f.number(a.lapse.repeat_purchases), **counts) if a.lapse.source == "data"
+            else t("kpis.orders.note_params", lapse=f.number(a.lapse.days), **counts))
+    ch.text("note", f"{note} {_recent(r, 'orders', trailing.trailing_churn_rate)}", "note")
     return ch
+
+
+def _recent(r, key: str, rate) -> str:
+    """Which churn the unit economics use (and the summary, for subscriptions), or that none could be measured."""
+    if not churn_measured(r):
+        return r.t("kpis.unmeasured")
+    return r.t(f"kpis.{key}.recent", window=churn_window(r), recent=r.fmt.pct(rate, 2 if key == "subscription" else 1))
 
 
 def _table(r, ch: Chapter, rows) -> None:
@@ -105,7 +112,6 @@ def _subscription(r) -> Chapter:
         (t("kpis.row.grr"), f.pct(period.grr), f.pct(trailing.grr)),
     ]
     _table(r, ch, rows)
-    ch.text("note", t("kpis.subscription.note", window=churn_window(r), months=f.number(trailing.months),
-                      measured=f.number(trailing.logo_churn_months),
-                      recent=f.pct(r.headline["churn_rate_monthly"], 2)), "note")
+    note = t("kpis.subscription.note", months=f.number(trailing.months), measured=f.number(trailing.logo_churn_months))
+    ch.text("note", f"{note} {_recent(r, 'subscription', r.headline['churn_rate_monthly'])}", "note")
     return ch

@@ -22,6 +22,7 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
+from clv_lib.report.churn_window import churn_measured
 
 PREFIX = "cov_"
 CURVE_MONTHS = 36
@@ -121,8 +122,9 @@ def add_to_economics(r, ch: Chapter) -> None:
     if best:
         ch.text("newcust.best", best)
     _effects(r, ch)
-    ch.text("newcust.which", t("acquisition.which", saas_max=f.money(a.unit_economics.max_affordable_cac, 2),
-                               model_max=f.money(budgets.loc["all", "max_affordable_cac"], 2)), "note")
+    if churn_measured(r):  # else there is no SaaS figure above to compare with
+        ch.text("newcust.which", t("acquisition.which", saas_max=f.money(a.unit_economics.max_affordable_cac, 2),
+                                   model_max=f.money(budgets.loc["all", "max_affordable_cac"], 2)), "note")
 
 
 def _budgets(r, ch: Chapter, budgets: pd.DataFrame, channels: list, *, first: str = "acquisition.payback.first",
@@ -328,7 +330,8 @@ def channels_table(r) -> pd.DataFrame | None:
     out["payback_month"] = pd.array(out["payback_month"].tolist(), dtype="Int64")
     saas = getattr(a, "channel_economics", None)
     per_group = {g: row["economics"] for g, row in saas.iterrows()} if saas is not None else {}
-    per_group["all"] = a.unit_economics  # the blended SaaS figures
+    if churn_measured(r):  # the blended SaaS figures, unknown without a month's churn
+        per_group["all"] = a.unit_economics
     for column, attribute in (("saas_arpa", "arpa"), ("saas_churn_rate", "churn_rate"), ("saas_ltv", "ltv"),
                               ("saas_max_affordable_cac", "max_affordable_cac")):
         out[column] = pd.Series({g: getattr(ue, attribute) for g, ue in per_group.items()}).reindex(out.index)

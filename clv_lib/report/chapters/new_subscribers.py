@@ -16,6 +16,7 @@ import pandas as pd
 
 from clv_lib.report import charts
 from clv_lib.report.chapter import Chapter
+from clv_lib.report.churn_window import churn_measured
 from clv_lib.report.chapters import new_customers as orders
 
 CURVE_MONTHS = 36
@@ -72,8 +73,9 @@ def add_to_economics(r, ch: Chapter) -> None:
     if best:
         ch.text("newcust.best", best)
     _effects(r, ch)
-    ch.text("newcust.which", t("acquisition.sub.which", saas_max=f.money(a.unit_economics.max_affordable_cac, 2),
-                               model_max=f.money(budgets.loc["all", "max_affordable_cac"], 2)), "note")
+    if churn_measured(r):  # else there is no SaaS figure above to compare with
+        ch.text("newcust.which", t("acquisition.sub.which", saas_max=f.money(a.unit_economics.max_affordable_cac, 2),
+                                   model_max=f.money(budgets.loc["all", "max_affordable_cac"], 2)), "note")
 
 
 def group_label(r, group: str) -> str:

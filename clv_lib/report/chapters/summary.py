@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from clv_lib.report.chapter import Chapter
 from clv_lib.report.chapters import new_customers
-from clv_lib.report.churn_window import churn_window, short_history
+from clv_lib.report.churn_window import churn_measured, churn_window, short_history
 
 
 def render(r, actions: int = 3) -> Chapter:
@@ -38,7 +38,8 @@ def tiles(r) -> list[tuple[str, str, str]]:
              t("tiles.of_subscribers", total=f.number(h["customers"]))),
             (t("tiles.mrr"), f.money_compact(h["mrr"]), t("tiles.arr", arr=f.money_compact(h["arr"]))),
         ]
-        churn_sub = t("tiles.logo_churn_sub", lifetime=f.number(h["lifetime_months"], 0), window=churn_window(r))
+        churn_sub = (t("tiles.logo_churn_sub", lifetime=f.number(h["lifetime_months"], 0), window=churn_window(r))
+                     if churn_measured(r) else t("tiles.no_churn"))
     else:
         first = [
             (t("tiles.active_customers"), f.number(h["active_customers"]),
@@ -46,7 +47,8 @@ def tiles(r) -> list[tuple[str, str, str]]:
             (t("tiles.revenue_12m"), f.money_compact(h["revenue"]),
              t("tiles.orders_aov", orders=f.number(h["orders"]), aov=f.money(h["aov"], 2))),
         ]
-        churn_sub = t("tiles.lapse_churn_sub", lifetime=f.number(h["lifetime_months"], 0), window=churn_window(r))
+        churn_sub = (t("tiles.lapse_churn_sub", lifetime=f.number(h["lifetime_months"], 0), window=churn_window(r))
+                     if churn_measured(r) else t("tiles.no_churn"))
     out = first + [
         (t("tiles.clv_12m"), f.money_compact(h["clv_12m_total"]),
          t("tiles.per_active", value=f.money(h["clv_12m_per_active_customer"], 2))),
@@ -56,6 +58,8 @@ def tiles(r) -> list[tuple[str, str, str]]:
     if h["ltv_cac"] is not None:
         out.append((t("tiles.ltv_cac"), f.ratio(h["ltv_cac"]),
                     t("tiles.ltv_cac_sub", ltv=f.money(h["ltv"]), cac=f.money(h["cac"]))))
+    elif h["ltv"] is None:  # no month's churn measured: no LTV to compare a CAC with
+        out.append((t("tiles.ltv_cac"), "–", t("tiles.no_churn")))
     else:
         out.append((t("tiles.break_even_cac"), f.money(h["break_even_cac"]), t("tiles.no_cac")))
     return out
@@ -78,9 +82,12 @@ def findings(r) -> list[str]:
                      growth=f.pct(growth) if growth is not None else "–", nrr=f.pct(k.nrr), grr=f.pct(k.grr)))
     else:
         k = a.trailing_kpis
-        out.append(t("findings.repeat", repeat=f.pct(k.repeat_customer_share, 0), lapse=f.number(a.lapse.days),
-                     churn=f.pct(h["churn_rate_monthly"]), lifetime=f.number(h["lifetime_months"], 0)))
-    if h["ltv_cac"] is not None:
+        if h["churn_rate_monthly"] is not None:
+            out.append(t("findings.repeat", repeat=f.pct(k.repeat_customer_share, 0), lapse=f.number(a.lapse.days),
+                         churn=f.pct(h["churn_rate_monthly"]), lifetime=f.number(h["lifetime_months"], 0)))
+    if h["ltv"] is None:
+        pass  # no month's churn measured: no SaaS finding (the summary's history warning says why)
+    elif h["ltv_cac"] is not None:
         key = "findings.ltv_cac_ok" if h["ltv_cac"] >= r.params.target_ltv_cac else "findings.ltv_cac_low"
         out.append(t(key, ratio=f.ratio(h["ltv_cac"]), target=f.ratio(r.params.target_ltv_cac),
                      payback=f.number(h["payback_months"], 1), max_cac=f.money(h["max_affordable_cac"])))
