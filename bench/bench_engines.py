@@ -5,7 +5,7 @@ once into ``bench/data/`` by DuckDB. Measured per file: the cleaning rules in th
 refunds netted, line items), then the RFM summary, the calibration/holdout split, the monthly KPIs and the cohort
 cells, each with one row per customer / month / cell back in Python; rows per second over the whole run and the
 task's peak RSS (target: below 4 GB at 100M rows on this 2-core machine). DuckDB runs with its memory capped
-(`CLV_DUCKDB_MEMORY`, default 2 GB), `preserve_insertion_order = false`, spilling to a temporary folder, and writes
+(`CLV_DUCKDB_MEMORY`, default 1.5 GB), `preserve_insertion_order = false`, spilling to a temporary folder, and writes
 its intermediate tables compressed to a scratch database file (see `clv_lib.data.engines.load.file_backend`). The
 in-memory path (pandas read, the file path's cleaning, numpy summaries) runs on the 10M-row Parquet for comparison.
 `BENCH_BEFORE=<git ref>` runs the same on that commit's clv_lib in the same run (and its in-memory path, for

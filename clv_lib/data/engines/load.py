@@ -37,7 +37,7 @@ from clv_lib.exceptions import DataError, EngineError
 ENGINE_MIN_ROWS = 5_000_000
 ENGINE_MIN_BYTES = 512 * 2**20
 IN_MEMORY_ROWS = 1_000_000
-DUCKDB_MEMORY_LIMIT = os.environ.get("CLV_DUCKDB_MEMORY", "2GB")
+DUCKDB_MEMORY_LIMIT = os.environ.get("CLV_DUCKDB_MEMORY", "1536MB")  # with the report's own, under 4 GB at 10M orders
 
 
 @dataclass(frozen=True)
