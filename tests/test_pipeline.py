@@ -69,3 +69,16 @@ def test_no_repeat_buyer_at_all_points_at_the_customer_id_column(tmp_path):
         with pytest.raises(DataError, match=r"guest_orders\.csv: none of the [\d,]+ customers bought on two "
                                             r"different days .* check that column 'Cliente' identifies customers"):
             getattr(analysis, step)
+
+
+def test_without_a_measured_month_of_churn_there_are_no_unit_economics():
+    """The demo shop's first month: every customer is new, so no month starts with customers live and no lapse churn
+    can be measured. The analysis says so itself (unit economics None), as the report does, instead of handing an
+    analyst 0% churn, the ten-year lifetime cap and an LTV built on them; the next month has both."""
+    params = load_params(ROOT / "params" / "demo.yaml")
+    first = analysis_for("demo", params, parse_period("2023-01"), "en", ROOT)
+    assert first.trailing_kpis.trailing_churn_rate is None and first.unit_economics is None
+    second = analysis_for("demo", params, parse_period("2023-02"), "en", ROOT)
+    economics = second.unit_economics
+    assert economics.churn_rate == second.trailing_kpis.trailing_churn_rate > 0
+    assert not economics.lifetime.capped

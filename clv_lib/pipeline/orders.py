@@ -198,10 +198,15 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
 
     @cached_property
     def unit_economics(self):
+        """The SaaS figures of the last 12 months (ARPA, lapse churn, lifetime, LTV, LTV:CAC...); None when no
+        month's churn could be measured (a month of orders or less): then churn and everything built on it are
+        unknown, not 0% and the lifetime cap."""
         from clv_lib.value.unit_economics import unit_economics
 
         k = self.trailing_kpis
-        return unit_economics(k.monthly_revenue_per_customer or 0.0, k.trailing_churn_rate or 0.0,
+        if k.trailing_churn_rate is None:
+            return None
+        return unit_economics(k.monthly_revenue_per_customer or 0.0, k.trailing_churn_rate,
                               gross_margin=self.params.gross_margin, cac=self.blended_cac,
                               target_ratio=self.params.target_ltv_cac,
                               annual_discount_rate=self.params.annual_discount_rate, customers=k.customers,

@@ -341,11 +341,16 @@ class SubscriptionAnalysis(SubscriberAcquisition, BaseAnalysis):
 
     @cached_property
     def unit_economics(self):
+        """The SaaS figures (ARPA, logo churn, lifetime, LTV, LTV:CAC...); None when no month's churn could be
+        measured (a month of history or less): then churn and everything built on it are unknown, not 0% and the
+        lifetime cap."""
         from clv_lib.value.unit_economics import unit_economics
 
         k = self.trailing_kpis
         churn = k.logo_churn_rate_trailing if k.logo_churn_rate_trailing is not None else k.logo_churn_rate
-        return unit_economics(k.arpa or 0.0, churn or 0.0, gross_margin=self.params.gross_margin,
+        if churn is None:
+            return None
+        return unit_economics(k.arpa or 0.0, churn, gross_margin=self.params.gross_margin,
                               cac=self.blended_cac, target_ratio=self.params.target_ltv_cac,
                               annual_discount_rate=self.params.annual_discount_rate, customers=k.end_customers,
                               churn_events=k.churned_customers)
