@@ -36,6 +36,10 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
             column = self.data.mapping.get("customer_id") or self.data.mapping.get("email")
             raise DataError(key="data.no_repeat_buyers", file=self.source_name, customers=len(summary),
                             cutoff=self.cutoff.date(), column=column)
+        revenue = self.history["revenue"].to_numpy(float)
+        if len(revenue) and not (revenue > 0).any():  # a value report of nothing: say which column to check
+            raise DataError(key="data.no_revenue", file=self.source_name, customers=len(revenue),
+                            cutoff=self.cutoff.date(), column=self.data.mapping.get("amount"))
         return self.with_covariates(summary)
 
     @cached_property
