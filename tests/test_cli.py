@@ -118,3 +118,12 @@ def test_a_kernel_started_early_serves_only_the_run_it_was_started_for():
     assert other.take(ROOT, {**env, "CLV_NOTEBOOK": "notebooks/clients/acme.ipynb"}) is None
     assert stopped == [True]
     assert start_early("../x") is None and start_early("a b") is None
+
+
+def test_the_report_kernel_runs_one_blas_thread_unless_told(monkeypatch):
+    from clv_lib.runner.early import kernel_env
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    assert kernel_env(Path("notebooks/clv_report.ipynb"), "abc")["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    assert kernel_env(Path("notebooks/clv_report.ipynb"), "abc")["OPENBLAS_NUM_THREADS"] == "4"

@@ -3,6 +3,8 @@ one-line errors raised before any model runs."""
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pandas as pd
@@ -131,6 +133,18 @@ def test_no_valid_rows(tmp_path):
         load_client_data(params, root=tmp_path)
     assert str(err.value) == ("data/x.csv: no valid orders left; 2 of 2 rows were excluded, mostly "
                               "'unparsable or missing date' (2)")
+
+
+def test_no_valid_rows_counts_every_row_removed_as_the_rule_it_names(tmp_path):
+    """Refunds only (an export whose sales are signed negative): the first refund of each customer has nothing to be
+    netted against and the later ones are netted into it, so nothing is left. The count matches the rule named
+    (before, "1 of 4 rows were excluded, mostly ... (3)": only exclusions were counted)."""
+    params = _params(tmp_path, "Cliente;Data;Totale\n1;01/01/2024;-1,00\n1;02/01/2024;-2,00\n2;01/01/2024;-3,00\n"
+                               "2;03/01/2024;-4,00\n")
+    with pytest.raises(DataError) as err:
+        load_client_data(params, root=tmp_path)
+    assert re.fullmatch(r"data/x\.csv: no valid orders left; 4 of 4 rows were excluded, mostly '.+' \(\d\)",
+                        str(err.value)), str(err.value)
 
 
 def test_too_few_customers(tmp_path):

@@ -58,6 +58,13 @@ def test_a_count_of_one_takes_the_singular_unit():
         "1 customer, 21 customers, 1.5 months, 1,000 rows, 1 row"
     assert Texts("it")("economics.months", months="1") == "1 mese"
     assert Texts("en")("economics.months", months="1") == "1 month"
+    # a one-month window on a short history: "the last month", never "the last 1 month(s)"
+    assert Texts("it")("economics.orders.lead", months="1").endswith("per cliente vivo nell'ultimo mese.")
+    assert Texts("it")("economics.subscription.lead", months="1", average="x").startswith(
+        "Le formule SaaS sull'ultimo mese:")
+    assert Texts("en")("economics.orders.lead", months="1").endswith("per live customer over the last month.")
+    assert singular_units("Ultimi 1 mesi, ultimi 12 mesi; last 1 months, last 11 months, last 1.5 months", "it") == \
+        "Ultimo mese, ultimi 12 mesi; last 1 months, last 11 months, last 1.5 months"
 
 
 def test_data_layer_words_in_italian():

@@ -3,7 +3,10 @@ drops out (tests/generated_orders.py, an Italian export, report in Italian), to 
 name the NBD as the limit of the candidate models, validate it, and still show a risk analysis with customers in
 it (activity judged from silence), never an empty win-back list. On a shop where, besides, everybody buys at one
 rate (the 10M-order bench client's population) the report must name the Poisson limit instead of falling back
-to historical CLV, in English too, with a positive predicted value in every segment that has customers."""
+to historical CLV, in English too, with a positive predicted value in every segment that has customers. A SaaS
+where nobody has ever cancelled (the demo's subscriptions without their cancellations) gets its report too: the
+retention that cannot be fitted is said, with the churn assumed for it and its 95% bound, and the lifetime is
+the stated cap, never a stop telling the consultant to send a longer export."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import pandas as pd
 import pytest
 
 from generated_orders import generated_orders, publish
+from scratch import ROOT, build, scratch_project
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +38,17 @@ def uniform(tmp_path_factory) -> Path:
     # Rates Gamma(10^6, 6 x 10^7): one purchase every 60 days for everybody (to 0.1 %), nobody leaves.
     orders = generated_orders(600, dropout=False, seed=2, r=1e6, alpha=6e7)
     return _publish(tmp_path_factory, "uniform", orders, "Uniform Shop", language="en")
+
+
+@pytest.fixture(scope="module")
+def loyal(tmp_path_factory) -> Path:
+    root = scratch_project(tmp_path_factory.mktemp("loyal_client"))
+    subscriptions = pd.read_csv(ROOT / "data" / "demo" / "subscriptions.csv", dtype=str)
+    subscriptions.assign(canceled_at="").to_csv(root / "data" / "loyal.csv", index=False)
+    params = (ROOT / "params" / "demo-subscription.yaml").read_text(encoding="utf-8")
+    (root / "params" / "loyal.yaml").write_text(params.replace("data/demo/subscriptions.csv", "data/loyal.csv")
+                                                .replace("language: en", "language: it"), encoding="utf-8")
+    return build(root, "loyal", "--period", "2025Q4")
 
 
 def _text(folder: Path) -> str:
@@ -84,3 +99,23 @@ def test_the_poisson_report_pdf_says_the_same(uniform):
     pypdf = pytest.importorskip("pypdf")
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(uniform / "clv_report.pdf").pages)
     assert "Poisson" in text and "silence" in text
+
+
+def test_a_saas_where_nobody_cancelled_gets_its_report_with_the_assumption_stated(loyal):
+    text = _text(loyal)
+    said = re.search(r"Nessun abbonato con contratti da 1 mese ha disdetto in ([\d.]+) rinnovi, quindi la loro "
+                     r"fidelizzazione non si può stimare: l'abbandono per rinnovo è preso pari a (0,00\d\d%) \(la stima "
+                     r"di Jeffreys .*?; sotto (0,0\d\d%) con il 95% di confidenza\)", text)
+    assert said is not None, text[:3000]
+    renewals = int(said.group(1).replace(".", ""))
+    assert said.group(2) == f"{100 * 0.5 / (renewals + 1):.4f}%".replace(".", ",")
+    assert said.group(3) == f"{100 * (1 - 0.05 ** (1 / renewals)):.3f}%".replace(".", ",")
+    assert "Nessun abbonato con contratti da 12 mesi ha disdetto" in text
+    assert "la vita media è limitata a 120 mesi" in text and "export più lungo" not in text
+    assert re.search(r"\bnan\b|\binf\b", text, re.IGNORECASE) is None
+    kpis = json.loads((loyal / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["churn_rate_monthly"] == 0 and kpis["lifetime_capped"] is True and kpis["model"] == "sBG"
+    assert kpis["clv_24m_total"] > kpis["clv_12m_total"] > 0
+    pypdf = pytest.importorskip("pypdf")
+    pdf = " ".join(page.extract_text() for page in pypdf.PdfReader(loyal / "clv_report.pdf").pages)
+    assert "Nessun abbonato con contratti da" in re.sub(r"\s+", " ", pdf)

@@ -185,6 +185,11 @@ def test_predictions_are_the_base_model_of_each_customers_pattern():
     months = np.arange(1, 13) * 30.4375
     np.testing.assert_allclose(model.expected_purchases_path(data, months)[data["channel"].eq("email").to_numpy()],
                                base.expected_purchases_path(plain, months))
+    # The bootstrap's path (clv_lib.value.intervals): the summary read once, each drawn model's numbers exactly.
+    weights = np.linspace(1.0, 0.9, 12)[:, None]
+    draws = [model.with_params(**{n: v * k for n, v in model.params_.items()}) for k in (0.9, 1.1)]
+    for drawn, batch in zip(draws, model.discounted_purchases_draws(data, months, weights, draws)):
+        np.testing.assert_array_equal(batch, drawn.discounted_purchases(data, months, weights))
     # A new customer without covariates given: the fitted customers' mix of channels.
     shares = data["channel"].value_counts(normalize=True)
     mix = sum(shares[c] * model.for_covariates(channel=c).expected_purchases_new(365.0) for c in shares.index)

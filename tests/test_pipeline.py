@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,37 @@ def test_no_repeat_buyer_at_all_points_at_the_customer_id_column(tmp_path):
         with pytest.raises(DataError, match=r"guest_orders\.csv: none of the [\d,]+ customers bought on two "
                                             r"different days .* check that column 'Cliente' identifies customers"):
             getattr(analysis, step)
+
+
+def test_no_revenue_at_all_points_at_the_amount_column(tmp_path):
+    """Every order at 0 (an amount column that is really a discount or a quantity left blank): there is no value to
+    report, so the run stops and names the column, in the client's language, instead of failing deep in the report
+    with "no customer has a positive value"."""
+    import pandas as pd
+
+    from clv_lib.exceptions import DataError
+    from clv_lib.params.schema import ClientParams
+
+    orders = pd.read_csv(ROOT / "data" / "demo" / "orders.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    path = tmp_path / "free_orders.csv"
+    orders.assign(Importo="0,00", Valuta="EUR").to_csv(path, sep=";", index=False)
+    params = ClientParams(client_name="Free", business_model="transactional", currency="EUR", gross_margin=0.4,
+                          language="it", data={"path": str(path), "dayfirst": True, "decimal": ","})
+    with pytest.raises(DataError) as error:
+        analysis_for("free", params, None, "it", ROOT).summary
+    assert re.fullmatch(r".*free_orders\.csv: gli ordini di tutti i [\d.]+ clienti fino al 2025-12-31 non danno alcun "
+                        r"fatturato \(la colonna 'Importo' è 0 o meno per ogni cliente\).*", error.value.render("it"))
+    assert "column 'Importo' holds the order amount" in error.value.render("en")
+
+
+def test_without_a_measured_month_of_churn_there_are_no_unit_economics():
+    """The demo shop's first month: every customer is new, so no month starts with customers live and no lapse churn
+    can be measured. The analysis says so itself (unit economics None), as the report does, instead of handing an
+    analyst 0% churn, the ten-year lifetime cap and an LTV built on them; the next month has both."""
+    params = load_params(ROOT / "params" / "demo.yaml")
+    first = analysis_for("demo", params, parse_period("2023-01"), "en", ROOT)
+    assert first.trailing_kpis.trailing_churn_rate is None and first.unit_economics is None
+    second = analysis_for("demo", params, parse_period("2023-02"), "en", ROOT)
+    economics = second.unit_economics
+    assert economics.churn_rate == second.trailing_kpis.trailing_churn_rate > 0
+    assert not economics.lifetime.capped

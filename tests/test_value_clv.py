@@ -123,6 +123,11 @@ def test_intervals_bracket_the_estimate_and_add_up(weekly):
     width = (out.loc["total", "upper"] - out.loc["total", "lower"]) / out.loc["total", "estimate"]
     assert 0.01 < width < 0.5
     assert "parametric-bootstrap" in out.attrs["method"]
+    # The draws share one read of the summary (`discounted_purchases_draws`): each is the model's own numbers.
+    months, weights = np.arange(1.0, 13.0) * 4.35, monthly_discount_factors(12, 0.1)[:, None]
+    draws = [bg.with_params(**{n: v * k for n, v in bg.params_.items()}) for k in (0.95, 1.05)]
+    for drawn, batch in zip(draws, bg.discounted_purchases_draws(s, months, weights, draws)):
+        np.testing.assert_array_equal(batch, drawn.discounted_purchases(s, months, weights))
 
 
 def test_intervals_without_standard_errors_show_the_point_estimate(weekly):

@@ -130,7 +130,9 @@ def test_intervals_computed_ahead_in_the_worker_are_what_the_kernel_computes():
     try:
         ahead = Ahead(pool)
         remote = _Analysis(job)
-        ahead.start(remote)
+        ahead.start_early(remote)  # sent before the executive summary ends (report.facade)
+        ahead.start(remote)  # and not sent again after it
+        Ahead(None).start_early(_Analysis(job))  # without a worker: nothing computed early
         ahead.start(failing := _Analysis(partial(divmod, 1, 0)))  # the job's own error: as inline, None
         assert [name for _, name, _, _ in ahead._remote] == ["intervals", "intervals"]  # both sent to the worker
         ahead.settle()
@@ -148,9 +150,14 @@ def test_auto_takes_workers_only_for_idle_cpus(monkeypatch):
     monkeypatch.setattr(workers.os, "cpu_count", lambda: 4)
     monkeypatch.setattr(workers.os, "getloadavg", lambda: (0.5, 1.0, 1.0))
     assert workers.workers_wanted() == 2
-    monkeypatch.setattr(workers.os, "getloadavg", lambda: (2.5, 1.0, 1.0))
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (3.5, 1.0, 1.0))
     assert workers.workers_wanted() == 1
-    monkeypatch.setattr(workers.os, "getloadavg", lambda: (3.5, 1.0, 1.0))  # a busy machine: all in the kernel
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (4.5, 1.0, 1.0))  # a busy machine: all in the kernel
+    assert workers.workers_wanted() == 0
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)  # the load of a series of reports on an idle machine
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (1.4, 1.0, 1.0))
+    assert workers.workers_wanted() == 1
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (2.2, 1.0, 1.0))
     assert workers.workers_wanted() == 0
     monkeypatch.setattr(workers.os, "cpu_count", lambda: 1)
     monkeypatch.setattr(workers.os, "getloadavg", lambda: (0.0, 0.0, 0.0))

@@ -64,7 +64,8 @@ def no_valid_rows(source: str, ledger: Ledger, kind: str) -> DataError:
 
 
 def _excluded(ledger: Ledger) -> dict:
-    """How many rows the ledger excluded, of how many, and the rule that removed the most (a message piece)."""
+    """How many rows the ledger removed (excluded, netted or merged: the rules the "mostly" piece names), of how
+    many, and the rule that removed the most (a message piece)."""
     top = ledger.main_removal()
     cause = Msg("data.mostly", rule=Rule(top.rule), rows=top.rows) if top is not None else ""
-    return {"excluded": ledger.rows_excluded + 0, "read": ledger.rows_read, "cause": cause}
+    return {"excluded": ledger.rows_removed + 0, "read": ledger.rows_read, "cause": cause}

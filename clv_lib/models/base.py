@@ -316,9 +316,28 @@ class TransactionModel(BaseModel):
         self._check_fitted()
         times = np.asarray(times, dtype=float).reshape(-1)
         weights = np.asarray(weights, dtype=float).reshape(len(times), -1)
+        return self._discounted(self._rfm_patterns(summary), times, weights, p_alive)
+
+    def discounted_purchases_draws(self, summary: pd.DataFrame, times, weights, draws):
+        """`discounted_purchases(summary, times, weights)` of each model in `draws` (copies of this model with other
+        parameters, such as a parametric bootstrap's), one array per draw in turn: the summary is read and its
+        distinct (frequency, T) pairs found once, not once per draw."""
+        self._check_fitted()
+        times = np.asarray(times, dtype=float).reshape(-1)
+        weights = np.asarray(weights, dtype=float).reshape(len(times), -1)
+        patterns = self._rfm_patterns(summary)
+        for model in draws:
+            yield model._discounted(patterns, times, weights, None)
+
+    def _rfm_patterns(self, summary: pd.DataFrame) -> tuple:
+        """The summary's frequency, recency and T, its distinct (frequency, T) pairs and each customer's pair."""
         cols = self._read(summary)
         x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
         (ux, uT), codes = unique_rows(x, T)
+        return x, t_x, T, ux, uT, codes
+
+    def _discounted(self, patterns: tuple, times: np.ndarray, weights: np.ndarray, p_alive) -> np.ndarray:
+        x, t_x, T, ux, uT, codes = patterns
         alive_path = self._alive_path(times, ux, uT)
         increments = np.diff(alive_path, axis=1, prepend=0.0)
         if np.any(increments < -1e-9 * (1.0 + alive_path)):

@@ -124,6 +124,11 @@ class CovariateTransactionModel(CovariateEffects, TransactionModel):
     # -- predictions: the base model of each covariate pattern ----------------------------------------------
     def _split(self, summary: pd.DataFrame):
         """(rows, the base model of their pattern, their RFM summary) for each covariate pattern in `summary`."""
+        for rows, z, part in self._groups(summary):
+            yield rows, self._pattern_model(z), part
+
+    def _groups(self, summary: pd.DataFrame):
+        """(rows, their covariate vector, their RFM summary) for each covariate pattern in `summary`."""
         self._check_fitted()
         cols = self._read(summary)
         codes, Z, _ = self.design_.encode(summary)
@@ -132,7 +137,7 @@ class CovariateTransactionModel(CovariateEffects, TransactionModel):
         for g in range(len(Z)):
             rows = order[bounds[g]: bounds[g + 1]]
             if len(rows):
-                yield rows, self._pattern_model(Z[g]), pd.DataFrame({c: cols[c][rows] for c in RFM})
+                yield rows, Z[g], pd.DataFrame({c: cols[c][rows] for c in RFM})
 
     def probability_alive(self, summary: pd.DataFrame) -> pd.Series:
         out = np.empty(len(summary))
@@ -155,6 +160,17 @@ class CovariateTransactionModel(CovariateEffects, TransactionModel):
         for rows, model, part in self._split(summary):
             out[rows] = model.discounted_purchases(part, times, weights, p_alive=_rows(p_alive, rows))
         return out
+
+    def discounted_purchases_draws(self, summary: pd.DataFrame, times, weights, draws):
+        """As the base models' (one array per drawn model in turn), each covariate pattern's customers read once."""
+        times = np.asarray(times, dtype=float).reshape(-1)
+        weights = np.asarray(weights, dtype=float).reshape(len(times), -1)
+        groups = [(rows, z, self._pattern_model(z)._rfm_patterns(part)) for rows, z, part in self._groups(summary)]
+        for drawn in draws:
+            out = np.empty((len(summary), weights.shape[1]))
+            for rows, z, patterns in groups:
+                out[rows] = drawn._pattern_model(z)._discounted(patterns, times, weights, None)
+            yield out
 
     def expected_counts(self, summary: pd.DataFrame, n) -> np.ndarray:
         out = np.zeros(np.shape(n))

@@ -36,6 +36,10 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
             column = self.data.mapping.get("customer_id") or self.data.mapping.get("email")
             raise DataError(key="data.no_repeat_buyers", file=self.source_name, customers=len(summary),
                             cutoff=self.cutoff.date(), column=column)
+        revenue = self.history["revenue"].to_numpy(float)
+        if len(revenue) and not (revenue > 0).any():  # a value report of nothing: say which column to check
+            raise DataError(key="data.no_revenue", file=self.source_name, customers=len(revenue),
+                            cutoff=self.cutoff.date(), column=self.data.mapping.get("amount"))
         return self.with_covariates(summary)
 
     @cached_property
@@ -198,10 +202,15 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
 
     @cached_property
     def unit_economics(self):
+        """The SaaS figures of the last 12 months (ARPA, lapse churn, lifetime, LTV, LTV:CAC...); None when no
+        month's churn could be measured (a month of orders or less): then churn and everything built on it are
+        unknown, not 0% and the lifetime cap."""
         from clv_lib.value.unit_economics import unit_economics
 
         k = self.trailing_kpis
-        return unit_economics(k.monthly_revenue_per_customer or 0.0, k.trailing_churn_rate or 0.0,
+        if k.trailing_churn_rate is None:
+            return None
+        return unit_economics(k.monthly_revenue_per_customer or 0.0, k.trailing_churn_rate,
                               gross_margin=self.params.gross_margin, cac=self.blended_cac,
                               target_ratio=self.params.target_ltv_cac,
                               annual_discount_rate=self.params.annual_discount_rate, customers=k.customers,

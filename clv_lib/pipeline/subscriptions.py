@@ -108,24 +108,23 @@ class SubscriptionAnalysis(SubscriberAcquisition, BaseAnalysis):
             rows = part[part["tenure"] >= 1]
             if len(rows) < MIN_CUSTOMERS_PER_MODEL:
                 continue
+            churned = float(rows["churned"].sum())
+            exposure = float(rows["tenure"].sum())  # renewal opportunities faced
+            if churned == 0:
+                # Nobody cancelled: the sBG has nothing to fit. The churn per renewal is estimated as Jeffreys' 0.5
+                # events in `exposure` renewals (small, never 0), and the report states it with its 95% bound.
+                theta = 0.5 / (exposure + 1)
+                models[float(length)] = _geometric(theta, exposure)
+                self.note("model.no_churn_retention", months=int(length), renewals=int(exposure), churn=theta,
+                          upper=1 - 0.05 ** (1 / exposure))
+                continue
             try:
                 models[float(length)] = ShiftedBetaGeoModel().fit(rows[["tenure", "churned"]])
             except ConvergenceError:
                 # Too few renewals to tell customers apart (alpha, beta run off together): the data only
                 # identify one churn probability per period, the geometric limit of the sBG model.
-                churned = float(rows["churned"].sum())
-                if churned == 0:
-                    continue
-                exposure = float(rows["tenure"].sum())  # renewal opportunities faced
                 theta = churned / exposure
-                scale = 1e6
-                model = ShiftedBetaGeoModel().with_params(alpha=theta * scale, beta=(1 - theta) * scale)
-                # Binomial sampling variance of theta, carried to (log alpha, log beta) by the delta method (a
-                # rank-one matrix; the tiny ridge keeps it factorable) so intervals reflect this estimate too.
-                grad = np.array([1 / theta, -1 / (1 - theta)])
-                model.log_param_covariance_ = (theta * (1 - theta) / exposure) * np.outer(grad, grad) \
-                    + 1e-12 * np.eye(2)
-                models[float(length)] = model
+                models[float(length)] = _geometric(theta, exposure)
                 self.note("model.geometric_retention", severity="info", months=int(length), churn=theta)
             except ModelInputError:
                 continue
@@ -341,17 +340,36 @@ class SubscriptionAnalysis(SubscriberAcquisition, BaseAnalysis):
 
     @cached_property
     def unit_economics(self):
+        """The SaaS figures (ARPA, logo churn, lifetime, LTV, LTV:CAC...); None when no month's churn could be
+        measured (a month of history or less): then churn and everything built on it are unknown, not 0% and the
+        lifetime cap."""
         from clv_lib.value.unit_economics import unit_economics
 
         k = self.trailing_kpis
         churn = k.logo_churn_rate_trailing if k.logo_churn_rate_trailing is not None else k.logo_churn_rate
-        return unit_economics(k.arpa or 0.0, churn or 0.0, gross_margin=self.params.gross_margin,
+        if churn is None:
+            return None
+        return unit_economics(k.arpa or 0.0, churn, gross_margin=self.params.gross_margin,
                               cac=self.blended_cac, target_ratio=self.params.target_ltv_cac,
                               annual_discount_rate=self.params.annual_discount_rate, customers=k.end_customers,
                               churn_events=k.churned_customers)
 
     channel_economics = None
     cohort_cells_by_channel = None
+
+
+def _geometric(theta: float, exposure: float):
+    """The sBG model's geometric limit, one churn probability `theta` per renewal for everybody, estimated from
+    `exposure` renewal opportunities: alpha / (alpha + beta) = theta with alpha + beta huge."""
+    from clv_lib.models import ShiftedBetaGeoModel
+
+    scale = 1e6
+    model = ShiftedBetaGeoModel().with_params(alpha=theta * scale, beta=(1 - theta) * scale)
+    # Binomial sampling variance of theta, carried to (log alpha, log beta) by the delta method (a rank-one
+    # matrix; the tiny ridge keeps it factorable) so intervals reflect this estimate too.
+    grad = np.array([1 / theta, -1 / (1 - theta)])
+    model.log_param_covariance_ = (theta * (1 - theta) / exposure) * np.outer(grad, grad) + 1e-12 * np.eye(2)
+    return model
 
 
 def _months_elapsed(start: pd.Series, end) -> pd.Series:

@@ -2,7 +2,9 @@
 
 The CLV intervals (bootstrap draws of the model, the costliest step of the analysis after the fits) are needed
 from the segments chapter on; once the executive summary has fitted the models, they are computed while the
-since-the-last-report, data, KPI, concentration and cohort chapters are drawn. Every other chapter call first
+since-the-last-report, data, KPI, concentration and cohort chapters are drawn. With a worker they start even
+earlier (`start_early`): as soon as the models are fitted, while the executive summary computes the rest of its
+numbers (recommendations, unit economics, the new-customer value). Every other chapter call first
 waits for them, so each is computed once and a chapter never sees a half-done analysis.
 
 Where it runs: in the report run's worker process (`report.workers`) when the analysis offers the computation as
@@ -31,10 +33,34 @@ class Ahead:
         if workers is not None:
             workers.preload(*PRELOAD)
 
+    def start_early(self, analysis) -> None:
+        """Send the AHEAD computations that a worker can take to it now, before the chapter that fits the models
+        finishes: their job (`<name>_job`) fits them here first, which that chapter does first anyway, and the
+        worker then computes while the rest of the chapter is drawn. Nothing happens without a worker; a job that
+        fails to build here is left to `start` and the chapter (which then says what is wrong)."""
+        if self._workers is None:
+            return
+        for name in self._names(analysis):
+            if not hasattr(type(analysis), f"{name}_job"):
+                continue
+            try:
+                job = getattr(analysis, f"{name}_job")
+            except Exception:  # noqa: BLE001 - the chapter computes it again and raises or explains it there
+                continue
+            future = self._workers.call(job) if job is not None else None
+            if future is not None:
+                self._remote.append((analysis, name, job, future))
+
+    def _names(self, analysis) -> list[str]:
+        """The AHEAD attributes of `analysis` neither computed nor started yet."""
+        started = {(id(a), n) for a, n, _, _ in self._remote}
+        return [name for name in AHEAD if isinstance(getattr(type(analysis), name, None), cached_property)
+                and name not in vars(analysis) and (id(analysis), name) not in started]
+
     def start(self, analysis) -> None:
-        """Compute the AHEAD attributes of `analysis` that are not computed yet, in the worker or a thread."""
-        names = [name for name in AHEAD if isinstance(getattr(type(analysis), name, None), cached_property)
-                 and name not in vars(analysis)]
+        """Compute the AHEAD attributes of `analysis` that are not computed nor started yet, in the worker or a
+        thread."""
+        names = self._names(analysis)
         local = []
         for name in names:
             job = getattr(analysis, f"{name}_job", None) if self._workers is not None else None

@@ -21,9 +21,9 @@ def churn_window_months(r) -> int:
 
 def churn_measured(r) -> bool:
     """Whether any month's churn could be measured. Without one (less than two months of history: the first month
-    starts with nobody live) the churn, lifetime and every SaaS figure built on them are unknown, not 0% and
-    the lifetime cap."""
-    return churn_window_months(r) > 0
+    starts with nobody live) the pipeline has no unit economics: the churn, lifetime and every SaaS figure built on
+    them are unknown, not 0% and the lifetime cap."""
+    return r.analysis.unit_economics is not None
 
 
 def churn_window(r, style: str = "mean") -> str:

@@ -164,6 +164,8 @@ class Report:
         if module not in (chapters.since_last, chapters.data_quality, chapters.kpis, chapters.concentration,
                           chapters.cohorts):
             self.ahead.settle()  # these never read what is computed ahead; every other chapter may
+        if module is chapters.summary:  # the intervals go to a worker as soon as the model is fitted
+            self.ahead.start_early(self.analysis)
         chapter = module.render(self, **options)
         chapter.context = self.render_context
         if module is chapters.summary:  # the models are fitted now: the intervals go on in the background

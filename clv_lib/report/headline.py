@@ -10,7 +10,8 @@ import math
 import numpy as np
 
 from clv_lib.report.chapters import new_customers
-from clv_lib.report.churn_window import churn_measured, churn_window_months
+from clv_lib.report.churn_window import churn_window_months
+from clv_lib.value.unit_economics import cac_payback
 
 
 def _money(value) -> float | None:
@@ -51,20 +52,22 @@ def headline(report) -> dict:
         h["revenue"] = _money(k.revenue)
         h["orders"] = int(k.orders)
         h["aov"] = _money(k.aov)
-        h["arpa"] = _money(ue.arpa)
+        h["arpa"] = _money(k.monthly_revenue_per_customer)
         h["repeat_customer_share"] = _share(k.repeat_customer_share)
     h["churn_window_months"] = churn_window_months(report)  # monthly rates the churn averages (fewer on a short history)
     h["history_months"] = round(float(a.history_months), 1)
-    measured = churn_measured(report)  # else churn and all built on it are unknown (None), not 0% and the cap
-    h["churn_rate_monthly"] = _share(ue.churn_rate) if measured else None
-    h["lifetime_months"] = round(float(ue.lifetime.months), 1) if measured else None
-    h["lifetime_capped"] = bool(ue.lifetime.capped) if measured else None
-    h["ltv"] = _money(ue.ltv) if measured else None
-    h["cac"] = _money(ue.cac) if ue.cac is not None else None
-    h["ltv_cac"] = round(float(ue.ltv_to_cac), 2) if measured and ue.ltv_to_cac is not None else None
-    h["payback_months"] = round(float(ue.payback_months), 1) if ue.payback_months is not None else None
-    h["break_even_cac"] = _money(ue.break_even_cac) if measured else None
-    h["max_affordable_cac"] = _money(ue.max_affordable_cac) if measured else None
+    # without a month's churn (ue None) churn and all built on it are unknown (None), not 0% and the cap
+    h["churn_rate_monthly"] = _share(ue.churn_rate) if ue else None
+    h["lifetime_months"] = round(float(ue.lifetime.months), 1) if ue else None
+    h["lifetime_capped"] = bool(ue.lifetime.capped) if ue else None
+    h["ltv"] = _money(ue.ltv) if ue else None
+    h["cac"] = _money(a.blended_cac)
+    h["ltv_cac"] = round(float(ue.ltv_to_cac), 2) if ue and ue.ltv_to_cac is not None else None
+    payback = ue.payback_months if ue else _payback(report, k.arpa if report.subscription
+                                                     else k.monthly_revenue_per_customer)
+    h["payback_months"] = round(float(payback), 1) if payback is not None else None
+    h["break_even_cac"] = _money(ue.break_even_cac) if ue else None
+    h["max_affordable_cac"] = _money(ue.max_affordable_cac) if ue else None
     risk = a.risk.customers
     at_risk = risk["high_value"] & risk["at_risk"]
     h["winback_customers"] = int(at_risk.sum())
@@ -81,6 +84,14 @@ def headline(report) -> dict:
     h.update(new_customers.headline_facts(report))
     h["track_record"] = [entry.as_json() for entry in report.since.track_record]
     return h
+
+
+def _payback(report, arpa_monthly) -> float | None:
+    """The CAC payback needs no churn, CAC / (monthly ARPA x margin): given even when churn is unknown."""
+    cac = report.analysis.blended_cac
+    if cac is None or arpa_monthly is None:
+        return None
+    return cac_payback(cac, arpa_monthly, report.params.gross_margin).months
 
 
 def _active(report, customers):

@@ -55,10 +55,26 @@ _SINGULAR = {
 _ONE = {language: re.compile(r"(?<![\d.,])1 (" + "|".join(units) + r")\b") for language, units in _SINGULAR.items()}
 
 
+#: "the last 1 month" reads "the last month" (a window of one month on a short history).
+_LAST_ONE = {
+    "it": [(re.compile(r"\b(negli|agli|sugli|dagli|degli|gli) ultimi 1 (mese|anno)\b"),
+            lambda m: {"negli": "nell'", "agli": "all'", "sugli": "sull'", "dagli": "dall'", "degli": "dell'",
+                       "gli": "l'"}[m.group(1)] + "ultimo " + m.group(2)),
+           (re.compile(r"\b([Uu])ltimi 1 (mese|anno)\b"), lambda m: m.group(1) + "ltimo " + m.group(2))],
+    "en": [(re.compile(r"\b([Ll]ast) 1 (month|year)\b"), lambda m: m.group(1) + " " + m.group(2))],
+}
+
+
 def singular_units(text: str, language: str) -> str:
-    """Put the unit after a bare count of 1 in the singular (not after 1.5, 21 or 1,000)."""
+    """Put the unit after a bare count of 1 in the singular (not after 1.5, 21 or 1,000), and say "the last month"
+    rather than "the last 1 month"."""
     units = _SINGULAR.get(language)
-    return _ONE[language].sub(lambda m: "1 " + units[m.group(1)], text) if units else text
+    if not units:
+        return text
+    text = _ONE[language].sub(lambda m: "1 " + units[m.group(1)], text)
+    for pattern, replace in _LAST_ONE.get(language, ()):
+        text = pattern.sub(replace, text)
+    return text
 
 
 class Texts:

@@ -26,14 +26,18 @@ from concurrent.futures import Future
 from functools import partial
 
 ENV = "CLV_WORKERS"  # "auto" or a number of worker processes; unset or 0: everything in the kernel
+#: What a report run adds to the 1-minute load average by itself when `auto` judges it: its own kernel, and the
+#: reports just before it in a series (`make reports`, a benchmark). On an otherwise idle machine a series of
+#: reports holds the load average near 1.3, which must not read as "no idle CPU".
+OWN_LOAD = 1.0
 TOKEN = "clv-figure-pending:{}:"  # the closing colon: token 1 is no prefix of token 12
 _RC_SKIP = ("backend", "backend_fallback", "interactive")
 
 
 def workers_wanted() -> int:
     """How many worker processes the environment asks for. `auto`: one per idle CPU, at most two (one takes the
-    intervals while the other draws); none on a single CPU or on a machine whose load average already fills its
-    CPUs, where another process only adds its own start-up."""
+    intervals while the other draws); none on a single CPU or on a machine whose load average, less the report's
+    own share (`OWN_LOAD`), already fills its CPUs, where another process only adds its own start-up."""
     value = os.environ.get(ENV, "").strip().lower()
     if value in ("", "0", "no", "off"):
         return 0
@@ -43,7 +47,7 @@ def workers_wanted() -> int:
         except (AttributeError, OSError):  # Windows has no load average
             busy = 0.0
         cpus = os.cpu_count() or 1
-        return max(0, min(2, int(cpus - busy))) if cpus >= 2 else 0
+        return max(0, min(2, int(cpus - max(busy - OWN_LOAD, 0.0)))) if cpus >= 2 else 0
     try:
         return max(0, int(value))
     except ValueError:

@@ -18,10 +18,19 @@ from pathlib import Path
 WORKERS = "CLV_WORKERS"  # clv_lib.report.workers.ENV (importing clv_lib.report here costs 1 s)
 
 
+#: One OpenBLAS thread in the report's kernel unless the user set it: the report's matrices are small (a few
+#: covariates, a year of months), and on a shared machine OpenBLAS's threads wait for CPUs they do not get
+#: (`leggauss(256)`'s eigenvalues, at the Pareto/NBD's check: 0.01 s with one thread, 0.15-1 s with two under load).
+#: The demo's outputs are byte for byte the same either way.
+BLAS_THREADS = "OPENBLAS_NUM_THREADS"
+
+
 def kernel_env(notebook: Path, sha256: str) -> dict:
-    """What the report's kernel is told: the notebook it runs (for the provenance) and the worker setting."""
+    """What the report's kernel is told: the notebook it runs (for the provenance), the worker setting and the
+    BLAS threads."""
     return {"CLV_NOTEBOOK": notebook.as_posix(), "CLV_NOTEBOOK_SHA256": sha256,
-            WORKERS: os.environ.get(WORKERS, "auto")}  # figures drawn beside the kernel
+            WORKERS: os.environ.get(WORKERS, "auto"),  # figures drawn beside the kernel
+            BLAS_THREADS: os.environ.get(BLAS_THREADS, "1")}
 
 
 @dataclass

@@ -80,7 +80,7 @@ def clv_intervals(summary: pd.DataFrame, model: TransactionModel, spend, *, time
     rng = np.random.default_rng(seed)
     models = draw_models(model, n_draws, rng)
     spends = draw_models(spend, n_draws, rng) if isinstance(spend, GammaGammaModel) else []
-    draws = np.column_stack([kernel.totals(drawn, spends[i] if spends else None) for i, drawn in enumerate(models)])
+    draws = np.column_stack(kernel.totals_of_draws(model, models, spends))
     table = pd.DataFrame(draws, index=kernel.index).reindex(point.index)
     tail = (1 - level) / 2
     out["lower"] = table.quantile(tail, axis=1)
@@ -155,7 +155,15 @@ class _PatternKernel:
 
     def totals(self, model: TransactionModel, spend: GammaGammaModel | None) -> np.ndarray:
         """Total CLV and CLV per group (in `self.index` order) for one draw."""
-        kernel = model.discounted_purchases(self.patterns, self.months, self.discounts)[:, 0]
+        return self._combine(model.discounted_purchases(self.patterns, self.months, self.discounts)[:, 0], spend)
+
+    def totals_of_draws(self, model: TransactionModel, draws: list, spends: list) -> list[np.ndarray]:
+        """`totals` of each drawn transaction model (copies of `model`) with the spend draw of the same index (none:
+        the fitted spend), the patterns read once for all draws."""
+        kernels = model.discounted_purchases_draws(self.patterns, self.months, self.discounts, draws)
+        return [self._combine(kernel[:, 0], spends[i] if spends else None) for i, kernel in enumerate(kernels)]
+
+    def _combine(self, kernel: np.ndarray, spend: GammaGammaModel | None) -> np.ndarray:
         if self.gamma:
             p, q, v = (spend if spend is not None else self._gamma).params_.values()
             value = (p * v * self.count + p * self.x_eff * self.spend_sum) / (p * self.x_eff + q - 1.0)
