@@ -47,7 +47,9 @@ def loyal(tmp_path_factory) -> Path:
     subscriptions.assign(canceled_at="").to_csv(root / "data" / "loyal.csv", index=False)
     params = (ROOT / "params" / "demo-subscription.yaml").read_text(encoding="utf-8")
     (root / "params" / "loyal.yaml").write_text(params.replace("data/demo/subscriptions.csv", "data/loyal.csv")
-                                                .replace("language: en", "language: it"), encoding="utf-8")
+                                                .replace("language: en", "language: it")
+                                                .replace("cac: 640.0", "cac: {organic: 500.0, partner: 700.0}"),
+                                                encoding="utf-8")
     return build(root, "loyal", "--period", "2025Q4")
 
 
@@ -111,11 +113,18 @@ def test_a_saas_where_nobody_cancelled_gets_its_report_with_the_assumption_state
     assert said.group(2) == f"{100 * 0.5 / (renewals + 1):.4f}%".replace(".", ",")
     assert said.group(3) == f"{100 * (1 - 0.05 ** (1 / renewals)):.3f}%".replace(".", ",")
     assert "Nessun abbonato con contratti da 12 mesi ha disdetto" in text
+    # a CAC for two of the five channels: the others are named, and the blend weights the two priced ones only
+    unpriced = re.search(r"I parametri non indicano un CAC per (.+?) \(([\d.]+) dei clienti acquisiti negli ultimi 12 "
+                         r"mesi, [\d,]+%\): il CAC medio pesa solo i canali che ne hanno uno \(organic, partner\)", text)
+    assert unpriced is not None and set(unpriced.group(1).split(", ")) == {"paid_search", "outbound", "event"}
+    assert "CAC per canale pesati sui nuovi clienti degli ultimi 12 mesi" in text
     assert "la vita media è limitata a 120 mesi" in text and "export più lungo" not in text
+    # the model table: the geometric limit (not "varies from customer to customer"), and not "0,0%"
+    assert re.search(r" 1 mese – – 0,00\d\d% un'unica probabilità di abbandono per tutti", text), text
     assert re.search(r"\bnan\b|\binf\b", text, re.IGNORECASE) is None
     kpis = json.loads((loyal / "kpis.json").read_text(encoding="utf-8"))
     assert kpis["churn_rate_monthly"] == 0 and kpis["lifetime_capped"] is True and kpis["model"] == "sBG"
-    assert kpis["clv_24m_total"] > kpis["clv_12m_total"] > 0
+    assert kpis["clv_24m_total"] > kpis["clv_12m_total"] > 0 and 500 < kpis["cac"] < 700
     pypdf = pytest.importorskip("pypdf")
     pdf = " ".join(page.extract_text() for page in pypdf.PdfReader(loyal / "clv_report.pdf").pages)
     assert "Nessun abbonato con contratti da" in re.sub(r"\s+", " ", pdf)

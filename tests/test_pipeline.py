@@ -104,3 +104,40 @@ def test_without_a_measured_month_of_churn_there_are_no_unit_economics():
     economics = second.unit_economics
     assert economics.churn_rate == second.trailing_kpis.trailing_churn_rate > 0
     assert not economics.lifetime.capped
+
+
+def _with_cac(client: str, cac):
+    params = load_params(ROOT / "params" / f"{client}.yaml")
+    return analysis_for(client, params.model_copy(update={"cac": cac}), None, "en", ROOT)
+
+
+def test_a_cac_per_channel_is_weighted_by_each_channels_new_customers_and_unpriced_channels_are_named():
+    """One blended CAC for both business models: the per-channel CACs weighted by the customers each channel
+    acquired in the last 12 months. A channel of the data without a CAC is left out of the blend and named (before,
+    subscriptions took the plain mean of the CACs given, and orders quietly did so when no channel matched); when
+    no channel of the data has a CAC the CAC is unknown, not the mean of CACs for channels the data does not have."""
+    demo = _with_cac("demo", {"search": 38.0, "social": 27.0, "email": 9.0, "marketplace": 22.0})
+    h = demo.history
+    counts = h.loc[h["first_order"] >= demo.trailing_start, "channel"].value_counts()
+    expected = sum({"search": 38.0, "social": 27.0, "email": 9.0, "marketplace": 22.0}[c] * n for c, n in
+                   counts.items()) / counts.sum()
+    assert set(counts.index) == {"search", "social", "email", "marketplace"}
+    assert demo.blended_cac == pytest.approx(expected, rel=1e-12) and not demo.notes
+
+    partial = _with_cac("demo", {"search": 38.0, "web": 10.0})
+    assert partial.blended_cac == 38.0
+    (note,) = partial.notes
+    assert note.key == "cac.unpriced_channels" and note.values["given"] == "search, web"
+    assert note.values["customers"] == counts.drop("search").sum()
+    assert note.values["share"] == round(100 * counts.drop("search").sum() / counts.sum(), 1)
+
+    nowhere = _with_cac("demo", {"web": 10.0, "shop": 12.0})
+    assert nowhere.blended_cac is None and [n.key for n in nowhere.notes] == ["cac.no_priced_channel"]
+
+    saas = _with_cac("demo-subscription", {"organic": 500.0, "paid_search": 900.0, "partner": 700.0,
+                                           "outbound": 1200.0, "event": 1500.0})
+    starts = saas.subscriber_starts
+    counts = starts.loc[starts["start_date"] >= saas.trailing_start, "channel"].value_counts()
+    cac = {"organic": 500.0, "paid_search": 900.0, "partner": 700.0, "outbound": 1200.0, "event": 1500.0}
+    assert saas.blended_cac == pytest.approx(sum(cac[c] * n for c, n in counts.items()) / counts.sum(), rel=1e-12)
+    assert saas.blended_cac != pytest.approx(sum(cac.values()) / len(cac))  # not the plain mean

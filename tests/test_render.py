@@ -103,6 +103,23 @@ def test_a_browser_that_fails_leaves_the_print_to_the_command_line(tmp_path):
     assert Browser.launch(str(tmp_path / "no-such-browser")) is None
 
 
+def test_a_browser_asked_to_stop_is_gone_after_close():
+    """The runner asks the browser to quit after the PDF (`stop`, no wait) and writes the index page meanwhile;
+    `close` then waits for it and removes its profile folder."""
+    from clv_lib.runner.browser import Browser
+    from clv_lib.runner.render_pdf import find_chromium
+
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("no Chromium-family browser (.ci/run installs chromium)")
+    browser = Browser.launch(executable)
+    assert browser is not None
+    browser.stop()
+    browser.stop()  # once is enough
+    browser.close()
+    assert browser._proc.returncode is not None and not Path(browser._profile).exists()
+
+
 def test_write_atomic_leaves_no_partial_file(tmp_path):
     target = tmp_path / "out" / "a.txt"
     write_atomic(target, "complete")

@@ -154,8 +154,10 @@ def test_auto_takes_workers_only_for_idle_cpus(monkeypatch):
     assert workers.workers_wanted() == 1
     monkeypatch.setattr(workers.os, "getloadavg", lambda: (4.5, 1.0, 1.0))  # a busy machine: all in the kernel
     assert workers.workers_wanted() == 0
-    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)  # the load of a series of reports on an idle machine
-    monkeypatch.setattr(workers.os, "getloadavg", lambda: (1.4, 1.0, 1.0))
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (0.1, 0.1, 0.1))  # one CPU stays the kernel's
+    assert workers.workers_wanted() == 1
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (1.4, 1.0, 1.0))  # a series of reports, idle machine
     assert workers.workers_wanted() == 1
     monkeypatch.setattr(workers.os, "getloadavg", lambda: (2.2, 1.0, 1.0))
     assert workers.workers_wanted() == 0

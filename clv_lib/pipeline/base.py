@@ -164,6 +164,33 @@ class BaseAnalysis:
         cac = self.params.cac
         return dict(cac) if isinstance(cac, dict) else None
 
+    acquired_channels = None  # per business model: the channel of each customer acquired in the last 12 months
+
+    @cached_property
+    def blended_cac(self) -> float | None:
+        """One CAC for the whole base: as given; or, given per channel, the channels' CACs weighted by the customers
+        each acquired in the last 12 months. Channels of the data without a CAC are left out of the blend and named
+        in the notes; when no channel of the data has one the CAC is unknown (None); without a channel column the
+        blend is the plain mean of the CACs given, and the notes say that too."""
+        cac = self.cac_by_channel
+        if cac is None:
+            return self.params.cac
+        given = ", ".join(map(str, cac))
+        channels = self.acquired_channels
+        if channels is None:
+            self.note("cac.no_channel", given=given)
+            return float(sum(cac.values()) / len(cac))
+        counts = channels.value_counts()
+        priced = counts.index.isin([str(c) for c in cac])
+        if not priced.any():
+            self.note("cac.no_priced_channel", given=given, channels=", ".join(counts.index.astype(str)))
+            return None
+        if not priced.all():
+            self.note("cac.unpriced_channels", given=given, channels=", ".join(counts.index[~priced].astype(str)),
+                      customers=int(counts[~priced].sum()), share=round(100 * float(counts[~priced].sum() / counts.sum()), 1))
+        weights = counts[priced]
+        return float(sum(float(cac[str(c)]) * n for c, n in weights.items()) / weights.sum())
+
 
     # ---- segment, value, recommend (shared by both business models) ------------------------------------
     clv_column = "clv_12m"  # the horizon behind tiers, risk and recommendations

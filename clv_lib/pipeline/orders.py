@@ -217,20 +217,14 @@ class OrdersAnalysis(AcquisitionAnalysis, BaseAnalysis):
                               churn_events=k.churn_events)
 
     @cached_property
-    def blended_cac(self) -> float | None:
-        """One CAC for the whole base: as given, or the per-channel CACs weighted by the last 12 months'
-        new customers of each channel."""
-        cac = self.params.cac
-        if cac is None or not isinstance(cac, dict):
-            return cac
-        new = self.history[self.history["first_order"] >= self.trailing_start]
-        if "channel" not in new.columns or new.empty:
-            return float(np.mean(list(cac.values())))
-        counts = new["channel"].value_counts()
-        known = {c: n for c, n in counts.items() if c in cac}
-        if not known:
-            return float(np.mean(list(cac.values())))
-        return float(sum(cac[c] * n for c, n in known.items()) / sum(known.values()))
+    def acquired_channels(self) -> pd.Series | None:
+        """The channel of each customer acquired in the last 12 months (of every customer when nobody was), or None
+        when the data has no channel: what a per-channel CAC is weighted by."""
+        h = self.history
+        if "channel" not in h.columns:
+            return None
+        recent = (h["first_order"] >= self.trailing_start).to_numpy()
+        return h.loc[recent if recent.any() else slice(None), "channel"].astype("string").fillna("(unknown)")
 
     @cached_property
     def channel_economics(self) -> pd.DataFrame | None:

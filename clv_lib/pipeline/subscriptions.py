@@ -332,11 +332,14 @@ class SubscriptionAnalysis(SubscriberAcquisition, BaseAnalysis):
         return self.source.cohort_cells(self.cutoff)
 
     @cached_property
-    def blended_cac(self) -> float | None:
-        cac = self.params.cac
-        if cac is None or not isinstance(cac, dict):
-            return cac
-        return float(np.mean(list(cac.values())))
+    def acquired_channels(self) -> pd.Series | None:
+        """The channel of each subscriber acquired in the last 12 months (of every subscriber when nobody was), or
+        None when the data has no channel: what a per-channel CAC is weighted by."""
+        starts = self.subscriber_starts
+        if "channel" not in starts.columns:
+            return None
+        recent = (starts["start_date"] >= self.trailing_start).to_numpy()
+        return starts.loc[recent if recent.any() else slice(None), "channel"].astype("string")
 
     @cached_property
     def unit_economics(self):

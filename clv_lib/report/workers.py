@@ -36,8 +36,9 @@ _RC_SKIP = ("backend", "backend_fallback", "interactive")
 
 def workers_wanted() -> int:
     """How many worker processes the environment asks for. `auto`: one per idle CPU, at most two (one takes the
-    intervals while the other draws); none on a single CPU or on a machine whose load average, less the report's
-    own share (`OWN_LOAD`), already fills its CPUs, where another process only adds its own start-up."""
+    intervals while the other draws) and one CPU left to the kernel (on two CPUs one worker: a second would share
+    the kernel's CPU while both import); none on a single CPU or on a machine whose load average, less the
+    report's own share (`OWN_LOAD`), already fills its CPUs, where another process only adds its own start-up."""
     value = os.environ.get(ENV, "").strip().lower()
     if value in ("", "0", "no", "off"):
         return 0
@@ -47,7 +48,7 @@ def workers_wanted() -> int:
         except (AttributeError, OSError):  # Windows has no load average
             busy = 0.0
         cpus = os.cpu_count() or 1
-        return max(0, min(2, int(cpus - max(busy - OWN_LOAD, 0.0)))) if cpus >= 2 else 0
+        return max(0, min(2, cpus - 1, int(cpus - max(busy - OWN_LOAD, 0.0)))) if cpus >= 2 else 0
     try:
         return max(0, int(value))
     except ValueError:

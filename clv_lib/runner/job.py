@@ -156,18 +156,23 @@ def build_report(client: str, period: str | None = None, language: str | None = 
         label = meta["period"]
         final = publish_dir(staging, client_dir / label)
     except FileNotFoundError as exc:
+        _close(browser)
         shutil.rmtree(staging, ignore_errors=True)
         raise RenderError(key="runner.notebook_no_output", file=Path(exc.filename).name,
                           notebook=chosen.path.as_posix()) from None
     except BaseException:
+        _close(browser)
         log = _keep_failed_log(executed, client_dir)
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    finally:
-        _close(browser)
+    if browser is not None:
+        browser.stop()  # it shuts down while the index page is written
     from clv_lib.runner.index_page import write_index
 
-    write_index(client, root)  # the client's index page lists every published period, this one included
+    try:
+        write_index(client, root)  # the client's index page lists every published period, this one included
+    finally:
+        _close(browser)
     files = sorted(p.name for p in final.iterdir() if p.is_file() and not p.name.startswith("."))
     result = ReportResult(client, label, final, files, used, time.perf_counter() - started, warning, chosen.path,
                           chosen.warning)

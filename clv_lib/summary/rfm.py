@@ -16,8 +16,9 @@ measures CDNOW), "M" months (days / 30.4375, a 365.25-day year over 12). `calibr
 the same customers did after the calibration end, in the layout of lifetimes' `calibration_and_holdout_data`.
 
 Text ids go to DuckDB as they are (pandas' Arrow-backed strings), other ids as the integer codes of their sorted
-order, so ten million transactions take seconds and no Python object per row; the result is indexed by the
-original ids, sorted (text by code point).
+order, so ten million transactions take seconds and no Python object per row; DuckDB scans them in place (an Arrow
+table over the frame's buffers, not a copy into a DuckDB table). The result is indexed by the original ids, sorted
+(text by code point).
 """
 
 from __future__ import annotations
@@ -68,27 +69,27 @@ def _orders(transactions: pd.DataFrame, customer_col: str, date_col: str, amount
         raise ModelInputError(f"transactions: column {missing[0]!r} not found; columns are: "
                               f"{', '.join(map(str, transactions.columns))}")
     dates = pd.to_datetime(transactions[date_col])
-    dated = dates.notna().to_numpy()
-    if not dated.any():
+    if not dates.notna().any():
         raise ModelInputError("transactions: no dated transaction to summarise")
     end = (pd.Timestamp(observation_end) if observation_end is not None else dates.max()).normalize()
     customers = transactions[customer_col]
     if pd.api.types.is_string_dtype(customers.dtype) and not customers.dtype == object:  # Arrow-backed text
         ids, keys = None, pa.array(customers, type=pa.large_string(), from_pandas=True)  # sorted by code point
-        dated = dated & customers.notna().to_numpy()  # a transaction without a customer is in no summary
     else:  # other ids go as the integer codes of their sorted order, and come back as they were
         codes, ids = pd.factorize(customers, sort=True)
-        dated = dated & (codes >= 0)
-        keys = pa.array(codes.astype("int64"))
+        keys = pa.array(codes.astype("int64"), mask=codes < 0)
     amounts = (transactions[amount_col].to_numpy(dtype="float64", na_value=np.nan) if amount_col
                else np.zeros(len(transactions)))
-    table = pa.table({"customer_id": keys.filter(pa.array(dated)),
-                      "order_date": pa.array(dates.to_numpy()[dated].astype("datetime64[D]")),
-                      "amount": pa.array(amounts[dated], from_pandas=True)})
+    days = dates.to_numpy().astype("datetime64[D]")
+    table = pa.table({"customer_id": keys, "order_date": pa.array(days, from_pandas=True),  # NaT: NULL
+                      "amount": pa.array(amounts, from_pandas=True)})
     con = ibis.duckdb.connect()
-    orders = EngineOrders(con.create_table("transactions", table), "duckdb", "transactions")
-    orders = EngineOrders(orders.orders, "duckdb", "transactions", days=orders.days_query())  # one query: no cache
-    orders.backend = con
+    con.con.register("transactions", table)  # scanned in place, as DuckDB's own SQL scans a frame: no copy
+    t = con.table("transactions")
+    t = t.filter(t.customer_id.notnull() & t.order_date.notnull())  # undated or anonymous: in no summary
+    orders = EngineOrders(t, "duckdb", "transactions")
+    orders = EngineOrders(t, "duckdb", "transactions", days=orders.days_query())  # one query: no cache
+    orders.backend = con  # the connection (and the Arrow table it scans) lives as long as the orders
     return orders, ids, end
 
 

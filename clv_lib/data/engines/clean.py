@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clv_lib.data.engines.query import cache, double, run
+from clv_lib.data.engines.query import cache, double, money_sum, run
 from clv_lib.data.engines.tally import events, record, tally
 from clv_lib.data.engines.values import Reader
 from clv_lib.data.ingest import FileRows
@@ -225,7 +225,7 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
     extras = {c: orders[c] for c in ("status", "channel", "quantity") if col(c)}
     out = orders.select(customer_id=orders.cid, order_id=orders.oid, order_date=orders.day, amount=orders.value,
                         **extras)
-    kept = run(out.aggregate(n=out.count(), revenue=out.amount.sum()), engine, f"cleaning {source}")
+    kept = run(out.aggregate(n=out.count(), revenue=money_sum(out.amount)), engine, f"cleaning {source}")
     ledger.kept(int(kept["n"].iloc[0]), _float(kept["revenue"].iloc[0]))
     ledger.check()
     inferences = list(file_rows.inferences) if file_rows is not None else _inferences(raw, mapping, reader, engine)

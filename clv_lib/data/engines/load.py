@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.data.audit import Audited, check_usable, data_path, no_valid_rows
-from clv_lib.data.engines.query import run
+from clv_lib.data.engines.query import money_sum, run
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.mapping import ColumnMapping, resolve_columns
 from clv_lib.exceptions import DataError, EngineError
@@ -253,7 +253,7 @@ def _orders_data(params, result, mapping, source, end, con, notes=()) -> EngineD
 
 def _totals(orders, source) -> dict:
     """Orders, revenue, customers, first and last order day (Timestamps) of the cleaned orders: one aggregate."""
-    row = run(orders.aggregate(n=orders.count(), s=orders.amount.sum(), c=orders.customer_id.nunique(),
+    row = run(orders.aggregate(n=orders.count(), s=money_sum(orders.amount), c=orders.customer_id.nunique(),
                                lo=orders.order_date.min(), hi=orders.order_date.max()),
               source.engine, f"counting the cleaned orders of {source.display}").iloc[0]
     as_ts = lambda x: pd.Timestamp(x).normalize() if x is not None and pd.notna(x) else None  # noqa: E731

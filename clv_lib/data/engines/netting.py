@@ -2,9 +2,10 @@
 column, refunds netted, orders refunded in full removed, zero-value orders flagged; one Ibis implementation.
 
 * **Line items**: rows sharing an order id (and customer) are one order dated at its earliest row, its value their
-  sum (merged: every line but the first, by source row; in a table, the earliest then the largest). A sale without
-  an order id is an order of its own, named `row <source row>` (a table: `row <n>`, n counting the customer's
-  such rows by date and value). Status and channel: the smallest label of the order's lines.
+  sum, exact in decimal (`money_sum`: the same to the last bit in every run) (merged: every line but the first, by
+  source row; in a table, the earliest then the largest). A sale without an order id is an order of its own, named
+  `row <source row>` (a table: `row <n>`, n counting the customer's such rows by date and value). Status and
+  channel: the smallest label of the order's lines.
 * **Partial refunds written on the order** (Shopify's "Refunded Amount", canonical `refunded_amount`): subtracted
   once from the merged order, never below zero (flagged); an order refunded to nothing is removed below.
 * **Refunds**: a row with a negative amount or a refund status (params `refund_statuses`); its value is the
@@ -19,7 +20,7 @@ column, refunds netted, orders refunded in full removed, zero-value orders flagg
 
 from __future__ import annotations
 
-from clv_lib.data.engines.query import cache, double
+from clv_lib.data.engines.query import cache, double, money_sum
 from clv_lib.data.engines.tally import events, record, tally
 from clv_lib.data.ledger import Ledger
 
@@ -63,10 +64,11 @@ def net_refunds_and_merge(alive, refund_status, ledger: Ledger, engine: str, sou
 
     # Line items: one order per (customer, order id); a sale without an order id is an order of its own.
     keyed = sales.filter(sales.oid.notnull())
-    agg = dict(day=keyed.day.min(), value=keyed.value.sum(), rows=keyed.count(), status=keyed.status.min(),
+    # the value as an exact decimal sum: a float sum's last bit follows the order the engine's threads add the lines
+    agg = dict(day=keyed.day.min(), value=money_sum(keyed.value), rows=keyed.count(), status=keyed.status.min(),
                channel=keyed.channel.min(), _row=keyed._row.min(), _ex=keyed._ex.min())
     if has_refunded:
-        agg["refunded"] = keyed.refunded.sum().cast("float64")
+        agg["refunded"] = money_sum(keyed.refunded)
     if "qty" in keyed.columns:
         agg["quantity"] = keyed.qty.sum()
     merged = keyed.group_by(["cid", "oid"]).aggregate(**agg)

@@ -48,6 +48,7 @@ def render(r) -> Chapter:
     if ue.cac is not None:
         rows += [
             (t("economics.row.cac"), f.money(ue.cac, 2), t("economics.formula.cac_given" if a.cac_by_channel is None
+                                                           else "economics.formula.cac_mean" if a.acquired_channels is None
                                                            else "economics.formula.cac_blended")),
             (t("economics.row.ltv_cac"), f.ratio(ue.ltv_to_cac), t("economics.formula.ltv_cac",
                                                                    rating=t(f"economics.rating.{RATINGS[ue.rating]}"))),
