@@ -165,25 +165,30 @@ def file_backend(path: Path, spec, display: str):
     return con, positional_names(raw) if spec.header is False else raw
 
 
-def clean_file_data(params, raw, mapping: ColumnMapping, end) -> EngineData:
-    """A file's orders or subscriptions (`read.RawTable` mapped by `mapping`), cleaned (`clean_file_rows`) and
-    checked usable."""
-    result, con = clean_file_rows(raw, mapping, params.data, params.currency, params.timezone, end,
-                                  params.business_model)
+def clean_file_data(params, file, end) -> EngineData:
+    """A file's orders or subscriptions (`ingest.IngestedFile`, whose rows this takes), cleaned (`clean_typed_rows`)
+    and checked usable."""
+    result, con = clean_typed_rows(file, params.data, params.currency, params.timezone, end, params.business_model)
     if params.business_model == "subscription":
-        return _subscription_data(params, result, mapping, raw.info, end, con)
-    return _orders_data(params, result, mapping, raw.info, end, con)
+        return _subscription_data(params, result, file.mapping, file.info, end, con)
+    return _orders_data(params, result, file.mapping, file.info, end, con)
 
 
 def clean_file_rows(raw, mapping: ColumnMapping, spec, currency: str, timezone: str, end,
                     business_model: str = "transactional"):
-    """A file's rows ingested (`clv_lib.data.ingest`), then cleaned by DuckDB with the same Ibis rules as a
-    database table: (`EngineClean`, the DuckDB backend holding the cleaned orders or subscription segments)."""
+    """A file's rows ingested (`clv_lib.data.ingest`), then cleaned (`clean_typed_rows`)."""
+    from clv_lib.data.ingest import ingest_file
+
+    return clean_typed_rows(ingest_file(raw, mapping, spec, timezone), spec, currency, timezone, end, business_model)
+
+
+def clean_typed_rows(file, spec, currency: str, timezone: str, end, business_model: str = "transactional"):
+    """A file's typed rows (`ingest.IngestedFile`, taken) cleaned by DuckDB with the same Ibis rules as a database
+    table: (`EngineClean`, the DuckDB backend holding the cleaned orders or subscription segments)."""
     from clv_lib.data.engines.clean import clean_engine_orders
     from clv_lib.data.engines.clean_subscriptions import clean_engine_subscriptions
-    from clv_lib.data.ingest import ingest
 
-    typed, identity, file_rows = ingest(raw, mapping, spec, timezone)
+    typed, identity, file_rows, display = file.take(), file.identity, file.file_rows, file.info.display
     con = scratch_duckdb(typed.num_rows)
     # The typed rows are read by DuckDB where they are (Arrow, no copy); the cleaning's first step materialises
     # them with their rules, after which they are let go.
@@ -192,9 +197,9 @@ def clean_file_rows(raw, mapping: ColumnMapping, spec, currency: str, timezone: 
     table = con.table("file_rows")
     try:
         if business_model == "subscription":
-            return clean_engine_subscriptions(table, identity, spec, currency, timezone, end, raw.info.display,
-                                              "duckdb", file_rows), con
-        return clean_engine_orders(table, identity, spec, currency, end, raw.info.display, "duckdb", timezone,
+            return clean_engine_subscriptions(table, identity, spec, currency, timezone, end, display, "duckdb",
+                                              file_rows), con
+        return clean_engine_orders(table, identity, spec, currency, end, display, "duckdb", timezone,
                                    file_rows), con
     finally:
         con.con.unregister("file_rows")
