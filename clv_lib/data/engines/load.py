@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.data.audit import Audited, check_usable, data_path, no_valid_rows
-from clv_lib.data.engines.query import money_sum, run
+from clv_lib.data.engines.query import run
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.mapping import ColumnMapping, resolve_columns
 from clv_lib.exceptions import DataError, EngineError
@@ -245,7 +245,7 @@ def load_engine_data(params, observation_end=None, root: Optional[Path] = None) 
 
 def _orders_data(params, result, mapping, source, end, con, notes=()) -> EngineData:
     """EngineData of cleaned orders, checked usable (some orders, `data.min_customers` customers)."""
-    totals = _totals(result.table, source)
+    totals = result.totals
     ledger = result.ledger
     if not totals["orders"]:
         raise no_valid_rows(source.display, ledger, "orders")
@@ -254,16 +254,6 @@ def _orders_data(params, result, mapping, source, end, con, notes=()) -> EngineD
                      "orders")
     return EngineData("orders", ledger, mapping, result.inferences + list(notes), source, end, totals["last_date"],
                       table=result.table, backend=con, totals=totals)
-
-
-def _totals(orders, source) -> dict:
-    """Orders, revenue, customers, first and last order day (Timestamps) of the cleaned orders: one aggregate."""
-    row = run(orders.aggregate(n=orders.count(), s=money_sum(orders.amount), c=orders.customer_id.nunique(),
-                               lo=orders.order_date.min(), hi=orders.order_date.max()),
-              source.engine, f"counting the cleaned orders of {source.display}").iloc[0]
-    as_ts = lambda x: pd.Timestamp(x).normalize() if x is not None and pd.notna(x) else None  # noqa: E731
-    return {"orders": int(row["n"] or 0), "revenue": float(row["s"] or 0.0), "customers": int(row["c"] or 0),
-            "first_date": as_ts(row["lo"]), "last_date": as_ts(row["hi"])}
 
 
 def _subscriptions(params, raw, mapping: ColumnMapping, source: EngineSource, end, con) -> EngineData:
