@@ -4,15 +4,14 @@ The cleaning builds, for each set of rules, a table of *events* with the columns
 the row counts as affected, 0 when it only adds revenue), `v` (the revenue it affects), `_row` (the source row
 number: a file's row as a spreadsheet shows it) and `_ex` (a database row's key columns, when there is no row
 number). `tally` returns, per rule, the rows, the revenue and up to `MAX_EXAMPLES` example rows (the smallest row
-numbers, or the smallest keys), which `record` writes into the ledger. The events are materialised once (`query.cache`)
-for the two queries.
+numbers, or the smallest keys), which `record` writes into the ledger.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clv_lib.data.engines.query import cache, double, run
+from clv_lib.data.engines.query import double, run
 from clv_lib.data.ledger import MAX_EXAMPLES, Ledger
 
 
@@ -39,9 +38,6 @@ def tally(table, engine: str, source: str) -> dict[str, Count]:
     import ibis
 
     what = f"cleaning {source}"
-    # The events (a union of the rules' filters, the rows the rules touched) are computed and compiled once for the
-    # two queries below: on the demo, compiling the netting's events twice cost more than running them.
-    table = cache(table, engine)
     agg = run(table.group_by("rule").aggregate(n=table.n.sum(), r=table.v.sum()), engine, what)
     out = {str(r): Count(int(n or 0), _float(v)) for r, n, v in zip(agg["rule"], agg["n"], agg["r"])}
     hit = table.filter(table.n > 0)
