@@ -25,6 +25,9 @@ def test_locale_number_formats():
     assert it.money(1234.56, 2) == "1.234,56\xa0€"
     assert en.money(1234.56, 2) == "€1,234.56"
     assert it.pct(0.123) == "12,3%" and en.pct(0.123) == "12.3%"
+    # a tiny churn (no cancellation in 21,223 renewals) keeps two significant digits instead of reading 0.0%
+    assert it.small_pct(0.5 / 21224) == "0,0024%" and en.small_pct(0.00014) == "0.014%"
+    assert en.small_pct(0.123) == "12.3%" and en.small_pct(0.0) == "0.0%" and en.small_pct(float("nan")) == "–"
     assert it.money(float("nan")) == "–" and en.ratio(float("inf")) == "–"
 
 

@@ -119,6 +119,8 @@ def test_a_saas_where_nobody_cancelled_gets_its_report_with_the_assumption_state
     assert unpriced is not None and set(unpriced.group(1).split(", ")) == {"paid_search", "outbound", "event"}
     assert "CAC per canale pesati sui nuovi clienti degli ultimi 12 mesi" in text
     assert "la vita media è limitata a 120 mesi" in text and "export più lungo" not in text
+    # the model table: the geometric limit (not "varies from customer to customer"), and not "0,0%"
+    assert re.search(r" 1 mese – – 0,00\d\d% un'unica probabilità di abbandono per tutti", text), text
     assert re.search(r"\bnan\b|\binf\b", text, re.IGNORECASE) is None
     kpis = json.loads((loyal / "kpis.json").read_text(encoding="utf-8"))
     assert kpis["churn_rate_monthly"] == 0 and kpis["lifetime_capped"] is True and kpis["model"] == "sBG"

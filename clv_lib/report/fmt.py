@@ -72,6 +72,13 @@ class Formatter:
         pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
         return format_percent(_unsigned_zero(value, decimals + 2), format=pattern, locale=self.locale)
 
+    def small_pct(self, value, decimals: int = 1) -> str:
+        """A share that may be tiny (a churn of 0.0024%): `decimals` decimals, or two significant digits when
+        those would show 0 (at most 4 decimals)."""
+        if _finite(value) and 0 < abs(value) < 10 ** -(decimals + 2):
+            decimals = min(4, 1 - math.floor(math.log10(abs(value) * 100)))
+        return self.pct(value, decimals)
+
     def ratio(self, value, decimals: int = 1) -> str:
         """A multiple such as LTV:CAC (`3,2×`)."""
         return MISSING if not _finite(value) else f"{self.number(value, decimals)}×"

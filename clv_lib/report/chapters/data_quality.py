@@ -8,8 +8,6 @@ table `covariates`), heading `warnings.title`, bullets `warnings` or text `warni
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from clv_lib.report import charts
@@ -84,8 +82,8 @@ def _fmt_values(r, values: dict) -> dict:
     for key, value in values.items():
         if key == "rule":  # a ledger rule's name, stored in English like data_quality.csv
             out[key] = rule_label(value, r.language)
-        elif isinstance(value, float) and key in ("churn", "upper"):  # two significant digits when tiny
-            out[key] = r.fmt.pct(value, max(1, min(4, 1 - math.floor(math.log10(value * 100)))) if value > 0 else 1)
+        elif isinstance(value, float) and key in ("churn", "upper"):
+            out[key] = r.fmt.small_pct(value)
         elif isinstance(value, (int, float)):
             out[key] = r.fmt.number(value)
         else:

@@ -57,11 +57,11 @@ def _model(r, ch: Chapter) -> None:
         rows = []
         for length, model in sorted(a.retention_models.items()):
             alpha, beta = model.params_["alpha"], model.params_["beta"]
-            geometric = alpha > 1e4
+            geometric = alpha + beta > 1e4  # the sBG's geometric limit: one churn probability for everybody
             churn = alpha / (alpha + beta)
             rows.append((t("predicted.sbg.contract", months=f.number(length)),
                          "–" if geometric else f.number(alpha, 3), "–" if geometric else f.number(beta, 2),
-                         f.pct(churn, 1), t("predicted.sbg.geometric") if geometric else t("predicted.sbg.heterogeneous")))
+                         f.small_pct(churn), t("predicted.sbg.geometric") if geometric else t("predicted.sbg.heterogeneous")))
         ch.text("model.lead", t("predicted.sbg.lead", margin=f.pct(r.params.gross_margin, 0),
                                 rate=f.pct(r.params.annual_discount_rate, 1)))
         ch.table("contracts", pd.DataFrame(rows, columns=["contract", "alpha", "beta", "mean_churn", "kind"]),
