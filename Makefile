@@ -20,6 +20,7 @@ PERIOD ?=
 LANGUAGE ?=
 PDF_ENGINE ?= auto
 JOBS ?= 1
+TEST_WORKERS ?= 2
 DATA ?=
 
 NOTEBOOK ?=
@@ -56,8 +57,8 @@ lock: $(DEV) ## Refresh requirements.lock from pyproject.toml (keeps current pin
 	$(VENV)/bin/uv pip compile --quiet --universal --python-version 3.10 --all-extras pyproject.toml \
 		--output-file $(LOCK) --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-test: $(DEV) ## Run the test suite (installs the development extras first)
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: $(DEV) ## Run the test suite on TEST_WORKERS=2 workers (installs the development extras first) [TEST_WORKERS=0: serially]
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 report: $(RUNTIME) ## Build one report, or a series: CLIENT=demo [PERIOD=2025Q4|2025|2025-11|2025Q1..2025Q4] [LANGUAGE=it|en] [PDF_ENGINE=auto|weasyprint|chromium|none] [NOTEBOOK=path]
 	@$(PY) -m clv_lib.runner report --client "$(CLIENT)" --period "$(PERIOD)" --language "$(LANGUAGE)" --pdf-engine "$(PDF_ENGINE)" --notebook "$(NOTEBOOK)"

@@ -66,7 +66,7 @@ def test_the_lock_is_universal_and_made_by_make_lock():
 
 def test_runtime_profile_has_no_test_tools_nor_database_drivers():
     runtime = closure(())
-    for heavy in ("pyspark", "playwright", "psycopg", "pytest", "hypothesis", "uv"):
+    for heavy in ("pyspark", "playwright", "psycopg", "pytest", "pytest-xdist", "hypothesis", "uv"):
         assert heavy not in runtime, heavy
     assert {"papermill", "nbconvert", "pandas", "seaborn", "duckdb", "jupyterlab"} <= runtime
     assert "pyspark" in closure(("spark",)) and "psycopg" in closure(("postgres",))
