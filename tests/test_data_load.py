@@ -88,10 +88,34 @@ def test_demo_subscriptions(manifests):
     assert ((changed["end_date"] == nxt) | nxt.isna()).all()
 
 
-def test_last_order_date_reads_only_dates():
+def test_last_order_date():
     assert last_order_date(load_params(ROOT / "params/demo.yaml"), root=ROOT) == pd.Timestamp("2025-12-31")
     assert last_order_date(load_params(ROOT / "params/demo-subscription.yaml"), root=ROOT) <= pd.Timestamp(
         "2025-12-31")
+
+
+def test_the_report_reads_and_parses_the_file_once(monkeypatch, orders):
+    """The default period's last date and the cleaning share one read and one parse of the file: the same date and
+    the same ledger as reading it for each, and the file's rows are let go once cleaned."""
+    from clv_lib.data import load as data_load
+    from clv_lib.pipeline import analysis_for
+
+    reads = []
+    real = data_load.read_table
+    monkeypatch.setattr(data_load, "read_table", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    params = load_params(ROOT / "params/demo.yaml")
+    analysis = analysis_for("demo", params, None, "en", ROOT)
+    assert analysis.last_data_date == pd.Timestamp("2025-12-31")
+    data = analysis.data
+    assert len(reads) == 1
+    assert "_client_file" not in analysis.__dict__
+    assert data.ledger.to_frame().equals(orders.ledger.to_frame())
+    file = data_load.read_client_file(params, ROOT)
+    assert last_order_date(params, file=file) == pd.Timestamp("2025-12-31")
+    load_client_data(params, "2025-12-31", file=file)
+    assert file.rows is None
+    with pytest.raises(RuntimeError):
+        file.take()
 
 
 def test_observation_end_cuts_orders(orders):

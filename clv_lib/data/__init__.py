@@ -1,6 +1,7 @@
 """Stage 2: load client exports, map their columns, parse values and clean them with a complete ledger.
 
-Entry points: `load_client_data(params, observation_end) -> EngineData` and `last_order_date(params)`
+Entry points: `load_client_data(params, observation_end) -> EngineData`, `last_order_date(params)` and
+`read_client_file(params)` (a file read once for both)
 (module `clv_lib.data.load`). Modules: `read` (formats, encodings, delimiters), `mapping` (canonical columns,
 EN/IT header detection), `amounts` and `dates` (value parsing with per-column inference), `ledger` (the cleaning
 record), `audit` (the counts and appendix lines every loaded dataset shares), `orders` and `subscriptions` (the
@@ -10,7 +11,7 @@ generator).
 
 from __future__ import annotations
 
-__all__ = ["load_client_data", "last_order_date"]
+__all__ = ["load_client_data", "last_order_date", "read_client_file"]
 
 
 def __getattr__(name: str):

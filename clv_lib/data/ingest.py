@@ -14,6 +14,7 @@ unparsable one).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,46 @@ class FileRows:
 
     malformed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="int64"))
     inferences: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestedFile:
+    """A client's file read, mapped and typed once (`ingest_file`): its dates give the default reporting period
+    (`last_date`) and its rows are then cleaned (`take`), without reading or parsing the file a second time."""
+
+    rows: Optional[pa.Table]
+    identity: ColumnMapping  #: the typed rows' canonical columns, each to itself
+    file_rows: FileRows
+    info: object  #: the file's `read.SourceInfo`
+    mapping: ColumnMapping  #: the file's headers
+
+    def last_date(self, columns, today: pd.Timestamp) -> Optional[pd.Timestamp]:
+        """The last parsed date, on or before `today`, of the canonical date `columns` that are mapped; None when
+        there is none."""
+        import pyarrow.compute as pc
+
+        last = None
+        for canon in columns:
+            if canon not in self.rows.column_names:
+                continue
+            days = self.rows.column(canon)
+            top = pc.max(pc.filter(days, pc.less_equal(days, pa.scalar(today.to_datetime64(), days.type)))).as_py()
+            if top is not None and (last is None or pd.Timestamp(top) > last):
+                last = pd.Timestamp(top)
+        return last
+
+    def take(self) -> pa.Table:
+        """The typed rows, handed over once: this object lets them go, so that the engine's copy is the only one."""
+        rows, self.rows = self.rows, None
+        if rows is None:
+            raise RuntimeError("the ingested rows were already taken")
+        return rows
+
+
+def ingest_file(raw: RawTable, mapping: ColumnMapping, spec, timezone: str) -> IngestedFile:
+    """`ingest` of `raw` (read with the file's `mapping`), kept with the file's description and mapping."""
+    typed, identity, file_rows = ingest(raw, mapping, spec, timezone)
+    return IngestedFile(typed, identity, file_rows, raw.info, mapping)
 
 
 IDS = ("customer_id", "order_id", "subscription_id")

@@ -54,10 +54,18 @@ class BaseAnalysis:
 
     # ---- period and data --------------------------------------------------------------------------------
     @cached_property
+    def _client_file(self):
+        """The client's file read and parsed once, for both the default period and the cleaning (None for a table,
+        a query or a large file); `data` takes it and lets it go."""
+        from clv_lib.data import read_client_file
+
+        return read_client_file(self.params, self.root)
+
+    @cached_property
     def last_data_date(self) -> pd.Timestamp:
         from clv_lib.data import last_order_date
 
-        last = last_order_date(self.params, self.root)
+        last = last_order_date(self.params, self.root, file=self._client_file)
         if last is None:
             raise DataError(key="data.no_dates", file=self.source_name)
         return pd.Timestamp(last)
@@ -83,7 +91,10 @@ class BaseAnalysis:
         """Cleaned data with its ledger (`clv_lib.data.engines.load.EngineData`), cut at the period's end."""
         from clv_lib.data import load_client_data
 
-        data = load_client_data(self.params, self.cutoff, self.root)
+        cutoff = self.cutoff
+        file = self.__dict__.pop("_client_file", None)  # read for the period: its rows are cleaned, then let go
+        data = load_client_data(self.params, cutoff, self.root, file=file)
+        del file
         first = data.first_date
         if first is None or pd.isna(first) or first > self.cutoff:
             raise DataError(key="data.nothing_before_cutoff", file=self.source_name, kind=Msg(f"term.{data.kind}"),

@@ -27,7 +27,7 @@ file breaks by row order are broken in a table by value (see `netting.py`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -63,6 +63,7 @@ class EngineClean:
     table: object  #: the cleaned rows (orders, or subscription segments) as a lazy Ibis table
     ledger: Ledger
     inferences: list[str]
+    totals: dict = field(default_factory=dict)  #: orders: `order_totals` of the cleaned orders
 
 
 def _labels(table, column: str, engine: str = "", source: str = "") -> dict[str, str]:
@@ -225,11 +226,22 @@ def clean_engine_orders(raw, mapping, spec, currency: str, observation_end, sour
     extras = {c: orders[c] for c in ("status", "channel", "quantity") if col(c)}
     out = orders.select(customer_id=orders.cid, order_id=orders.oid, order_date=orders.day, amount=orders.value,
                         **extras)
-    kept = run(out.aggregate(n=out.count(), revenue=money_sum(out.amount)), engine, f"cleaning {source}")
-    ledger.kept(int(kept["n"].iloc[0]), _float(kept["revenue"].iloc[0]))
+    totals = order_totals(out, engine, source)
+    ledger.kept(totals["orders"], totals["revenue"])
     ledger.check()
     inferences = list(file_rows.inferences) if file_rows is not None else _inferences(raw, mapping, reader, engine)
-    return EngineClean(out, ledger, inferences)
+    return EngineClean(out, ledger, inferences, totals)
+
+
+def order_totals(orders, engine: str, source: str) -> dict:
+    """Orders, revenue, customers, first and last order day (Timestamps) of the cleaned orders: one aggregate, for
+    the ledger's kept rows and the data's totals."""
+    row = run(orders.aggregate(n=orders.count(), s=money_sum(orders.amount), c=orders.customer_id.nunique(),
+                               lo=orders.order_date.min(), hi=orders.order_date.max()),
+              engine, f"counting the cleaned orders of {source}").iloc[0]
+    as_ts = lambda x: pd.Timestamp(x).normalize() if x is not None and pd.notna(x) else None  # noqa: E731
+    return {"orders": int(row["n"] or 0), "revenue": _float(row["s"]), "customers": int(row["c"] or 0),
+            "first_date": as_ts(row["lo"]), "last_date": as_ts(row["hi"])}
 
 
 def _totals_row(src: dict, mapping):

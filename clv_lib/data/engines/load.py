@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from clv_lib.data.audit import Audited, check_usable, data_path, no_valid_rows
-from clv_lib.data.engines.query import money_sum, run
+from clv_lib.data.engines.query import run
 from clv_lib.data.ledger import Ledger
 from clv_lib.data.mapping import ColumnMapping, resolve_columns
 from clv_lib.exceptions import DataError, EngineError
@@ -165,25 +165,30 @@ def file_backend(path: Path, spec, display: str):
     return con, positional_names(raw) if spec.header is False else raw
 
 
-def clean_file_data(params, raw, mapping: ColumnMapping, end) -> EngineData:
-    """A file's orders or subscriptions (`read.RawTable` mapped by `mapping`), cleaned (`clean_file_rows`) and
-    checked usable."""
-    result, con = clean_file_rows(raw, mapping, params.data, params.currency, params.timezone, end,
-                                  params.business_model)
+def clean_file_data(params, file, end) -> EngineData:
+    """A file's orders or subscriptions (`ingest.IngestedFile`, whose rows this takes), cleaned (`clean_typed_rows`)
+    and checked usable."""
+    result, con = clean_typed_rows(file, params.data, params.currency, params.timezone, end, params.business_model)
     if params.business_model == "subscription":
-        return _subscription_data(params, result, mapping, raw.info, end, con)
-    return _orders_data(params, result, mapping, raw.info, end, con)
+        return _subscription_data(params, result, file.mapping, file.info, end, con)
+    return _orders_data(params, result, file.mapping, file.info, end, con)
 
 
 def clean_file_rows(raw, mapping: ColumnMapping, spec, currency: str, timezone: str, end,
                     business_model: str = "transactional"):
-    """A file's rows ingested (`clv_lib.data.ingest`), then cleaned by DuckDB with the same Ibis rules as a
-    database table: (`EngineClean`, the DuckDB backend holding the cleaned orders or subscription segments)."""
+    """A file's rows ingested (`clv_lib.data.ingest`), then cleaned (`clean_typed_rows`)."""
+    from clv_lib.data.ingest import ingest_file
+
+    return clean_typed_rows(ingest_file(raw, mapping, spec, timezone), spec, currency, timezone, end, business_model)
+
+
+def clean_typed_rows(file, spec, currency: str, timezone: str, end, business_model: str = "transactional"):
+    """A file's typed rows (`ingest.IngestedFile`, taken) cleaned by DuckDB with the same Ibis rules as a database
+    table: (`EngineClean`, the DuckDB backend holding the cleaned orders or subscription segments)."""
     from clv_lib.data.engines.clean import clean_engine_orders
     from clv_lib.data.engines.clean_subscriptions import clean_engine_subscriptions
-    from clv_lib.data.ingest import ingest
 
-    typed, identity, file_rows = ingest(raw, mapping, spec, timezone)
+    typed, identity, file_rows, display = file.take(), file.identity, file.file_rows, file.info.display
     con = scratch_duckdb(typed.num_rows)
     # The typed rows are read by DuckDB where they are (Arrow, no copy); the cleaning's first step materialises
     # them with their rules, after which they are let go.
@@ -192,9 +197,9 @@ def clean_file_rows(raw, mapping: ColumnMapping, spec, currency: str, timezone: 
     table = con.table("file_rows")
     try:
         if business_model == "subscription":
-            return clean_engine_subscriptions(table, identity, spec, currency, timezone, end, raw.info.display,
-                                              "duckdb", file_rows), con
-        return clean_engine_orders(table, identity, spec, currency, end, raw.info.display, "duckdb", timezone,
+            return clean_engine_subscriptions(table, identity, spec, currency, timezone, end, display, "duckdb",
+                                              file_rows), con
+        return clean_engine_orders(table, identity, spec, currency, end, display, "duckdb", timezone,
                                    file_rows), con
     finally:
         con.con.unregister("file_rows")
@@ -240,7 +245,7 @@ def load_engine_data(params, observation_end=None, root: Optional[Path] = None) 
 
 def _orders_data(params, result, mapping, source, end, con, notes=()) -> EngineData:
     """EngineData of cleaned orders, checked usable (some orders, `data.min_customers` customers)."""
-    totals = _totals(result.table, source)
+    totals = result.totals
     ledger = result.ledger
     if not totals["orders"]:
         raise no_valid_rows(source.display, ledger, "orders")
@@ -249,16 +254,6 @@ def _orders_data(params, result, mapping, source, end, con, notes=()) -> EngineD
                      "orders")
     return EngineData("orders", ledger, mapping, result.inferences + list(notes), source, end, totals["last_date"],
                       table=result.table, backend=con, totals=totals)
-
-
-def _totals(orders, source) -> dict:
-    """Orders, revenue, customers, first and last order day (Timestamps) of the cleaned orders: one aggregate."""
-    row = run(orders.aggregate(n=orders.count(), s=money_sum(orders.amount), c=orders.customer_id.nunique(),
-                               lo=orders.order_date.min(), hi=orders.order_date.max()),
-              source.engine, f"counting the cleaned orders of {source.display}").iloc[0]
-    as_ts = lambda x: pd.Timestamp(x).normalize() if x is not None and pd.notna(x) else None  # noqa: E731
-    return {"orders": int(row["n"] or 0), "revenue": float(row["s"] or 0.0), "customers": int(row["c"] or 0),
-            "first_date": as_ts(row["lo"]), "last_date": as_ts(row["hi"])}
 
 
 def _subscriptions(params, raw, mapping: ColumnMapping, source: EngineSource, end, con) -> EngineData:
