@@ -81,6 +81,20 @@ def test_homogeneous_limit_of_derl():
     assert float(model.derl(3, 0.10)) == pytest.approx(0.8 / (1 - 0.8 / 1.1), rel=1e-5)
 
 
+def test_the_geometric_limit_has_one_churn_for_everybody_with_thetas_binomial_variance(cohort):
+    # FH 2007's cohorts are heterogeneous; the limit built from a churn of 0.2 in 500 renewals is not.
+    _, _, fitted = cohort
+    assert not fitted.is_geometric
+    limit = ShiftedBetaGeoModel.geometric(0.2, 500)
+    alpha, beta = limit.params_["alpha"], limit.params_["beta"]
+    assert limit.is_geometric and alpha / (alpha + beta) == pytest.approx(0.2, rel=1e-12)
+    assert float(limit.derl(3, 0.10)) == pytest.approx(0.8 / (1 - 0.8 / 1.1), rel=1e-5)
+    # var(log alpha) = var(theta) / theta^2 with var(theta) = theta (1 - theta) / renewals (delta method)
+    assert limit.log_param_covariance_[0, 0] == pytest.approx(0.2 * 0.8 / 500 / 0.2 ** 2, rel=1e-6)
+    with pytest.raises(AttributeError):  # not fitted (NotFittedError is an AttributeError)
+        ShiftedBetaGeoModel().is_geometric
+
+
 def test_expected_lifetime_is_infinite_for_alpha_not_above_one(cohort):
     _, _, model = cohort
     with pytest.raises(ValueError, match="infinite"):

@@ -39,6 +39,12 @@ def summary_from_survivors(survivors: Sequence[float]) -> pd.DataFrame:
     return rows[rows["weights"] > 0].reset_index(drop=True)
 
 
+#: alpha + beta of the geometric limit that `ShiftedBetaGeoModel.geometric` builds, and the size from which a model
+#: counts as that limit (`is_geometric`): Beta(alpha, beta) then puts theta within a few thousandths of its mean.
+GEOMETRIC_SIZE = 1e6
+GEOMETRIC_MIN_SIZE = 1e4
+
+
 class ShiftedBetaGeoModel(BaseModel):
     """The sBG model (FH 2007); fit(summary) with tenure, churned (+ optional weights). Periods are the
     contract periods (renewal opportunities) of the data, e.g. years or months."""
@@ -48,6 +54,23 @@ class ShiftedBetaGeoModel(BaseModel):
 
     def __init__(self, *, min_customers: int = 10):
         self.min_customers = min_customers
+
+    @classmethod
+    def geometric(cls, theta: float, renewals: float) -> "ShiftedBetaGeoModel":
+        """The sBG's geometric limit: one churn probability `theta` per renewal for everybody (alpha / (alpha +
+        beta) = theta, alpha + beta huge), as estimated from `renewals` renewal opportunities. Its covariance
+        carries theta's binomial sampling variance to (log alpha, log beta) by the delta method (a rank-one matrix;
+        the tiny ridge keeps it factorable), so that intervals reflect this estimate too."""
+        model = cls().with_params(alpha=theta * GEOMETRIC_SIZE, beta=(1 - theta) * GEOMETRIC_SIZE)
+        grad = np.array([1 / theta, -1 / (1 - theta)])
+        model.log_param_covariance_ = (theta * (1 - theta) / renewals) * np.outer(grad, grad) + 1e-12 * np.eye(2)
+        return model
+
+    @property
+    def is_geometric(self) -> bool:
+        """Whether the model is (in effect) the geometric limit: the same churn probability for everybody."""
+        self._check_fitted()
+        return self.params_["alpha"] + self.params_["beta"] >= GEOMETRIC_MIN_SIZE
 
     def fit(self, summary: pd.DataFrame, weights=None):
         """Fit by maximum likelihood (FH 2007, eq. 5 with censoring); return self."""

@@ -114,7 +114,7 @@ class SubscriptionAnalysis(SubscriberAcquisition, BaseAnalysis):
                 # Nobody cancelled: the sBG has nothing to fit. The churn per renewal is estimated as Jeffreys' 0.5
                 # events in `exposure` renewals (small, never 0), and the report states it with its 95% bound.
                 theta = 0.5 / (exposure + 1)
-                models[float(length)] = _geometric(theta, exposure)
+                models[float(length)] = ShiftedBetaGeoModel.geometric(theta, exposure)
                 self.note("model.no_churn_retention", months=int(length), renewals=int(exposure), churn=theta,
                           upper=1 - 0.05 ** (1 / exposure))
                 continue
@@ -124,7 +124,7 @@ class SubscriptionAnalysis(SubscriberAcquisition, BaseAnalysis):
                 # Too few renewals to tell customers apart (alpha, beta run off together): the data only
                 # identify one churn probability per period, the geometric limit of the sBG model.
                 theta = churned / exposure
-                models[float(length)] = _geometric(theta, exposure)
+                models[float(length)] = ShiftedBetaGeoModel.geometric(theta, exposure)
                 self.note("model.geometric_retention", severity="info", months=int(length), churn=theta)
             except ModelInputError:
                 continue
@@ -359,20 +359,6 @@ class SubscriptionAnalysis(SubscriberAcquisition, BaseAnalysis):
 
     channel_economics = None
     cohort_cells_by_channel = None
-
-
-def _geometric(theta: float, exposure: float):
-    """The sBG model's geometric limit, one churn probability `theta` per renewal for everybody, estimated from
-    `exposure` renewal opportunities: alpha / (alpha + beta) = theta with alpha + beta huge."""
-    from clv_lib.models import ShiftedBetaGeoModel
-
-    scale = 1e6
-    model = ShiftedBetaGeoModel().with_params(alpha=theta * scale, beta=(1 - theta) * scale)
-    # Binomial sampling variance of theta, carried to (log alpha, log beta) by the delta method (a rank-one
-    # matrix; the tiny ridge keeps it factorable) so intervals reflect this estimate too.
-    grad = np.array([1 / theta, -1 / (1 - theta)])
-    model.log_param_covariance_ = (theta * (1 - theta) / exposure) * np.outer(grad, grad) + 1e-12 * np.eye(2)
-    return model
 
 
 def _months_elapsed(start: pd.Series, end) -> pd.Series:

@@ -57,7 +57,7 @@ def _model(r, ch: Chapter) -> None:
         rows = []
         for length, model in sorted(a.retention_models.items()):
             alpha, beta = model.params_["alpha"], model.params_["beta"]
-            geometric = alpha + beta > 1e4  # the sBG's geometric limit: one churn probability for everybody
+            geometric = model.is_geometric  # one churn probability for everybody
             churn = alpha / (alpha + beta)
             rows.append((t("predicted.sbg.contract", months=f.number(length)),
                          "–" if geometric else f.number(alpha, 3), "–" if geometric else f.number(beta, 2),
