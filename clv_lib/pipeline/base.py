@@ -197,8 +197,9 @@ class BaseAnalysis:
             self.note("cac.no_priced_channel", given=given, channels=", ".join(counts.index.astype(str)))
             return None
         if not priced.all():
-            self.note("cac.unpriced_channels", given=given, channels=", ".join(counts.index[~priced].astype(str)),
-                      customers=int(counts[~priced].sum()), share=round(100 * float(counts[~priced].sum() / counts.sum()), 1))
+            unpriced = counts[~priced]
+            self.note("cac.unpriced_channels", given=given, channels=", ".join(unpriced.index.astype(str)),
+                      customers=int(unpriced.sum()), share=round(100 * float(unpriced.sum() / counts.sum()), 1))
         weights = counts[priced]
         return float(sum(float(cac[str(c)]) * n for c, n in weights.items()) / weights.sum())
 
