@@ -8,6 +8,7 @@ import pickle
 import re
 from functools import cached_property, partial
 
+import matplotlib
 import nbformat
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook
@@ -57,7 +58,8 @@ def test_chapters_shown_with_pending_figures_are_completed_in_place(tmp_path):
         new_code_cell('chapter("deferred", charts.value_at_stake(stake, f, {"x": "Valore"}))'),
         new_code_cell(LAMBDA_FIGURE),
         new_code_cell("print(figure_uri(charts.value_at_stake(stake, f, {'x': 'Valore'})))"),
-        new_code_cell('pool.finish()\nchapter("after", charts.value_at_stake(stake, f, {"x": "Valore"}))'),
+        new_code_cell('import gc\nprint("WORKER GC", pool.call(gc.get_threshold).result())\n'
+                      'pool.finish()\nchapter("after", charts.value_at_stake(stake, f, {"x": "Valore"}))'),
     ]
     source, executed = tmp_path / "pool.ipynb", tmp_path / "pool.out.ipynb"
     nbformat.write(new_notebook(cells=cells), source)
@@ -74,6 +76,10 @@ def test_chapters_shown_with_pending_figures_are_completed_in_place(tmp_path):
     (lambda_chapter,) = [o for o in outputs[2] if o["output_type"] in ("display_data", "execute_result")]
     (uri,) = _figure_sources(lambda_chapter)
     assert uri.startswith("data:image/svg+xml;base64,")
+    from clv_lib.report.collector import THRESHOLDS
+
+    worker_gc = "".join(o.get("text", "") for o in outputs[4] if o["output_type"] == "stream")
+    assert f"WORKER GC {THRESHOLDS}" in worker_gc  # the worker collects garbage as a report run's processes do
     (after,) = [o for o in outputs[4] if o["output_type"] in ("display_data", "execute_result")]
     assert _figure_sources(after)[0].startswith("data:image/svg+xml;base64,")
 
@@ -88,6 +94,23 @@ def test_report_charts_can_be_sent_to_a_worker():
         copy = pickle.loads(pickle.dumps(fig))
         assert [t.get_text() for t in copy.axes[0].get_xticklabels()] == \
                [t.get_text() for t in fig.axes[0].get_xticklabels()]
+
+
+def test_the_theme_has_seaborns_colour_cycle_without_importing_seaborn():
+    import subprocess
+    import sys
+
+    import seaborn
+
+    with charts.themed():
+        ours = matplotlib.rcParams["axes.prop_cycle"]
+    with matplotlib.rc_context():
+        seaborn.set_palette(charts.PALETTE)
+        assert matplotlib.rcParams["axes.prop_cycle"] == ours  # the figures are drawn exactly as before
+    code = ("import sys, clv_lib.report.series_charts, clv_lib.report.render; "
+            "print(sorted({'seaborn', 'scipy.stats'} & set(sys.modules)))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "[]"  # the runner's index page does not pay for them
 
 
 def test_a_token_is_no_prefix_of_another():

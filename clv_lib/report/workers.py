@@ -66,7 +66,10 @@ def draw(payload: bytes, rc: dict) -> str:
 
 
 def _imported(name: str) -> None:
+    from clv_lib.report import collector
+
     importlib.import_module(name)
+    collector.imports_done()
 
 
 def _call(payload: bytes):
@@ -79,12 +82,17 @@ def _warm() -> None:
     import multiprocessing
     import threading
 
+    from clv_lib.report import collector
+
+    collector.collect_less()
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.backends.backend_svg  # noqa: F401
     import clv_lib.report.fmt  # noqa: F401 - the tick labels the report's figures refer to
     import clv_lib.report.svg  # noqa: F401
+
+    collector.imports_done()
 
     parent = multiprocessing.parent_process()
     if parent is not None:
