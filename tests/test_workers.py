@@ -13,7 +13,7 @@ import nbformat
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook
 
-from clv_lib.report import charts
+from clv_lib.report import charts, workers
 from clv_lib.report.workers import TOKEN
 from clv_lib.report.fmt import Formatter
 from clv_lib.runner.execute import execute_notebook
@@ -111,6 +111,32 @@ def test_the_theme_has_seaborns_colour_cycle_without_importing_seaborn():
             "print(sorted({'seaborn', 'scipy.stats'} & set(sys.modules)))")
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert shown.strip() == "[]"  # the runner's index page does not pay for them
+
+
+def test_a_waiting_kernel_draws_the_newest_figures_no_worker_has_started():
+    from concurrent.futures import Future
+
+    from clv_lib.report.svg import figure_uri
+
+    f = Formatter("en", "USD")
+    figures = [charts.value_at_stake(pd.DataFrame({"value": [v, 0.5]}, index=["a", "b"]), f, {"x": "Value"})
+               for v in (10.0, 20.0, 30.0, 40.0)]
+    futures = [Future() for _ in figures]
+    futures[0].set_running_or_notify_cancel()  # the worker has the oldest two: they stay its own
+    futures[1].set_running_or_notify_cancel()
+    pool = object.__new__(workers.Workers)
+    rc = {"svg.hashsalt": "test"}  # the same ids in both drawings
+    pool._figures = {f"t{i}": (future, pickle.dumps(fig), rc) for i, (future, fig) in enumerate(zip(futures, figures))}
+    pool._drawn = {}
+    until = Future()
+    until.set_result(None)
+    pool.help(until=until)
+    assert pool._drawn == {}  # what it waited for is done: nothing taken
+    pool.help()
+    assert sorted(pool._drawn) == ["t2", "t3"]
+    assert futures[2].cancelled() and futures[3].cancelled() and not futures[1].cancelled()
+    with matplotlib.rc_context(rc):
+        assert pool._drawn["t3"] == figure_uri(figures[3])  # what the worker would have drawn
 
 
 def test_a_token_is_no_prefix_of_another():
