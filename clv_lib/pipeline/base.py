@@ -79,6 +79,10 @@ class BaseAnalysis:
                 raise DataError(key="data.period_after_data", file=self.source_name, period=requested.label,
                                 what=Msg("term.last_date" if self.business_model == "subscription" else
                                          "term.last_order"), last=last.date(), latest=last_complete_month(last).label)
+            if (self.business_model != "subscription"
+                    and requested.cutoff.normalize() > last.normalize() + pd.Timedelta(days=1)):
+                self.note("data.period_beyond_data", last=last.normalize(), cutoff=requested.cutoff.normalize(),
+                          days=int((requested.cutoff.normalize() - last.normalize()).days))
             return requested
         return last_complete_month(self.last_data_date)
 
