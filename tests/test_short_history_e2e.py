@@ -107,9 +107,10 @@ def test_a_period_past_the_data_says_so_and_the_forecast_levels_off(fortnight):
     forecast = pd.read_csv(fortnight / "forecast.csv")
     purchases = forecast[[f"purchases_{m}m" for m in range(1, 25)]].to_numpy()
     assert (np.diff(purchases, axis=1) >= -1e-4).all()  # cumulative: never falls (4-decimal rounding)
-    # Each month adds no more than the first did (the process only slows down): no jump late in the horizon.
+    # Each month adds no more than the first did (the process only slows down): no jump late in the horizon. Two
+    # cumulative values rounded to 4 decimals make a step uncertain by 1e-4, a difference of steps by 2e-4.
     steps = np.diff(purchases, axis=1, prepend=0.0)
-    assert (steps[:, 1:] <= steps[:, :1] + 1e-4).all()
+    assert (steps[:, 1:] <= steps[:, :1] + 2.5e-4).all()
     kpis = json.loads((fortnight / "kpis.json").read_text(encoding="utf-8"))
     assert kpis["clv_24m_total"] <= 2 * kpis["clv_12m_total"] + 0.01
     assert re.search(r"\bnan\b|\binf\b", text, re.IGNORECASE) is None
