@@ -391,7 +391,10 @@ def _floats(table, column: str, fill: float | None = None) -> np.ndarray:
 
 def _ids(table) -> pd.Index:
     """The `customer_id` column of an Arrow table as the text index of the in-memory summaries (Arrow-backed
-    strings: no Python object per customer)."""
+    strings: no Python object per customer); integers as they are (`rfm_summary`'s codes of its ids)."""
+    ids = table.column("customer_id")
+    if pa.types.is_integer(ids.type):
+        return pd.Index(ids.to_numpy(), name="customer_id")
     return pd.Index(pd.array(table.column("customer_id").cast("large_string"), dtype="str"), name="customer_id")
 
 
