@@ -43,6 +43,8 @@ _ITALIAN: list[tuple[str, str]] = [
     (r"refund netted into its order", "rimborso compensato sul suo ordine"),
     (r"refund netted into the customer's latest earlier order",
      "rimborso compensato sull'ultimo ordine precedente del cliente"),
+    (r"refund with no earlier order left to net it against",
+     "rimborso senza un ordine precedente con importo residuo su cui compensarlo"),
     (r"refund not subtracted \(nothing left to net it against\)",
      "rimborso non sottratto (nessun importo residuo su cui compensarlo)"),
     (r"zero-value order \(kept\)", "ordine a valore zero (conservato)"),

@@ -122,8 +122,9 @@ def test_line_items_refunds_and_returns():
     rules = _rules(result)
     assert rules["line items merged into their order"] == (1, 40.0)
     assert rules["refund netted into its order"] == (2, 35.0)
-    assert rules["refund netted into the customer's latest earlier order"] == (2, 30.0)
-    assert rules["refund not subtracted (nothing left to net it against)"] == (2, 25.0)  # 20 left + 5
+    assert rules["refund netted into the customer's latest earlier order"] == (1, 30.0)  # 30 of the 50
+    assert rules["refund not subtracted (nothing left to net it against)"] == (1, 20.0)  # the 20 left of it
+    assert rules["refund with no earlier order left to net it against"] == (1, -5.0)  # customer 5's return
     assert rules["order refunded in full (refund status)"] == (1, 80.0)
     assert rules["order refunded in full"][0] == 2  # A2 and B1
     assert rules["zero-value order (kept)"][0] == 1

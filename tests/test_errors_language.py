@@ -1,10 +1,11 @@
 """A user mistake's one-line error speaks the client's language (params `language`, or the run's LANGUAGE).
 
 Through the front door: the runner's command line on a scratch project whose client is Italian, for the common
-mistakes (missing data file, missing column, unreadable dates, unreadable amounts, a bad params key) and the
-database ones (connection URL variable unset, server refusing the connection, DuckDB file missing, a params rule
-the backend cannot apply), in Italian and, with `--language en`, in English. Each run exits 2 with one `errore:` /
-`error:` line naming the file, table, column and rows, no traceback, no password or URL, and no report published.
+mistakes (missing data file, missing column, unreadable dates, unreadable amounts, a returns-only export, less than
+a complete month of data for the default period, a bad params key) and the database ones (connection URL variable
+unset, server refusing the connection, DuckDB file missing, a params rule the backend cannot apply), in Italian
+and, with `--language en`, in English. Each run exits 2 with one `errore:` / `error:` line naming the file, table,
+column and rows, no traceback, no password or URL, and no report published.
 The catalogue itself is checked key by key. (The PDF-engine failure: tests/test_runner_e2e.py; `make client`:
 tests/test_new_client.py.)"""
 
@@ -70,11 +71,19 @@ def project(tmp_path_factory) -> Path:
     shop.to_csv(root / "data" / "shop.csv", sep=";", index=False)
     shop.assign(data="n.d.").to_csv(root / "data" / "dates.csv", sep=";", index=False)
     shop.assign(importo="circa cento").to_csv(root / "data" / "amounts.csv", sep=";", index=False)
+    # The returns report exported instead of the orders: every amount negative.
+    returns = shop.assign(importo="-" + shop["importo"].str.lstrip("-"))  # (its zero amounts stay orders)
+    returns.to_csv(root / "data" / "returns.csv", sep=";", index=False)
+    # A shop that opened on 1 March 2025 and exports on the 14th: no complete month for the default period.
+    shop.assign(data=[f"{1 + i % 14:02d}/03/2025" for i in range(len(shop))]).to_csv(
+        root / "data" / "short.csv", sep=";", index=False)
     clients = {
         "nofile": PARAMS.format(file="ordini_2025.csv", amount="importo"),
         "nocolumn": PARAMS.format(file="shop.csv", amount="totale"),
         "dates": PARAMS.format(file="dates.csv", amount="importo"),
         "amounts": PARAMS.format(file="amounts.csv", amount="importo"),
+        "short": PARAMS.format(file="short.csv", amount="importo"),
+        "returns": PARAMS.format(file="returns.csv", amount="importo"),
         "badkey": PARAMS.format(file="shop.csv", amount="importo").replace("gross_margin: 0.5",
                                                                              "gross_margin: 0.5\nmargine_lordo: 0.4"),
     }
@@ -131,6 +140,14 @@ MISTAKES = [
     ("amounts", ["data/amounts.csv: nessun ordine valido rimasto;", "righe escluse su",
                  "soprattutto per 'importo illeggibile o mancante'"],
      ["data/amounts.csv: no valid orders left;", "rows were excluded, mostly 'unparsable or missing amount'"]),
+    ("short", ["data/short.csv: i dati non coprono ancora un mese di calendario completo (l'ultimo ordine è del "
+               "2025-03-14)", "l'ultimo mese completo, 2025-02,", "PERIOD=2025-03"],
+     ["data/short.csv: the data do not yet cover a complete calendar month (the last order is on 2025-03-14)",
+      "the last complete month, 2025-02,", "PERIOD=2025-03"]),
+    ("returns", ["data/returns.csv: solo 3 clienti con un ordine valido", "soprattutto per 'rimborso senza un "
+                 "ordine precedente con importo residuo su cui compensarlo'"],
+     ["data/returns.csv: only 3 customers with a valid order", "mostly 'refund with no earlier order left to net it "
+      "against'"]),
     ("badkey", ["badkey.yaml: chiave sconosciuta 'margine_lordo'"], ["badkey.yaml: unknown key 'margine_lordo'"]),
     ("pgunset", ["motore postgres: la variabile d'ambiente CLV_TEST_NO_URL non è impostata; assegnarle l'URL di "
                  "connessione, es. export CLV_TEST_NO_URL="],

@@ -38,6 +38,10 @@ CASES = [  # (t, r, alpha, a, b): CDNOW-like, heavy buyers (x in the thousands),
     (3650.0, 10.068, 0.0514, 8.488, 192.85),  # z = 0.99999: scipy's hyp2f1 gives NaN here
     (30.0, 1.7, 312.4, 0.553, 0.122),  # b < 1: the Beta density is infinite at P = 1
     (730.0, 0.02, 2.0, 5.7, 0.8),
+    # All four shapes large (a fit on two weeks of purchases, every customer alike): Beta(a, b) is a narrow peak
+    # (sd 0.001 at P = 0.27) and scipy's hyp2f1 fails here; the quadrature once integrated from beside the peak
+    # and returned 116 purchases instead of 1/P* = 3.75, so a 24-month forecast jumped 30-fold in month 23.
+    (700.0, 16067.46, 41810.05, 49387.79, 135737.80),
 ]
 
 

@@ -5,7 +5,10 @@ say so wherever it quotes the churn (the summary's tile, the KPI note, the unit 
 column with the months it really covers, and warn in the summary that churn, lifetime and the SaaS unit
 economics are provisional, instead of calling one month "the mean of the last 6 months". A shop with one month
 of orders has no month's churn at all: churn, lifetime, LTV and LTV:CAC are then unknown and said to be, never
-0% churn, the ten-year lifetime cap and an LTV:CAC in the hundreds."""
+0% churn, the ten-year lifetime cap and an LTV:CAC in the hundreds. A shop whose export covers only the first two
+weeks of a month gets the error naming the month to ask for, and that month's report (PERIOD=2023-01) warns that
+the data end before the period does; its forecast, from a fit whose four BG/NBD shapes all run to the thousands,
+grows month by month and levels off (it once jumped 30-fold in month 23)."""
 
 from __future__ import annotations
 
@@ -14,9 +17,12 @@ import re
 from html import unescape
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from generated_orders import generated_orders, publish
+from generated_orders import PARAMS, generated_orders, publish, write_export
+from scratch import build, runner, scratch_project
 
 pytestmark = pytest.mark.slow
 
@@ -33,6 +39,21 @@ def newborn(tmp_path_factory) -> Path:
     # 400 customers acquired in the first two weeks of January, one purchase every 20 days on average, one month.
     orders = generated_orders(400, dropout=True, seed=5, years=31 / 365.25, acquisition_months=0.5, alpha=20.0)
     return publish(tmp_path_factory.mktemp("newborn_client"), "newborn", orders, "Negozio Appena Nato")
+
+
+@pytest.fixture(scope="module")
+def fortnight(tmp_path_factory) -> Path:
+    """A shop two weeks old: 300 customers acquired from 1 January 2023, several purchases each, export on the 14th;
+    the default period must fail with the month to ask for, and that month's report is returned."""
+    root = tmp_path_factory.mktemp("fortnight_client")
+    scratch_project(root)
+    orders = generated_orders(300, dropout=True, seed=6, years=14 / 365.25, acquisition_months=0.2, alpha=3.0)
+    write_export(orders, root / "data" / "fortnight.csv")
+    params = PARAMS.format(name="Negozio Nuovo", path="data/fortnight.csv")
+    (root / "params" / "fortnight.yaml").write_text(params, encoding="utf-8")
+    proc = runner(root, "report", "--client", "fortnight", "--quiet", "--pdf-engine", "none")
+    assert proc.returncode == 2 and "PERIOD=2023-01" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    return build(root, "fortnight", "--period", "2023-01")
 
 
 def _text(folder: Path) -> str:
@@ -77,3 +98,19 @@ def test_without_a_measured_month_the_saas_figures_are_unknown_not_capped(newbor
     pypdf = pytest.importorskip("pypdf")
     pdf = " ".join(page.extract_text() for page in pypdf.PdfReader(newborn / "clv_report.pdf").pages)
     assert "un abbandono mensile richiede" in re.sub(r"\s+", " ", pdf)
+
+
+def test_a_period_past_the_data_says_so_and_the_forecast_levels_off(fortnight):
+    text = _text(fortnight)
+    assert re.search(r"I dati finiscono il 1[34] gennaio 2023, 1[78] giorni prima della fine del periodo "
+                     r"\(31 gennaio 2023\): quei giorni contano come giorni senza acquisti", text), text[:3000]
+    forecast = pd.read_csv(fortnight / "forecast.csv")
+    purchases = forecast[[f"purchases_{m}m" for m in range(1, 25)]].to_numpy()
+    assert (np.diff(purchases, axis=1) >= -1e-4).all()  # cumulative: never falls (4-decimal rounding)
+    # Each month adds no more than the first did (the process only slows down): no jump late in the horizon. Two
+    # cumulative values rounded to 4 decimals make a step uncertain by 1e-4, a difference of steps by 2e-4.
+    steps = np.diff(purchases, axis=1, prepend=0.0)
+    assert (steps[:, 1:] <= steps[:, :1] + 2.5e-4).all()
+    kpis = json.loads((fortnight / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["clv_24m_total"] <= 2 * kpis["clv_12m_total"] + 0.01
+    assert re.search(r"\bnan\b|\binf\b", text, re.IGNORECASE) is None

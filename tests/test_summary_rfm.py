@@ -80,6 +80,20 @@ def test_ids_keep_their_type_and_order_and_rows_without_a_customer_or_date_are_l
     assert out.loc[10.0].tolist() == [1.0, 4.0, 9.0, 3.0] and out.loc[2.0].tolist() == [0.0, 0.0, 7.0, 0.0]
 
 
+def test_text_ids_come_back_as_they_were_sorted_by_code_point():
+    """Text ids of at most 8 bytes go to DuckDB packed into integers, longer ones (or with a NUL byte) as text."""
+    short = ["b", "", "a", "ab", "é", "z\u00ff", "日本", "abcdefgh", "Zz"]
+    for ids in (short, short + ["abcdefghi"], short + ["a\x00b"]):
+        n = len(ids)
+        tx = pd.DataFrame({"customer_id": pd.Series(ids + ids + [None], dtype="str"),
+                           "order_date": pd.to_datetime(["2024-01-01"] * n + ["2024-01-05"] * n + ["2024-01-02"]),
+                           "amount": np.arange(2 * n + 1, dtype=float)})
+        out = rfm_summary(tx, observation_end="2024-01-10")
+        assert list(out.index) == sorted(ids) and out.index.dtype == tx["customer_id"].dtype
+        assert out["monetary_value"].tolist() == [ids.index(i) + n for i in sorted(ids)]
+        assert (out["frequency"] == 1).all() and (out["recency"] == 4).all()
+
+
 def test_default_observation_end_is_the_last_transaction_and_amount_is_optional():
     tx = _tx([("a", "2024-01-01", 1.0), ("b", "2024-01-05", 2.0)])
     out = rfm_summary(tx, amount_col=None)

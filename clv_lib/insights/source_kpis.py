@@ -41,7 +41,7 @@ def monthly_kpis(source, observation_end) -> pd.DataFrame:
     inside = d.filter(d.m <= last)
     by_month = source._run(inside.group_by("m").aggregate(
         active=inside.customer_id.nunique(), orders=inside.n.sum(), revenue=money_sum(inside.s),
-        new_revenue=inside.s.sum(where=inside.m == inside.fm)))
+        new_revenue=money_sum(inside.s, where=inside.m == inside.fm)))
     firsts = d.filter(d.d == d.fd)
     firsts = firsts.filter(firsts.fm <= last)
     new = source._run(firsts.group_by("fm").aggregate(k=firsts.count()))

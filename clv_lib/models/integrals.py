@@ -112,17 +112,28 @@ def bg_expected_quadrature(t, r, alpha, a, b):
         return -np.expm1(-r[:, None] * np.log1p(p * rate[:, None])) / p
 
     with np.errstate(divide="ignore", over="ignore", invalid="ignore", under="ignore"):
-        # The Beta density in y = log P, a y + (b - 1) log(1 - P), peaks at P* = a/(a + b - 1) (b > 1) and falls
-        # by e^-DROP within DROP/a to its left and about (a + DROP + 2 sqrt(DROP a))/(b - 1) in P to its right.
+        # The Beta density in y = log P, g(y) = a y + (b - 1) log(1 - P), peaks at P* = a/(a + b - 1) (b > 1) and
+        # is below e^-DROP of its peak past about (a + DROP + 2 sqrt(DROP a))/(b - 1) in P to its right.
         mode = np.where(b > 1.0, a / (a + b - 1.0), 0.5)
         right = np.where(b > 1.0, (a + DROP + 2.0 * np.sqrt(DROP * a)) / (b - 1.0), 0.5)
         y_hi = np.log(np.minimum(0.5, np.maximum(right, mode)))
         # Below p_lo the gain is taken as its limit r t/alpha, so that piece is r t/alpha * P(P <= p_lo): the error,
-        # at most r t/alpha (r + 1) t/alpha p_lo P(P <= p_lo) with P(P <= p_lo) ~ (p_lo/P*)^a, is held below
-        # 1e-14 r t/alpha; below P* / e^(DROP/a) the density is negligible anyway.
+        # at most r t/alpha (r + 1) t/alpha p_lo P(P <= p_lo), is held below 1e-14 r t/alpha. p_lo is first
+        # guessed with P(P <= p_lo) ~ (p_lo/P*)^a, which holds for small b; where the Beta's own tail says the guess
+        # is wrong (large a and b), it is replaced by the bound with P(P <= p_lo) <= 1.
         centre = np.minimum(mode, 0.5)
-        shrink = np.minimum(1.0, 1e-14 / np.maximum((r + 1.0) * rate * centre, 1e-300)) ** (1.0 / (1.0 + a))
-        y_lo = np.minimum(np.maximum(np.log(centre * shrink), np.log(centre) - DROP / a), y_hi)
+        scale = np.maximum((r + 1.0) * rate, 1e-300)
+        p_lo = centre * np.minimum(1.0, 1e-14 / (scale * centre)) ** (1.0 / (1.0 + a))
+        p_lo = np.where(scale * p_lo * special.betainc(a, b, p_lo) <= 1e-14, p_lo,
+                        np.minimum(centre, 1e-14 / scale))
+        # ...and where the density has fallen by e^-DROP: within DROP/a of P = 1/2 for b <= 1 (its log-slope in y is
+        # at least a there); for b > 1 found by Newton steps, since with a and b both large (a customer base that
+        # all drops out at one rate) the mass is a narrow peak that 4 x 32 nodes over a wider range would miss.
+        y_lo = np.log(p_lo)
+        y_lo = np.maximum(y_lo, np.where(b > 1.0, _beta_edge(y_lo, np.log(centre), a, b),
+                                         np.log(centre) - DROP / a))
+        y_hi = np.where(b > 1.0, _beta_edge(y_hi, np.log(centre), a, b), y_hi)
+        y_lo = np.minimum(y_lo, y_hi)
         # Four panels: the gain turns from r t/alpha to 1/P around P = alpha/(r t), anywhere in the range.
         y = y_lo[:, None] + (y_hi - y_lo)[:, None] * _PANELS_V[None, :]
         p = np.exp(y)
@@ -132,13 +143,48 @@ def bg_expected_quadrature(t, r, alpha, a, b):
         # P in (1/2, 1), in w = -log(1 - P): the density is (1 - e^-w)^(a-1) e^-(b w), below e^-DROP past
         # w = (DROP + ...)/b; past w_flat the gain is its value at P = 1 to within 1e-14 (its relative slope
         # there is below 1 + r t/(alpha + t)), so that piece is gain(1) P(P > 1 - e^-w_flat).
+        # For a > 1 the density peaks at w* = log(1 + (a - 1)/b) and both ends are found by Newton steps (the
+        # (1 - P)^b end alone would put the upper one at DROP/b, short of a narrow peak beyond P = 1/2).
         w_lo = np.log(2.0)
         w_flat = np.log(1e14 * (1.0 + r * rate / (1.0 + rate)))
-        w_hi = np.maximum(w_lo, np.minimum(w_flat, (DROP + np.maximum(0.0, 1.0 - a) * np.log(DROP + 1.0)) / b))
-        w = w_lo + (w_hi - w_lo)[:, None] * _V[None, :]
+        w_hi = np.minimum(w_flat, (DROP + np.maximum(0.0, 1.0 - a) * np.log(DROP + 1.0)) / b)
+        w_peak = np.minimum(np.maximum(w_lo, np.log1p(np.maximum(a - 1.0, 0.0) / b)), w_flat)
+        w_hi = np.maximum(w_lo, np.where(a > 1.0, _beta_edge_w(w_flat, w_peak, a, b), w_hi))
+        w_lo = np.where(a > 1.0, np.minimum(_beta_edge_w(np.full_like(w_peak, w_lo), w_peak, a, b), w_hi), w_lo)
+        w = w_lo[:, None] + (w_hi - w_lo)[:, None] * _V[None, :]
         p = -np.expm1(-w)
         high = ((gain(p) * np.exp((a[:, None] - 1.0) * np.log(p) - b[:, None] * w - log_norm[:, None]))
                 @ _HALF_W) * (w_hi - w_lo)
         high += gain(np.ones((len(t), 1)))[:, 0] * special.betainc(b, a, np.exp(-w_hi))
         high = np.where(y_hi < np.log(0.5) - 1e-12, 0.0, high)  # the density is negligible above P = 1/2
     return (low + high).reshape(shape)
+
+
+def _edge(x, log_density, slope, target, steps: int = 8):
+    """A point between `x` and the mode of a concave `log_density` beyond which it is below `target`; `x` itself
+    where it is above `target` already. Newton steps on log_density = target taken from the outside approach the
+    root without crossing it (the tangent of a concave function lies above it), so the interval never cuts off
+    mass; rows at once."""
+    for _ in range(steps):
+        gap = log_density(x) - target  # < 0 outside
+        d = slope(x)
+        x = np.where((gap < 0) & (d != 0), x - gap / np.where(d == 0, 1.0, d), x)
+    return x
+
+
+def _beta_edge(y, y_mode, a, b):
+    """`_edge` of the Beta(a, b) log-density in y = log P, a y + (b - 1) log(1 - e^y) (concave for b > 1), at
+    DROP below its value at `y_mode`."""
+    def g(v):
+        return a * v + (b - 1.0) * np.log1p(-np.exp(v))
+
+    return _edge(y, g, lambda v: a - (b - 1.0) * np.exp(v) / -np.expm1(v), g(y_mode) - DROP)
+
+
+def _beta_edge_w(w, w_mode, a, b):
+    """`_edge` of the Beta(a, b) log-density in w = -log(1 - P), (a - 1) log(1 - e^-w) - b w (concave for a > 1),
+    at DROP below its value at `w_mode`."""
+    def h(v):
+        return (a - 1.0) * np.log(-np.expm1(-v)) - b * v
+
+    return _edge(w, h, lambda v: (a - 1.0) / np.expm1(v) - b, h(w_mode) - DROP)

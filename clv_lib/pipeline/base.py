@@ -79,6 +79,10 @@ class BaseAnalysis:
                 raise DataError(key="data.period_after_data", file=self.source_name, period=requested.label,
                                 what=Msg("term.last_date" if self.business_model == "subscription" else
                                          "term.last_order"), last=last.date(), latest=last_complete_month(last).label)
+            if (self.business_model != "subscription"
+                    and requested.cutoff.normalize() > last.normalize() + pd.Timedelta(days=1)):
+                self.note("data.period_beyond_data", last=last.normalize(), cutoff=requested.cutoff.normalize(),
+                          days=int((requested.cutoff.normalize() - last.normalize()).days))
             return requested
         return last_complete_month(self.last_data_date)
 
@@ -93,7 +97,10 @@ class BaseAnalysis:
 
         cutoff = self.cutoff
         file = self.__dict__.pop("_client_file", None)  # read for the period: its rows are cleaned, then let go
-        data = load_client_data(self.params, cutoff, self.root, file=file)
+        try:
+            data = load_client_data(self.params, cutoff, self.root, file=file)
+        except DataError as error:
+            raise self._no_complete_month(error) or error
         del file
         first = data.first_date
         if first is None or pd.isna(first) or first > self.cutoff:
@@ -104,6 +111,18 @@ class BaseAnalysis:
             self.note("data.duplicates_without_order_id", rows=duplicates)
         self._note_large_exclusions(data)
         return data
+
+    def _no_complete_month(self, error: DataError) -> DataError | None:
+        """The error to give instead when the default period (the last complete month) left nothing because the
+        data do not yet cover a complete month: it names the month to ask for. None otherwise."""
+        cause = error.details.get("cause") if error.key == "data.no_valid_rows" else None
+        rule = str(cause.details.get("rule", "")) if isinstance(cause, Msg) else ""
+        if self.requested_period is not None or not rule.startswith(("after the observation end", "starts after")):
+            return None
+        last = self.last_data_date
+        return DataError(key="data.no_complete_month", file=self.source_name, period=self.period.label,
+                         what=Msg("term.last_date" if self.business_model == "subscription" else "term.last_order"),
+                         last=last.date(), month=f"{last.year}-{last.month:02d}")
 
     def _note_large_exclusions(self, data) -> None:
         """A warning for every exclusion rule that removed at least LARGE_EXCLUSION of the rows read (dates outside

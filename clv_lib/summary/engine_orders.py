@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from clv_lib.data.engines.query import cache, money_sum, run
+from clv_lib.data.engines.query import cache, money_sum, money_total, run
 from clv_lib.exceptions import DataError, ModelInputError
 from clv_lib.summary.months import day_numbers, last_complete_month, observation_timestamp
 
@@ -79,8 +79,9 @@ class EngineOrders:
     # ---- shared tables ----------------------------------------------------------------------------------
     @cached_property
     def days(self):
-        """Customer x purchase day (cached in the engine): customer_id, d, m, n (orders), s (spend), ch (channel of
-        the day's first order by order id, when the orders have channels)."""
+        """Customer x purchase day (cached in the engine): customer_id, d, m, n (orders), s (spend, an exact
+        `MONEY` decimal: sum it with `money_sum`), ch (channel of the day's first order by order id, when the orders
+        have channels)."""
         return cache(self.days_query(), self.engine)
 
     def days_query(self):
@@ -89,9 +90,9 @@ class EngineOrders:
 
         o = self.orders
         ch = o.channel.argmin(o.order_id) if self.has_channel else ibis.null("string")  # an aggregate, no window
-        t = o.group_by(["customer_id", "order_date"]).aggregate(n=o.count(), s=money_sum(o.amount), ch=ch)
+        t = o.group_by(["customer_id", "order_date"]).aggregate(n=o.count(), s=money_total(o.amount), ch=ch)
         t = t.select("customer_id", d=t.order_date.epoch_days().cast("int64"),
-                     m=_month_of(t.order_date).cast("int64"), n=t.n.cast("int64"), s=t.s.cast("float64"), ch=t.ch)
+                     m=_month_of(t.order_date).cast("int64"), n=t.n.cast("int64"), s=t.s, ch=t.ch)
         return t
 
     def _run(self, expr, arrow: bool = False):
@@ -169,7 +170,8 @@ class EngineOrders:
 
         d = self._upto(end_day)
         agg = d.group_by("customer_id").aggregate(first=d.d.min(), last=d.d.max(), n=d.count(),
-                                                  total=money_sum(d.s), first_s=_at_smallest(d.s, d.d))
+                                                  total=money_sum(d.s),
+                                                  first_s=_at_smallest(d.s, d.d).cast("float64"))
         unit = ibis.literal(UNIT_DAYS[time_unit], "float64")
         repeat = (agg.total - agg.first_s) / (agg.n - 1).cast("float64")
         return agg.select("customer_id", frequency=(agg.n - 1).cast("float64"),
@@ -389,7 +391,10 @@ def _floats(table, column: str, fill: float | None = None) -> np.ndarray:
 
 def _ids(table) -> pd.Index:
     """The `customer_id` column of an Arrow table as the text index of the in-memory summaries (Arrow-backed
-    strings: no Python object per customer)."""
+    strings: no Python object per customer); integers as they are (`rfm_summary`'s codes of its ids)."""
+    ids = table.column("customer_id")
+    if pa.types.is_integer(ids.type):
+        return pd.Index(ids.to_numpy(), name="customer_id")
     return pd.Index(pd.array(table.column("customer_id").cast("large_string"), dtype="str"), name="customer_id")
 
 

@@ -12,8 +12,9 @@ column, refunds netted, orders refunded in full removed, zero-value orders flagg
   absolute amount. A refund-status row with a positive amount whose order id has no sale is an order refunded in
   full: sale and refund cancel, the row is removed. Every other refund is subtracted once, never below zero: from
   its own order (the order's refunds in date order, each up to what is left), the rest, and refunds without an
-  order, from the customer's latest order on or before the refund with value left; what cannot be netted is
-  flagged ("refund not subtracted"), with its amount.
+  order, from the customer's latest order on or before the refund with value left; what is left of a refund that
+  was netted in part is flagged ("refund not subtracted"), with its amount, and a refund with no order to net
+  any of it against is excluded ("refund with no earlier order left"), e.g. every row of a returns-only export.
 * Orders whose net value falls to zero are removed ("order refunded in full"); orders that were zero to begin with
   (coupons, samples) stay, flagged.
 """
@@ -32,6 +33,7 @@ RECORDS = (  # event name, ledger rule, treatment; in the ledger's order
     ("full", "order refunded in full (refund status)", "netted"),
     ("matched", "refund netted into its order", "netted"),
     ("latest", "refund netted into the customer's latest earlier order", "netted"),
+    ("none", "refund with no earlier order left to net it against", "excluded"),
     ("short", "refund not subtracted (nothing left to net it against)", "flagged"),
     ("gone", "order refunded in full", "netted"),
     ("zero", "zero-value order (kept)", "flagged"),
@@ -145,11 +147,13 @@ def net_refunds_and_merge(alive, refund_status, ledger: Ledger, engine: str, sou
         "kcid", "koid", "a1", "a2")
 
     spill = rest.filter(rest.surplus)
-    other = rest.filter(~rest.surplus)
-    short = rest.filter((rest.v - rest.applied) > CENT)
+    other = rest.filter(~rest.surplus & (rest.applied > CENT))
+    none = rest.filter(~rest.surplus & (rest.applied <= CENT))  # removed, and nothing netted: its own rule
+    short = rest.filter((rest.v - rest.applied > CENT) & (rest.surplus | (rest.applied > CENT)))
     gone = (orders.gross > CENT) & (orders.value <= CENT)
     parts += [events(matched, "matched", 1, matched.applied), events(spill, "matched", 0, spill.applied),
-              events(other, "latest", 1, other.applied), events(short, "short", 1, short.v - short.applied),
+              events(other, "latest", 1, other.applied), events(none, "none", 1, -none.v),
+              events(short, "short", 1, short.v - short.applied),
               events(orders.filter(gone), "gone", 1, 0.0),
               events(orders.filter(~gone & (orders.gross.abs() <= CENT)), "zero", 1, 0.0)]
     everything = parts[0]

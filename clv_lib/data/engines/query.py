@@ -69,6 +69,13 @@ def money_sum(column, where=None):
     return column.cast(MONEY).sum(where=where).cast("float64")
 
 
+def money_total(column):
+    """`money_sum` kept as a `MONEY` decimal, for a table whose spend later sums read again (the per-day spend of
+    `EngineOrders.days`): summing it again needs no float -> decimal re-cast, and nothing is rounded in between.
+    Each total must stay below 10^12, as each amount must."""
+    return column.cast(MONEY).sum().cast(MONEY)
+
+
 def count_if(condition):
     """Number of rows where `condition` holds (portable: PostgreSQL cannot cast booleans to integers)."""
     import ibis

@@ -84,6 +84,8 @@ def _fmt_values(r, values: dict) -> dict:
             out[key] = rule_label(value, r.language)
         elif isinstance(value, float) and key in ("churn", "upper"):
             out[key] = r.fmt.small_pct(value)
+        elif isinstance(value, pd.Timestamp):
+            out[key] = r.fmt.date(value)
         elif isinstance(value, (int, float)):
             out[key] = r.fmt.number(value)
         else:
