@@ -59,6 +59,8 @@ def test_chapters_shown_with_pending_figures_are_completed_in_place(tmp_path):
         new_code_cell(LAMBDA_FIGURE),
         new_code_cell("print(figure_uri(charts.value_at_stake(stake, f, {'x': 'Valore'})))"),
         new_code_cell('import gc\nprint("WORKER GC", pool.call(gc.get_threshold).result())\n'
+                      'from functools import partial\n'
+                      'print("RUN ALL", pool.run_all([partial(pow, 2, k) for k in range(5)]))\n'
                       'pool.finish()\nchapter("after", charts.value_at_stake(stake, f, {"x": "Valore"}))'),
     ]
     source, executed = tmp_path / "pool.ipynb", tmp_path / "pool.out.ipynb"
@@ -80,6 +82,7 @@ def test_chapters_shown_with_pending_figures_are_completed_in_place(tmp_path):
 
     worker_gc = "".join(o.get("text", "") for o in outputs[4] if o["output_type"] == "stream")
     assert f"WORKER GC {THRESHOLDS}" in worker_gc  # the worker collects garbage as a report run's processes do
+    assert "RUN ALL [1, 2, 4, 8, 16]" in worker_gc  # in order, wherever each was made
     (after,) = [o for o in outputs[4] if o["output_type"] in ("display_data", "execute_result")]
     assert _figure_sources(after)[0].startswith("data:image/svg+xml;base64,")
 
@@ -126,8 +129,9 @@ def test_a_waiting_kernel_draws_the_newest_figures_no_worker_has_started():
     futures[1].set_running_or_notify_cancel()
     pool = object.__new__(workers.Workers)
     rc = {"svg.hashsalt": "test"}  # the same ids in both drawings
-    pool._figures = {f"t{i}": (future, pickle.dumps(fig), rc) for i, (future, fig) in enumerate(zip(futures, figures))}
-    pool._drawn = {}
+    pool._figures = {f"t{i}": (future, pickle.dumps(fig), rc, i)
+                     for i, (future, fig) in enumerate(zip(futures, figures))}
+    pool._drawn, pool._claims = {}, None  # no shared claims: a started future is the worker's
     until = Future()
     until.set_result(None)
     pool.help(until=until)
@@ -137,6 +141,16 @@ def test_a_waiting_kernel_draws_the_newest_figures_no_worker_has_started():
     assert futures[2].cancelled() and futures[3].cancelled() and not futures[1].cancelled()
     with matplotlib.rc_context(rc):
         assert pool._drawn["t3"] == figure_uri(figures[3])  # what the worker would have drawn
+
+
+def test_a_call_sent_to_a_worker_is_made_by_whoever_claims_it_first():
+    import multiprocessing
+
+    claims = multiprocessing.get_context("spawn").Array("b", 4)
+    assert workers._claim(claims, 1, workers.KERNEL)
+    assert not workers._claim(claims, 1, workers.WORKER)  # the worker then leaves it: `_run` gives None
+    assert workers._claim(claims, 2, workers.WORKER) and not workers._claim(claims, 2, workers.KERNEL)
+    assert workers._claim(claims, 9, workers.WORKER) and not workers._claim(claims, 9, workers.KERNEL)  # untracked
 
 
 def test_a_token_is_no_prefix_of_another():

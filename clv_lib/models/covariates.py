@@ -36,7 +36,6 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from clv_lib.exceptions import ModelInputError
 from clv_lib.models.base import MleResult, fit_mle, gradient_hessian
@@ -287,6 +286,8 @@ class CovariateEffects:
     def coefficients(self) -> pd.DataFrame:
         """One row per linked parameter and dummy: effect, column, level, baseline, coefficient gamma (the published
         one), its standard error, z and p-value, the multiplier exp(gamma) and its 95 % interval."""
+        from scipy import stats  # here: a worker that unpickles a covariate model for the intervals never needs it
+
         self._check_fitted()
         cov = self.log_param_covariance_
         n_base = len(self.base_model.param_names)
@@ -310,6 +311,8 @@ class CovariateEffects:
 
     def wald_tests(self) -> pd.DataFrame:
         """Per covariate column: chi-square of all its coefficients being 0 (every linked parameter), df, p-value."""
+        from scipy import stats
+
         self._check_fitted()
         cov = self.log_param_covariance_
         n_base, k = len(self.base_model.param_names), self.design_.k
@@ -336,6 +339,8 @@ class CovariateEffects:
         tested by refitting without the column; the least significant column is dropped while its p-value is
         `select` or more, and the model refitted. (LR tests keep their level where Wald tests of the poorly
         identified drop-out shapes reject too often.)"""
+        from scipy import stats
+
         columns, dropped, kept, first = tuple(self.covariates), {}, {}, None
 
         def design_of(names):

@@ -66,6 +66,15 @@ def calibration_summary(frame: pd.DataFrame, keep=()) -> pd.DataFrame:
     return out[[c for c in ("frequency", "recency", "T", "monetary_value", *keep) if c in out.columns]]
 
 
+def validated_or_none(model: TransactionModel, frame: pd.DataFrame, actual_cumulative: pd.Series | None = None,
+                      spend=None) -> HoldoutValidation | None:
+    """`validate`, or None when the model cannot be fitted (ModelInputError, ConvergenceError)."""
+    try:
+        return validate(model, frame, actual_cumulative, spend)
+    except (ModelInputError, ConvergenceError):
+        return None
+
+
 def validate(model: TransactionModel, frame: pd.DataFrame, actual_cumulative: pd.Series | None = None,
              spend=None) -> HoldoutValidation:
     """Fit a copy of `model` on the calibration columns of `frame` and check its holdout predictions.

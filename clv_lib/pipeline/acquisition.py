@@ -10,7 +10,7 @@ what their customers spend (first order and, when the spend model finds a signif
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
@@ -84,7 +84,7 @@ class AcquisitionAnalysis:
         a new customer, which is what it is for."""
         from clv_lib.models import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
         from clv_lib.models.selection import ModelSelection, select_model
-        from clv_lib.models.validation import holdout_spend, validate
+        from clv_lib.models.validation import holdout_spend, validated_or_none
 
         base = [BetaGeoModel(), ParetoNBDModel(), ModifiedBetaGeoModel()]
         spend = holdout_spend(frame) if {"monetary_value_cal", "monetary_value_holdout"} <= set(frame.columns) else None
@@ -97,11 +97,12 @@ class AcquisitionAnalysis:
         self.covariate_search = search = {}  # per covariate: its last test (p-value, level) and holdout check
         while remaining:
             trials = []
-            for column in remaining:
-                model = family()(chosen + [column], labels=self.customer_covariates.labels)
-                try:
-                    v = validate(model, frame, actual_cumulative, spend)
-                except (ModelInputError, ConvergenceError):
+            models = [family()(chosen + [column], labels=self.customer_covariates.labels) for column in remaining]
+            # a report run makes some of them in its worker: a light module's function, picklable
+            outcomes = self.run_all([partial(validated_or_none, model, frame, actual_cumulative, spend)
+                                     for model in models])
+            for column, model, v in zip(remaining, models, outcomes):
+                if v is None:
                     tried.append(model)  # the final comparison records why
                     continue
                 tried.append(v)

@@ -42,6 +42,13 @@ class BaseAnalysis:
         self.root = root
         self.notes: list[Note] = []
 
+    @staticmethod
+    def run_all(calls) -> list:
+        """The results of independent picklable calls (e.g. the covariate trials of one round), in order: made in
+        turn here; a report run gives the analysis its worker's `run_all` (`clv_lib.report.workers`), which makes
+        some of them there at the same time."""
+        return [call() for call in calls]
+
     def note(self, key: str, severity: str = "warn", **values) -> None:
         if not any(n.key == key and n.values == values for n in self.notes):
             self.notes.append(Note(key, values, severity))

@@ -17,10 +17,14 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 
+from clv_lib.report.workers import LOST
+
 #: Attributes of the analysis worth computing ahead (when the analysis has them as cached properties).
 AHEAD = ("intervals",)
-#: What the worker imports for them, while the kernel loads the data and fits the models.
-PRELOAD = ("clv_lib.value.intervals",)
+#: What the worker imports for them, and for the covariate trials it makes beside the kernel
+#: (`BaseAnalysis.run_all`), while the kernel loads the data.
+PRELOAD = ("clv_lib.value.intervals", "clv_lib.models.validation", "clv_lib.models.bgnbd_covariates",
+           "clv_lib.models.pareto_nbd_covariates", "clv_lib.models.mbgnbd_covariates")
 
 
 class Ahead:
@@ -87,17 +91,7 @@ class Ahead:
             settle = getattr(analysis, f"settle_{name}")
             try:
                 value = settle(future.result)
-            except _LOST:  # the worker died or the result could not come back: compute it here
+            except LOST:  # the worker died or the result could not come back: compute it here
                 value = settle(job)
             vars(analysis)[name] = value  # as the cached property would have stored it
 
-
-def _lost_types() -> tuple:
-    import pickle
-    from concurrent.futures import CancelledError
-    from concurrent.futures.process import BrokenProcessPool
-
-    return BrokenProcessPool, CancelledError, pickle.PicklingError, EOFError
-
-
-_LOST = _lost_types()

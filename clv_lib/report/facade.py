@@ -69,7 +69,10 @@ class Report:
         """The client's analysis (`clv_lib.pipeline`): every intermediate table, computed on first use."""
         from clv_lib.pipeline import analysis_for
 
-        return analysis_for(self.client, self.params, self.requested_period, self.language, self.root)
+        analysis = analysis_for(self.client, self.params, self.requested_period, self.language, self.root)
+        if self.workers is not None:  # independent fits made partly in the worker
+            analysis.run_all = self.workers.run_all
+        return analysis
 
     @property
     def a(self):

@@ -77,13 +77,42 @@ def _call(payload: bytes):
     return pickle.loads(payload)()
 
 
-def _warm() -> None:
+#: Calls sent to the workers that the kernel can still take back once they are queued (`Workers._take`); later
+#: ones run in the worker whatever happens.
+CLAIMS = 4096
+FREE, WORKER, KERNEL = 0, 1, 2
+_claims = None  # in a worker: the claim of each call, shared with the kernel (set by `_warm`)
+
+
+def _claim(claims, index: int, by: int) -> bool:
+    """Claim call `index` for the worker or the kernel: True for the first to ask. A queued call counts as started
+    for its future as soon as it waits in the pool's pipe, while the worker may still be busy for seconds: the
+    claim, made when the worker really begins, says who makes it."""
+    if claims is None or not 0 <= index < len(claims):
+        return by == WORKER
+    with claims.get_lock():
+        if claims[index] != FREE:
+            return False
+        claims[index] = by
+        return True
+
+
+def _run(index: int, function, *args):
+    """In a worker: `function(*args)`, unless the kernel took the call meanwhile (then None, read by nobody)."""
+    if not _claim(_claims, index, WORKER):
+        return None
+    return function(*args)
+
+
+def _warm(claims=None) -> None:
     """Worker start: import what drawing needs, and leave when the kernel is gone (killed, not shut down)."""
     import multiprocessing
     import threading
 
     from clv_lib.report import collector
 
+    global _claims
+    _claims = claims
     collector.collect_less()
     import matplotlib
 
@@ -111,13 +140,16 @@ class Workers:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_warm)
+        context = multiprocessing.get_context("spawn")
+        self._claims = context.Array("b", CLAIMS)  # FREE, WORKER or KERNEL per call sent (`_claim`)
+        self._calls = itertools.count()
+        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm,
+                                             initargs=(self._claims,))
         for _ in range(workers):  # start the workers now: they import matplotlib while the data loads
             self._executor.submit(int)
         self._ids = itertools.count(1)
-        self._figures: dict[str, tuple[Future, bytes, dict]] = {}
-        self._drawn: dict[str, str] = {}  # token -> figure drawn here by `help` (its future cancelled)
+        self._figures: dict[str, tuple[Future, bytes, dict, int]] = {}  # token -> (future, figure, rc, call)
+        self._drawn: dict[str, str] = {}  # token -> figure drawn here by `help`
         self._pending: list[tuple[str, str, str]] = []  # (display id, html with tokens, plain text)
         self.closed = False
         self.on_finish = None
@@ -125,12 +157,47 @@ class Workers:
     def call(self, function) -> Future | None:
         """`function()` (a picklable callable, e.g. a `functools.partial`) in a worker; None when it cannot be sent
         (run it here instead)."""
+        sent = self._send(function)
+        return sent[0] if sent is not None else None
+
+    def _send(self, function) -> tuple[Future, int] | None:
+        """`call`, with the call's claim index (`_take`)."""
         if self.closed:
             return None
         try:
-            return self._executor.submit(_call, pickle.dumps(function))
+            payload = pickle.dumps(function)
+            index = next(self._calls)
+            return self._executor.submit(_run, index, _call, payload), index
         except Exception:  # noqa: BLE001 - a broken pool, an argument that cannot be pickled: run it here
             return None
+
+    def _take(self, future: Future, index: int) -> bool:
+        """Whether the kernel may make a call sent to a worker itself: no worker has begun it (it is left undone
+        there)."""
+        return future.cancel() or _claim(self._claims, index, KERNEL)
+
+    def run_all(self, calls) -> list:
+        """The results of independent picklable calls, in order (`BaseAnalysis.run_all`): the later half sent to
+        the worker, the first half made here meanwhile; those the worker has not started by then are made here
+        too (newest first, cancelled there), as is one whose result is lost. The worker sits idle while the kernel
+        fits the models, so a round of covariate trials takes about half as long; the results are the same."""
+        calls = list(calls)
+        here = (len(calls) + 1) // 2
+        sent = [self._send(call) for call in calls[here:]] if len(calls) > 1 else []
+        results = [call() for call in calls[:here]]
+        made = {}
+        for i in reversed(range(len(sent))):  # newest first: what the worker has not begun is made here
+            if sent[i] is not None and not self._take(*sent[i]):
+                break
+            made[i] = calls[here + i]()
+        for i, pair in enumerate(sent):
+            if i not in made:
+                try:
+                    made[i] = pair[0].result()
+                except LOST:
+                    made[i] = calls[here + i]()
+            results.append(made[i])
+        return results
 
     def preload(self, *modules: str) -> None:
         """Import `modules` in the worker now, while it has nothing else to do."""
@@ -152,11 +219,12 @@ class Workers:
             return None
         rc = {k: v for k, v in matplotlib.rcParams.items() if k not in _RC_SKIP}
         try:
-            future = self._executor.submit(draw, payload, rc)
+            index = next(self._calls)
+            future = self._executor.submit(_run, index, draw, payload, rc)
         except Exception:  # noqa: BLE001 - a broken pool: draw inline
             return None
         token = TOKEN.format(next(self._ids))
-        self._figures[token] = (future, payload, rc)
+        self._figures[token] = (future, payload, rc, index)
         return token
 
     def display(self, html: str, text: str) -> None:
@@ -173,17 +241,17 @@ class Workers:
 
     def help(self, until: Future | None = None) -> None:
         """While the kernel would only wait (for `until`, or for every figure): draw here, newest first, the
-        figures that no worker has started yet (their futures cancelled), until `until` is done or the worker,
-        taking them oldest first, has reached the rest. On two CPUs the worker had the longer path (its start,
+        figures that no worker has begun yet (`_take`), until `until` is done or the worker, taking them oldest
+        first, has reached the rest. On two CPUs the worker had the longer path (its start,
         the intervals, then every figure) while the kernel waited at the end: the two now share what is left.
         The figures are the same either way (`draw`, with the kernel's settings as sent)."""
         for token in reversed(list(self._figures)):
             if until is not None and until.done():
                 return
-            future, payload, rc = self._figures[token]
+            future, payload, rc, index = self._figures[token]
             if token in self._drawn or future.done():
                 continue
-            if not future.cancel():  # a worker has it, and every older one: nothing is left to take
+            if not self._take(future, index):  # a worker has begun it, and every older one: none is left
                 return
             self._drawn[token] = draw(payload, rc)
 
@@ -197,7 +265,7 @@ class Workers:
         self.help()
         self.closed = True
         for display_id, html, text in self._pending:
-            for token, (future, payload, rc) in self._figures.items():
+            for token, (future, payload, rc, _) in self._figures.items():
                 if token in html:
                     drawn = self._drawn.get(token)
                     html = html.replace(token, drawn if drawn is not None else _result(future, payload, rc))
@@ -208,6 +276,18 @@ class Workers:
         self._executor.shutdown(wait=True, cancel_futures=True)  # all done: the workers exit now
         if self.on_finish is not None:
             self.on_finish()
+
+
+def _lost_types() -> tuple:
+    import pickle
+    from concurrent.futures import CancelledError
+    from concurrent.futures.process import BrokenProcessPool
+
+    return BrokenProcessPool, CancelledError, pickle.PicklingError, EOFError
+
+
+#: What a worker's call raises when its result cannot come back (the call itself did not fail): make it here.
+LOST = _lost_types()
 
 
 def _result(future: Future, payload: bytes, rc: dict) -> str:
