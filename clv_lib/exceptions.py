@@ -147,7 +147,8 @@ def catalogue() -> dict[str, dict[str, str]]:
     """`errors.yaml`: message key -> {language: template}."""
     import yaml
 
-    return yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    return yaml.load(CATALOGUE.read_text(encoding="utf-8"),  # noqa: S506 - libyaml's safe loader: 10x faster
+                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def render_message(key: str, language: str, details: dict, fallback: str | None = None) -> str:

@@ -8,11 +8,12 @@ import pickle
 import re
 from functools import cached_property, partial
 
+import matplotlib
 import nbformat
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook
 
-from clv_lib.report import charts
+from clv_lib.report import charts, workers
 from clv_lib.report.workers import TOKEN
 from clv_lib.report.fmt import Formatter
 from clv_lib.runner.execute import execute_notebook
@@ -57,7 +58,8 @@ def test_chapters_shown_with_pending_figures_are_completed_in_place(tmp_path):
         new_code_cell('chapter("deferred", charts.value_at_stake(stake, f, {"x": "Valore"}))'),
         new_code_cell(LAMBDA_FIGURE),
         new_code_cell("print(figure_uri(charts.value_at_stake(stake, f, {'x': 'Valore'})))"),
-        new_code_cell('pool.finish()\nchapter("after", charts.value_at_stake(stake, f, {"x": "Valore"}))'),
+        new_code_cell('import gc\nprint("WORKER GC", pool.call(gc.get_threshold).result())\n'
+                      'pool.finish()\nchapter("after", charts.value_at_stake(stake, f, {"x": "Valore"}))'),
     ]
     source, executed = tmp_path / "pool.ipynb", tmp_path / "pool.out.ipynb"
     nbformat.write(new_notebook(cells=cells), source)
@@ -74,6 +76,10 @@ def test_chapters_shown_with_pending_figures_are_completed_in_place(tmp_path):
     (lambda_chapter,) = [o for o in outputs[2] if o["output_type"] in ("display_data", "execute_result")]
     (uri,) = _figure_sources(lambda_chapter)
     assert uri.startswith("data:image/svg+xml;base64,")
+    from clv_lib.report.collector import THRESHOLDS
+
+    worker_gc = "".join(o.get("text", "") for o in outputs[4] if o["output_type"] == "stream")
+    assert f"WORKER GC {THRESHOLDS}" in worker_gc  # the worker collects garbage as a report run's processes do
     (after,) = [o for o in outputs[4] if o["output_type"] in ("display_data", "execute_result")]
     assert _figure_sources(after)[0].startswith("data:image/svg+xml;base64,")
 
@@ -88,6 +94,49 @@ def test_report_charts_can_be_sent_to_a_worker():
         copy = pickle.loads(pickle.dumps(fig))
         assert [t.get_text() for t in copy.axes[0].get_xticklabels()] == \
                [t.get_text() for t in fig.axes[0].get_xticklabels()]
+
+
+def test_the_theme_has_seaborns_colour_cycle_without_importing_seaborn():
+    import subprocess
+    import sys
+
+    import seaborn
+
+    with charts.themed():
+        ours = matplotlib.rcParams["axes.prop_cycle"]
+    with matplotlib.rc_context():
+        seaborn.set_palette(charts.PALETTE)
+        assert matplotlib.rcParams["axes.prop_cycle"] == ours  # the figures are drawn exactly as before
+    code = ("import sys, clv_lib.report.series_charts, clv_lib.report.render; "
+            "print(sorted({'seaborn', 'scipy.stats'} & set(sys.modules)))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "[]"  # the runner's index page does not pay for them
+
+
+def test_a_waiting_kernel_draws_the_newest_figures_no_worker_has_started():
+    from concurrent.futures import Future
+
+    from clv_lib.report.svg import figure_uri
+
+    f = Formatter("en", "USD")
+    figures = [charts.value_at_stake(pd.DataFrame({"value": [v, 0.5]}, index=["a", "b"]), f, {"x": "Value"})
+               for v in (10.0, 20.0, 30.0, 40.0)]
+    futures = [Future() for _ in figures]
+    futures[0].set_running_or_notify_cancel()  # the worker has the oldest two: they stay its own
+    futures[1].set_running_or_notify_cancel()
+    pool = object.__new__(workers.Workers)
+    rc = {"svg.hashsalt": "test"}  # the same ids in both drawings
+    pool._figures = {f"t{i}": (future, pickle.dumps(fig), rc) for i, (future, fig) in enumerate(zip(futures, figures))}
+    pool._drawn = {}
+    until = Future()
+    until.set_result(None)
+    pool.help(until=until)
+    assert pool._drawn == {}  # what it waited for is done: nothing taken
+    pool.help()
+    assert sorted(pool._drawn) == ["t2", "t3"]
+    assert futures[2].cancelled() and futures[3].cancelled() and not futures[1].cancelled()
+    with matplotlib.rc_context(rc):
+        assert pool._drawn["t3"] == figure_uri(figures[3])  # what the worker would have drawn
 
 
 def test_a_token_is_no_prefix_of_another():

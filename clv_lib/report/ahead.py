@@ -82,6 +82,8 @@ class Ahead:
             future.result()
         remote, self._remote = self._remote, []
         for analysis, name, job, future in remote:
+            if self._workers is not None:
+                self._workers.help(until=future)  # figures queued behind it are drawn here meanwhile
             settle = getattr(analysis, f"settle_{name}")
             try:
                 value = settle(future.result)

@@ -13,7 +13,7 @@ from typing import Sequence
 import matplotlib
 import numpy as np
 import pandas as pd
-import seaborn as sns
+from cycler import cycler
 from matplotlib.axis import XAxis
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
@@ -35,9 +35,18 @@ THEME = {
 
 @contextmanager
 def themed():
-    with matplotlib.rc_context(THEME):
-        sns.set_palette(PALETTE)
+    # The colour cycle as seaborn's `set_palette(PALETTE)` sets it (RGB tuples), without importing seaborn: the
+    # client's index page draws its trend chart with this theme, and seaborn with scipy.stats costs that process
+    # 1.1 s of CPU; the charts that call seaborn import it themselves (`_seaborn`).
+    cycle = cycler("color", [matplotlib.colors.to_rgb(c) for c in PALETTE])
+    with matplotlib.rc_context({**THEME, "axes.prop_cycle": cycle}):
         yield
+
+
+def _seaborn():
+    import seaborn
+
+    return seaborn
 
 
 HALF_CENT = 0.005  # values below it round to zero in every table and file
@@ -205,6 +214,7 @@ def retention_heatmap(triangle: pd.DataFrame, fmt: Formatter, labels: dict, max_
         fig = _figure(7.4, max(2.6, 0.22 * n_rows + 1.0))
         ax = fig.add_subplot()
         annotate = n_cols <= 13
+        sns = _seaborn()
         sns.heatmap(triangle.astype(float), ax=ax, mask=triangle.isna(), cmap="Blues", vmin=0,
                     vmax=float(np.nanmax(triangle.iloc[:, 1:].to_numpy())) if n_cols > 1 else 1,
                     annot=annotate, fmt=".0%", annot_kws={"fontsize": 6.5}, cbar=not annotate, linewidths=0.4,
@@ -225,6 +235,7 @@ def cumulative_value(curves: pd.DataFrame, fmt: Formatter, labels: dict, cac: fl
     with themed():
         fig = _figure(7.0, 3.2)
         ax = fig.add_subplot()
+        sns = _seaborn()
         colors = sns.color_palette("crest", n_colors=max(1, curves.shape[1]))
         for color, column in zip(colors, curves.columns):
             ax.plot(curves.index, curves[column], color=color, lw=1.4, label=str(column))
@@ -266,6 +277,7 @@ def rf_heatmap(grid: pd.DataFrame, fmt: Formatter, labels: dict) -> Figure:
     with themed():
         fig = _figure(4.4, 3.4)
         ax = fig.add_subplot()
+        sns = _seaborn()
         sns.heatmap(grid.astype(float), ax=ax, cmap="Blues", annot=True, fmt=".0f", annot_kws={"fontsize": 7},
                     cbar=False, linewidths=0.5, linecolor="white")
         ax.set_xlabel(labels["x"])
@@ -385,6 +397,7 @@ def sensitivity(grid: pd.DataFrame, fmt: Formatter, labels: dict) -> Figure:
         fig = _figure(6.0, 2.9)
         ax = fig.add_subplot()
         annot = grid.map(fmt.money_compact) if hasattr(grid, "map") else grid.applymap(fmt.money_compact)
+        sns = _seaborn()
         sns.heatmap(grid.astype(float), ax=ax, cmap="RdYlGn", annot=annot.to_numpy(), fmt="", cbar=False,
                     annot_kws={"fontsize": 7}, linewidths=0.5, linecolor="white")
         ax.set_xlabel(labels["x"])

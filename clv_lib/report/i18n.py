@@ -21,7 +21,9 @@ def catalogue(language: str) -> dict[str, str]:
     """All texts of one language, flattened to dotted keys."""
     if language not in LANGUAGES:
         raise ValueError(f"unsupported report language {language!r}")
-    raw = yaml.safe_load((TEXT_DIR / f"{language}.yaml").read_text(encoding="utf-8")) or {}
+    text = (TEXT_DIR / f"{language}.yaml").read_text(encoding="utf-8")
+    fast = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader: 10x faster
+    raw = yaml.load(text, Loader=fast) or {}  # noqa: S506 - a safe loader
     flat: dict[str, str] = {}
 
     def walk(prefix: str, node) -> None:

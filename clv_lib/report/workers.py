@@ -66,7 +66,10 @@ def draw(payload: bytes, rc: dict) -> str:
 
 
 def _imported(name: str) -> None:
+    from clv_lib.report import collector
+
     importlib.import_module(name)
+    collector.imports_done()
 
 
 def _call(payload: bytes):
@@ -79,12 +82,17 @@ def _warm() -> None:
     import multiprocessing
     import threading
 
+    from clv_lib.report import collector
+
+    collector.collect_less()
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.backends.backend_svg  # noqa: F401
     import clv_lib.report.fmt  # noqa: F401 - the tick labels the report's figures refer to
     import clv_lib.report.svg  # noqa: F401
+
+    collector.imports_done()
 
     parent = multiprocessing.parent_process()
     if parent is not None:
@@ -109,6 +117,7 @@ class Workers:
             self._executor.submit(int)
         self._ids = itertools.count(1)
         self._figures: dict[str, tuple[Future, bytes, dict]] = {}
+        self._drawn: dict[str, str] = {}  # token -> figure drawn here by `help` (its future cancelled)
         self._pending: list[tuple[str, str, str]] = []  # (display id, html with tokens, plain text)
         self.closed = False
         self.on_finish = None
@@ -162,20 +171,40 @@ class Workers:
         display({"text/html": html, "text/plain": text}, raw=True, display_id=display_id)
         self._pending.append((display_id, html, text))
 
+    def help(self, until: Future | None = None) -> None:
+        """While the kernel would only wait (for `until`, or for every figure): draw here, newest first, the
+        figures that no worker has started yet (their futures cancelled), until `until` is done or the worker,
+        taking them oldest first, has reached the rest. On two CPUs the worker had the longer path (its start,
+        the intervals, then every figure) while the kernel waited at the end: the two now share what is left.
+        The figures are the same either way (`draw`, with the kernel's settings as sent)."""
+        for token in reversed(list(self._figures)):
+            if until is not None and until.done():
+                return
+            future, payload, rc = self._figures[token]
+            if token in self._drawn or future.done():
+                continue
+            if not future.cancel():  # a worker has it, and every older one: nothing is left to take
+                return
+            self._drawn[token] = draw(payload, rc)
+
     def finish(self) -> None:
-        """Wait for every figure, update the chapters displayed with them, stop the workers; idempotent."""
+        """Wait for every figure (drawing here those not started yet, `help`), update the chapters displayed with
+        them, stop the workers; idempotent."""
         from IPython.display import update_display
 
         if self.closed:
             return
+        self.help()
         self.closed = True
         for display_id, html, text in self._pending:
             for token, (future, payload, rc) in self._figures.items():
                 if token in html:
-                    html = html.replace(token, _result(future, payload, rc))
+                    drawn = self._drawn.get(token)
+                    html = html.replace(token, drawn if drawn is not None else _result(future, payload, rc))
             update_display({"text/html": html, "text/plain": text}, raw=True, display_id=display_id)
         self._pending.clear()
         self._figures.clear()
+        self._drawn.clear()
         self._executor.shutdown(wait=True, cancel_futures=True)  # all done: the workers exit now
         if self.on_finish is not None:
             self.on_finish()

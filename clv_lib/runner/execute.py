@@ -22,7 +22,11 @@ class NotebookFailed(ExecutionError):
         self.log_path: Path | None = None
 
 
-PRELOAD = "import clv_lib.report.facade"  # what the report's first cell imports, done while the kernel starts
+#: What the report's first cell imports, done while the kernel starts, with seaborn that its charts import on first
+#: use; the collector is set for a report run (`clv_lib.report.collector`) before the imports, and their objects
+#: are frozen after them.
+PRELOAD = ("import clv_lib.report.collector; clv_lib.report.collector.collect_less(); "
+           "import clv_lib.report.facade, seaborn; clv_lib.report.collector.imports_done()")
 
 
 def start_kernel(cwd: Path, env: dict | None = None):
