@@ -297,10 +297,29 @@ def _result(future: Future, payload: bytes, rc: dict) -> str:
         return draw(payload, rc)
 
 
+_early: Workers | None = None  # started while the kernel boots (`prestart`), taken by `start`
+
+
+def prestart() -> None:
+    """In a report run's kernel, while it boots (the runner's `execute.PRELOAD`): start the workers the
+    environment asks for now, so that they import what drawing and the models need while the kernel imports the
+    report (on two CPUs a CPU is free then, not when the notebook's first cell loads the data); `start` takes
+    them."""
+    global _early
+    if _early is None and workers_wanted() >= 1:
+        try:
+            _early = Workers(workers_wanted())
+        except Exception:  # noqa: BLE001 - no processes on this system: `start` says so again
+            _early = None
+
+
 def start(chapter_type) -> Workers | None:
-    """In a report run's kernel (`CLV_WORKERS` set, IPython running): the workers, and `chapter_type` displayed
-    through them; else None (chapters draw their figures inline, the intervals are computed in a thread)."""
-    workers = workers_wanted()
+    """In a report run's kernel (`CLV_WORKERS` set, IPython running): the workers (those `prestart` started, or
+    new ones), and `chapter_type` displayed through them; else None (chapters draw their figures inline, the
+    intervals are computed in a thread)."""
+    global _early
+    early, _early = _early, None
+    workers = workers_wanted() if early is None else 1
     if workers < 1:
         return None
     try:
@@ -311,7 +330,7 @@ def start(chapter_type) -> Workers | None:
     if shell is None or not hasattr(shell, "display_formatter"):
         return None
     try:
-        pool = Workers(workers)
+        pool = early if early is not None else Workers(workers)
     except Exception:  # noqa: BLE001 - no processes on this system: inline, as always
         return None
 

@@ -24,8 +24,9 @@ class NotebookFailed(ExecutionError):
 
 #: What the report's first cell imports, done while the kernel starts, with seaborn that its charts import on first
 #: use; the collector is set for a report run (`clv_lib.report.collector`) before the imports, and their objects
-#: are frozen after them.
-PRELOAD = ("import clv_lib.report.collector; clv_lib.report.collector.collect_less(); "
+#: are frozen after them; the figure workers start first (`clv_lib.report.workers.prestart`), to import beside it.
+PRELOAD = ("import clv_lib.report.collector, clv_lib.report.workers; clv_lib.report.collector.collect_less(); "
+           "clv_lib.report.workers.prestart(); "
            "import clv_lib.report.facade, seaborn; clv_lib.report.collector.imports_done()")
 
 
