@@ -14,6 +14,7 @@ import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook
 
 from clv_lib.report import charts, workers
+from clv_lib.report.chapter import Chapter
 from clv_lib.report.workers import TOKEN
 from clv_lib.report.fmt import Formatter
 from clv_lib.runner.execute import execute_notebook
@@ -151,6 +152,17 @@ def test_a_call_sent_to_a_worker_is_made_by_whoever_claims_it_first():
     assert not workers._claim(claims, 1, workers.WORKER)  # the worker then leaves it: `_run` gives None
     assert workers._claim(claims, 2, workers.WORKER) and not workers._claim(claims, 2, workers.KERNEL)
     assert workers._claim(claims, 9, workers.WORKER) and not workers._claim(claims, 9, workers.KERNEL)  # untracked
+
+
+def test_workers_started_while_the_kernel_boots_are_taken_by_the_report(monkeypatch):
+    monkeypatch.setenv("CLV_WORKERS", "1")
+    monkeypatch.setattr(workers, "_early", None)
+    workers.prestart()
+    early = workers._early
+    assert isinstance(early, workers.Workers)
+    assert early.call(partial(pow, 2, 5)).result() == 32  # started and working before the report opens
+    assert workers.start(Chapter) is None  # no IPython here: taken, and stopped since nothing displays them
+    assert workers._early is None and early._executor._shutdown_thread
 
 
 def test_a_token_is_no_prefix_of_another():

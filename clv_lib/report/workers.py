@@ -325,9 +325,11 @@ def start(chapter_type) -> Workers | None:
     try:
         from IPython import get_ipython
     except ImportError:
-        return None
-    shell = get_ipython()
+        get_ipython = None
+    shell = get_ipython() if get_ipython is not None else None
     if shell is None or not hasattr(shell, "display_formatter"):
+        if early is not None:  # started for nothing: no kernel displays chapters here
+            early._executor.shutdown(wait=False, cancel_futures=True)
         return None
     try:
         pool = early if early is not None else Workers(workers)
