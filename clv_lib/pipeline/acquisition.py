@@ -139,11 +139,21 @@ class AcquisitionAnalysis:
     def new_customer_spend(self):
         """Spend per repeat purchase of a new customer: Gamma-Gamma with the significant covariates (exactly the
         plain Gamma-Gamma when none is), else the CLV's spend model, else the mean observed repeat spend."""
+        return self.settle_new_customer_spend(self.ahead_result("new_customer_spend") or self.new_customer_spend_job)
+
+    @property
+    def new_customer_spend_job(self):
+        """The spend model's fit as one picklable call: it needs only the summary, so a report run makes it in its
+        worker while the kernel chooses the purchase model (`report.ahead`)."""
         from clv_lib.models.gamma_gamma_covariates import GammaGammaCovariateModel
 
-        columns = self.customer_covariates.candidates
+        model = GammaGammaCovariateModel(self.customer_covariates.candidates, select=SIGNIFICANCE)
+        return partial(model.fit, self.summary)
+
+    def settle_new_customer_spend(self, run):
+        """The fitted spend model from `run()` (the job, or its result made elsewhere), or the fallbacks."""
         try:
-            return GammaGammaCovariateModel(columns, select=SIGNIFICANCE).fit(self.summary)
+            return run()
         except (ModelInputError, ConvergenceError):
             if self.clv.spend_model is not None:
                 return self.clv.spend_model

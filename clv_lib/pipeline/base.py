@@ -49,6 +49,11 @@ class BaseAnalysis:
         some of them there at the same time."""
         return [call() for call in calls]
 
+    def ahead_result(self, name: str):
+        """The result of `<name>_job` made elsewhere, as a call for `settle_<name>`, when a report run sent the job
+        ahead (`clv_lib.report.ahead`) and nobody took it yet; else None (compute it here)."""
+        return self.__dict__.get("_ahead", {}).pop(name, None)
+
     def note(self, key: str, severity: str = "warn", **values) -> None:
         if not any(n.key == key and n.values == values for n in self.notes):
             self.notes.append(Note(key, values, severity))

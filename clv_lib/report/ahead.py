@@ -15,16 +15,17 @@ else in a background thread of the kernel (numpy's loops release the interpreter
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cached_property
+from functools import cached_property, partial
 
 from clv_lib.report.workers import LOST
 
 #: Attributes of the analysis worth computing ahead (when the analysis has them as cached properties).
-AHEAD = ("intervals",)
-#: What the worker imports for them, and for the covariate trials it makes beside the kernel
-#: (`BaseAnalysis.run_all`), while the kernel loads the data.
-PRELOAD = ("clv_lib.value.intervals", "clv_lib.models.validation", "clv_lib.models.bgnbd_covariates",
-           "clv_lib.models.pareto_nbd_covariates", "clv_lib.models.mbgnbd_covariates")
+AHEAD = ("new_customer_spend", "intervals")
+#: What the worker imports for them (the spend model's covariate tests need scipy.stats), and for the covariate
+#: trials it makes beside the kernel (`BaseAnalysis.run_all`), while the kernel loads the data.
+PRELOAD = ("clv_lib.value.intervals", "clv_lib.models.validation", "clv_lib.models.gamma_gamma_covariates",
+           "scipy.stats", "clv_lib.models.bgnbd_covariates", "clv_lib.models.pareto_nbd_covariates",
+           "clv_lib.models.mbgnbd_covariates")
 
 
 class Ahead:
@@ -53,7 +54,14 @@ class Ahead:
                 continue
             future = self._workers.call(job) if job is not None else None
             if future is not None:
-                self._remote.append((analysis, name, job, future))
+                self._sent(analysis, name, job, future)
+
+    def _sent(self, analysis, name: str, job, future: Future) -> None:
+        """Remember a job sent to the worker, and offer its result to the analysis (`BaseAnalysis.ahead_result`): a
+        property needed before the next chapter takes it from there instead of computing it again."""
+        self._remote.append((analysis, name, job, future))
+        offered = vars(analysis).setdefault("_ahead", {})
+        offered[name] = partial(_remote_result, future, job)
 
     def _names(self, analysis) -> list[str]:
         """The AHEAD attributes of `analysis` neither computed nor started yet."""
@@ -72,7 +80,7 @@ class Ahead:
             if future is None:
                 local.append(name)
             else:
-                self._remote.append((analysis, name, job, future))
+                self._sent(analysis, name, job, future)
         if not local:
             return
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clv-ahead")
@@ -86,6 +94,9 @@ class Ahead:
             future.result()
         remote, self._remote = self._remote, []
         for analysis, name, job, future in remote:
+            vars(analysis).get("_ahead", {}).pop(name, None)
+            if name in vars(analysis):  # its property took the result already
+                continue
             if self._workers is not None:
                 self._workers.help(until=future)  # figures queued behind it are drawn here meanwhile
             settle = getattr(analysis, f"settle_{name}")
@@ -95,3 +106,10 @@ class Ahead:
                 value = settle(job)
             vars(analysis)[name] = value  # as the cached property would have stored it
 
+
+def _remote_result(future: Future, job):
+    """The result of `job` sent to the worker as `future`; made here when it cannot come back."""
+    try:
+        return future.result()
+    except LOST:
+        return job()
