@@ -218,6 +218,31 @@ def test_intervals_computed_ahead_in_the_worker_are_what_the_kernel_computes():
         pool.finish()
 
 
+def test_the_spend_model_fitted_ahead_in_the_worker_is_the_one_the_kernel_fits():
+    from clv_lib.pipeline import analysis_for
+    from clv_lib.params import load_params, params_path, project_root
+    from clv_lib.report.ahead import Ahead
+    from clv_lib.report.workers import Workers
+
+    root = project_root()
+    params = load_params(params_path("demo", root))
+    here, there = (analysis_for("demo", params, None, "en", root) for _ in range(2))
+    pool = Workers(1)
+    try:
+        ahead = Ahead(pool)
+        ahead.start_early(there)  # the spend model's fit goes to the worker first, then the intervals
+        assert [name for _, name, _, _ in ahead._remote] == ["new_customer_spend", "intervals"]
+        spend = there.new_customer_spend  # needed before the next chapter: taken from the worker
+        assert there.ahead_result("new_customer_spend") is None  # taken once
+        expected = here.new_customer_spend
+        assert spend.params_ == expected.params_
+        pd.testing.assert_frame_equal(spend.covariate_tests_, expected.covariate_tests_, check_exact=True)
+        ahead.settle()
+        assert vars(there)["new_customer_spend"] is spend  # not computed again
+    finally:
+        pool.finish()
+
+
 def test_auto_takes_workers_only_for_idle_cpus(monkeypatch):
     from clv_lib.report import workers
 
