@@ -18,6 +18,9 @@ from clv_lib.params import ClientParams, Period, last_complete_month
 
 
 LARGE_EXCLUSION = 0.10  # share of the rows read that one exclusion rule may remove before the report warns
+#: The words that name the cleaning rules cutting rows at the period's end ("after the observation end (...)",
+#: subscriptions' "starts after the observation end (...)", clv_lib/data/engines/clean*.py).
+CUTOFF_RULE = "observation end"
 
 
 @dataclass
@@ -129,7 +132,7 @@ class BaseAnalysis:
         data do not yet cover a complete month: it names the month to ask for. None otherwise."""
         cause = error.details.get("cause") if error.key == "data.no_valid_rows" else None
         rule = str(cause.details.get("rule", "")) if isinstance(cause, Msg) else ""
-        if self.requested_period is not None or not rule.startswith(("after the observation end", "starts after")):
+        if self.requested_period is not None or CUTOFF_RULE not in rule:
             return None
         last = self.last_data_date
         return DataError(key="data.no_complete_month", file=self.source_name, period=self.period.label,
@@ -143,7 +146,7 @@ class BaseAnalysis:
         for record in data.ledger.records:
             share = data.ledger.share(record)
             if record.treatment != "excluded" or share < LARGE_EXCLUSION or any(
-                    word in record.rule for word in ("observation end", "start date (")):
+                    word in record.rule for word in (CUTOFF_RULE, "start date (")):
                 continue
             if record.rule == "exact duplicate row" and any(n.key == "data.duplicates_without_order_id"
                                                             for n in self.notes):
