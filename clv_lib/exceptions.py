@@ -145,10 +145,9 @@ class ExecutionError(ClvError):
 @lru_cache(maxsize=None)
 def catalogue() -> dict[str, dict[str, str]]:
     """`errors.yaml`: message key -> {language: template}."""
-    import yaml
+    from clv_lib.yaml_text import safe_load
 
-    return yaml.load(CATALOGUE.read_text(encoding="utf-8"),  # noqa: S506 - libyaml's safe loader: 10x faster
-                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return safe_load(CATALOGUE.read_text(encoding="utf-8"))
 
 
 def render_message(key: str, language: str, details: dict, fallback: str | None = None) -> str:

@@ -42,6 +42,7 @@ from clv_lib.insights.rfm_segments import SEGMENTS
 from clv_lib.insights.subscription_segments import SUBSCRIPTION_SEGMENTS
 from clv_lib.insights.value_tiers import TIERS
 from clv_lib.insights.wording import LANGUAGES, check_language
+from clv_lib.yaml_text import safe_load
 
 ANY_SEGMENT = "*"
 KNOWN_SEGMENTS = frozenset(SEGMENTS) | frozenset(QUADRANTS) | frozenset(TIERS) | frozenset(SUBSCRIPTION_SEGMENTS)
@@ -204,8 +205,7 @@ def load_playbook(path: str | Path | None = None) -> Playbook:
         except OSError as exc:
             raise ParamsError(f"playbook {name}: cannot be read ({exc.strerror or exc})") from None
     try:
-        fast = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: 10x faster, for the packaged file
-        raw = yaml.load(text, Loader=fast if path is None else yaml.SafeLoader)  # noqa: S506 - safe loaders
+        raw = safe_load(text) if path is None else yaml.safe_load(text)  # the packaged file with libyaml
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
